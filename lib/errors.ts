@@ -1,0 +1,42 @@
+// The one error type the toolkit throws, with a stable `.code`, and the message factory for bad input.
+
+export type ErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_FILE_NOT_FOUND'
+  | 'ERR_BAD_FORMAT'
+  | 'ERR_MODEL_LOAD'
+  | 'ERR_ADAPTER'
+  | 'ERR_TOKEN_RANGE'
+  | 'ERR_CONTEXT_OVERFLOW'
+  | 'ERR_DISPOSED'
+  | 'ERR_ABORTED'
+  | 'ERR_NATIVE'
+  | 'ERR_VENDOR'
+  | 'ERR_DATA'
+  | 'ERR_NETWORK';
+
+export class PersianLoraError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PersianLoraError';
+    this.code = code;
+  }
+}
+
+/** Short, printable form of any value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (Array.isArray(value)) return `array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  if (typeof value === 'function') return 'function';
+  return `object ${JSON.stringify(value).slice(0, 60)}`;
+}
+
+/** `Expected <what> for <path> but received <value>` — the form every validation error takes. */
+export function invalidOption(what: string, path: string, received: unknown): PersianLoraError {
+  return new PersianLoraError('ERR_INVALID_OPTION', `Expected ${what} for ${path} but received ${describeValue(received)}`);
+}
