@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'ERR_TOKEN_RANGE'
   | 'ERR_CONTEXT_OVERFLOW'
   | 'ERR_DISPOSED'
+  | 'ERR_BUSY'
   | 'ERR_ABORTED'
   | 'ERR_NATIVE'
   | 'ERR_VENDOR'
@@ -39,4 +40,12 @@ export function describeValue(value: unknown): string {
 /** `Expected <what> for <path> but received <value>` — the form every validation error takes. */
 export function invalidOption(what: string, path: string, received: unknown): PersianLoraError {
   return new PersianLoraError('ERR_INVALID_OPTION', `Expected ${what} for ${path} but received ${describeValue(received)}`);
+}
+
+/** Turns an error thrown by the native addon (which carries a string `.code`) into a PersianLoraError. */
+export function fromNativeError(error: unknown): unknown {
+  if (error instanceof PersianLoraError) return error;
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && code.startsWith('ERR_')) return new PersianLoraError(code as ErrorCode, (error as Error).message);
+  return error;
 }

@@ -1,4 +1,8 @@
 // Every CLI command, in the order `persian-lora --help` lists them.
 import type { Command } from '../command.js';
+import { buildCommand } from './build.js';
+import { generateCommand } from './generate.js';
+import { inspectCommand } from './inspect.js';
+import { tinyModelCommand } from './tiny-model.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [inspectCommand, generateCommand, tinyModelCommand, buildCommand];

@@ -1,0 +1,127 @@
+// The whole native surface, typed once, and the loader that finds the built addon.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PersianLoraError } from '../errors.js';
+import { packageRoot } from '../version.js';
+
+export interface NativeModelInfo {
+  architecture: string;
+  description: string;
+  fileType: string;
+  chatTemplate: string | null;
+  parameters: number;
+  sizeBytes: number;
+  vocabularySize: number;
+  contextLength: number;
+  embeddingLength: number;
+  layers: number;
+  /** llama_vocab_type: 1 SPM, 2 BPE, 3 WPM, 4 UGM, 5 RWKV. */
+  vocabularyType: number;
+  bos: number;
+  eos: number;
+  addBos: boolean;
+  tensorTypes: Record<string, number>;
+  metadata: Record<string, string>;
+}
+
+export interface NativeGgufSummary {
+  version: number;
+  architecture: string;
+  type: string;
+  tensors: number;
+  elements: number;
+  dataBytes: number;
+  tensorTypes: Record<string, number>;
+  typeElements: Record<string, number>;
+}
+
+export interface NativeAbortToken {
+  abort(): void;
+  readonly aborted: boolean;
+}
+
+export interface NativeSamplerOptions {
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  repeatPenalty: number;
+  repeatLastN: number;
+  seed: number;
+}
+
+export interface NativeAdapter {
+  info(): { alpha: number; metadata: Record<string, string> };
+  dispose(): void;
+}
+
+export interface NativeContext {
+  info(): { contextSize: number };
+  logits(tokens: Uint32Array, all: boolean, abort?: NativeAbortToken): Promise<Float32Array>;
+  score(prefix: Uint32Array, continuations: Uint32Array[], abort?: NativeAbortToken): Promise<{ logProbs: Float64Array; greedy: Uint8Array }>;
+  generationBegin(prompt: Uint32Array, sampler: NativeSamplerOptions, abort?: NativeAbortToken): Promise<void>;
+  generationNext(maxTokens: number, abort?: NativeAbortToken): Promise<{ tokens: Uint32Array; finished: boolean; stopReason: '' | 'eog' | 'context' }>;
+  setAdapters(adapters: NativeAdapter[], scales: Float32Array): void;
+  dispose(): void;
+}
+
+export interface NativeContextOptions {
+  contextSize: number;
+  batchSize: number;
+  sequences: number;
+  threads: number;
+  flashAttention: boolean;
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Uint32Array;
+  detokenize(tokens: Uint32Array, special: boolean): string;
+  tokenPiece(token: number, special: boolean): Buffer;
+  applyChatTemplate(messages: { role: string; content: string }[], addAssistant: boolean, template?: string): string;
+  createContext(options: NativeContextOptions): Promise<NativeContext>;
+  loadAdapter(path: string): Promise<NativeAdapter>;
+  dispose(): void;
+}
+
+export interface NativeTinyModelOptions {
+  vocabPath: string;
+  outPath: string;
+  layers: number;
+  dim: number;
+  heads: number;
+  kvHeads: number;
+  ffn: number;
+  context: number;
+  seed: number;
+  initStd: number;
+  name?: string;
+}
+
+export interface NativeAddon {
+  AbortToken: new () => NativeAbortToken;
+  loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
+  inspectGguf(path: string): Promise<NativeGgufSummary>;
+  writeTinyModel(options: NativeTinyModelOptions): Promise<number>;
+  quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;
+  systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string };
+}
+
+let cached: NativeAddon | undefined;
+
+/** Path of the built addon: PERSIAN_LORA_ADDON overrides the default build/Release/persian_lora.node. */
+export function addonPath(): string {
+  return process.env.PERSIAN_LORA_ADDON ?? path.join(packageRoot, 'build', 'Release', 'persian_lora.node');
+}
+
+/** Loads the native addon once; a clear error says how to build it when it is missing. */
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const file = addonPath();
+  if (!existsSync(file)) {
+    throw new PersianLoraError('ERR_NATIVE', `The native addon is not built (${file} is missing). Run \`npx persian-lora build\` (or \`npm install\`) first.`);
+  }
+  cached = createRequire(import.meta.url)(file) as NativeAddon;
+  return cached;
+}

@@ -1,0 +1,104 @@
+// Module entry: registers the wrapped classes and the free functions of the persian-lora addon.
+#include "abort_token.h"
+#include "adapter_wrap.h"
+#include "context_wrap.h"
+#include "model_wrap.h"
+#include "napi_util.h"
+
+#include "pl_backend.h"
+#include "pl_gguf.h"
+#include "pl_tiny_model.h"
+
+#include "llama.h"
+
+namespace addon {
+
+// inspectGguf(path) -> Promise<{version, architecture, type, tensors, elements, dataBytes, tensorTypes}>
+static Napi::Value inspect_gguf(const Napi::CallbackInfo & info) {
+    const std::string path = arg_string(info, 0, "path");
+    auto out = std::make_shared<pl::gguf_summary>();
+    return promise_worker::run(info.Env(), [path, out] { *out = pl::gguf_inspect(path); },
+        [out](Napi::Env env) -> Napi::Value {
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("version", out->version);
+            o.Set("architecture", out->architecture);
+            o.Set("type", out->type);
+            o.Set("tensors", Napi::Number::New(env, (double) out->n_tensors));
+            o.Set("elements", Napi::Number::New(env, (double) out->n_elements));
+            o.Set("dataBytes", Napi::Number::New(env, (double) out->data_bytes));
+            Napi::Object types = Napi::Object::New(env);
+            for (const auto & [k, v] : out->tensor_types) types.Set(k, Napi::Number::New(env, (double) v));
+            o.Set("tensorTypes", types);
+            Napi::Object elems = Napi::Object::New(env);
+            for (const auto & [k, v] : out->type_elements) elems.Set(k, Napi::Number::New(env, (double) v));
+            o.Set("typeElements", elems);
+            return o;
+        });
+}
+
+// writeTinyModel({vocabPath, outPath, layers, dim, heads, kvHeads, ffn, context, seed}) -> Promise<number of parameters>
+static Napi::Value write_tiny_model(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw_error(env, "ERR_INVALID_OPTION", "Expected an options object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    pl::tiny_model_params p;
+    if (!o.Get("vocabPath").IsString() || !o.Get("outPath").IsString()) throw_error(env, "ERR_INVALID_OPTION", "Expected string vocabPath and outPath");
+    p.vocab_path = o.Get("vocabPath").As<Napi::String>().Utf8Value();
+    p.out_path   = o.Get("outPath").As<Napi::String>().Utf8Value();
+    p.n_layer    = (int32_t) opt_number(o, "layers", p.n_layer, 1, 256);
+    p.n_embd     = (int32_t) opt_number(o, "dim", p.n_embd, 8, 65536);
+    p.n_head     = (int32_t) opt_number(o, "heads", p.n_head, 1, 1024);
+    p.n_head_kv  = (int32_t) opt_number(o, "kvHeads", p.n_head_kv, 1, 1024);
+    p.n_ff       = (int32_t) opt_number(o, "ffn", p.n_ff, 1, 1 << 20);
+    p.n_ctx      = (int32_t) opt_number(o, "context", p.n_ctx, 8, 1 << 22);
+    p.seed       = (uint64_t) opt_number(o, "seed", (double) p.seed, 0, 9007199254740991.0);
+    p.init_std   = (float) opt_number(o, "initStd", p.init_std, 0, 10);
+    if (o.Get("name").IsString()) p.name = o.Get("name").As<Napi::String>().Utf8Value();
+    auto n = std::make_shared<uint64_t>(0);
+    return promise_worker::run(env, [p, n] { *n = pl::tiny_model_write(p); },
+                               [n](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, (double) *n); });
+}
+
+// quantizeModel(inPath, outPath, type, threads) -> Promise<void>
+static Napi::Value quantize_model(const Napi::CallbackInfo & info) {
+    const std::string in = arg_string(info, 0, "inPath"), out = arg_string(info, 1, "outPath"), type = arg_string(info, 2, "type");
+    const int32_t threads = (int32_t) arg_number(info, 3, "threads", 0, 1024);
+    return promise_worker::run(info.Env(), [in, out, type, threads] { pl::model_quantize(in, out, type, threads); },
+                               [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+}
+
+static Napi::Value system_info(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("devices", pl::backend_devices());
+    o.Set("gpuOffload", llama_supports_gpu_offload());
+    o.Set("llamaSystemInfo", llama_print_system_info());
+    return o;
+}
+
+static Napi::Object init(Napi::Env env, Napi::Object exports) {
+    pl::backend_init();
+    auto * d = new instance_data();
+    Napi::Function model = model_wrap::define(env), context = context_wrap::define(env), adapter = adapter_wrap::define(env), token = abort_token::define(env);
+    d->model       = Napi::Persistent(model);
+    d->context     = Napi::Persistent(context);
+    d->adapter     = Napi::Persistent(adapter);
+    d->abort_token = Napi::Persistent(token);
+    env.SetInstanceData(d);
+    exports.Set("AddonModel", model);
+    exports.Set("AddonContext", context);
+    exports.Set("AddonAdapter", adapter);
+    exports.Set("AbortToken", token);
+    exports.Set("loadModel", Napi::Function::New(env, model_wrap::load, "loadModel"));
+    exports.Set("inspectGguf", Napi::Function::New(env, inspect_gguf, "inspectGguf"));
+    exports.Set("writeTinyModel", Napi::Function::New(env, write_tiny_model, "writeTinyModel"));
+    exports.Set("quantizeModel", Napi::Function::New(env, quantize_model, "quantizeModel"));
+    exports.Set("systemInfo", Napi::Function::New(env, system_info, "systemInfo"));
+    return exports;
+}
+
+}  // namespace addon
+
+static Napi::Object persian_lora_init(Napi::Env env, Napi::Object exports) { return addon::init(env, exports); }
+
+NODE_API_MODULE(persian_lora, persian_lora_init)

@@ -1,0 +1,18 @@
+// Process-wide llama.cpp set-up: backend init, and a log sink that keeps recent errors for exception messages.
+#pragma once
+
+#include <string>
+
+namespace pl {
+
+// Initialises the llama.cpp backends once; safe to call from any thread.
+void backend_init();
+
+// Last error/warning lines llama.cpp logged on this thread since backend_log_reset(), joined by "; ".
+std::string backend_log_take();
+void        backend_log_reset();
+
+// Names of the compute devices ggml found (e.g. "CPU", "CUDA0").
+std::string backend_devices();
+
+}  // namespace pl

@@ -1,0 +1,84 @@
+// An inference session over one llama_context: logits, continuation log-likelihoods with KV reuse, and generation.
+#pragma once
+
+#include "pl_model.h"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace pl {
+
+struct session_params {
+    uint32_t n_ctx     = 2048;
+    uint32_t n_batch   = 512;
+    uint32_t n_seq_max = 8;   // parallel sequences (options scored at once)
+    int32_t  n_threads = 0;   // 0 = hardware concurrency
+    bool     flash_attn = false;
+};
+
+struct sampler_params {
+    float    temperature    = 0.0f;  // 0 = greedy
+    int32_t  top_k          = 40;
+    float    top_p          = 0.95f;
+    float    min_p          = 0.05f;
+    float    repeat_penalty = 1.0f;
+    int32_t  repeat_last_n  = 64;    // -1 = whole context
+    uint32_t seed           = 0;
+};
+
+struct continuation_score {
+    double  log_prob = 0.0;  // sum of log p(continuation token | prefix)
+    bool    greedy   = true; // every continuation token was the argmax
+    int32_t n_tokens = 0;
+};
+
+struct generation_step {
+    std::vector<llama_token> tokens;
+    bool                     finished = false;  // no more tokens will come
+    std::string              stop_reason;       // "eog" (end-of-generation token, not included), "context" (full), or ""
+
+};
+
+using abort_flag = std::shared_ptr<std::atomic<bool>>;
+
+class session {
+  public:
+    session(std::shared_ptr<model> m, const session_params & params);
+    ~session();
+
+    uint32_t n_ctx() const { return n_ctx_; }
+    void     set_adapters(const std::vector<std::shared_ptr<adapter>> & adapters, const std::vector<float> & scales);
+
+    // Logits after each token (all = true: n_tokens x n_vocab) or after the last one only (n_vocab).
+    std::vector<float> logits(const std::vector<llama_token> & tokens, bool all, const abort_flag & abort);
+
+    // Sum of log-probabilities of each continuation after `prefix`; the prefix is decoded once and shared.
+    std::vector<continuation_score> score(const std::vector<llama_token> & prefix,
+                                          const std::vector<std::vector<llama_token>> & continuations,
+                                          const abort_flag & abort);
+
+    // Starts a generation from `prompt` (decoded with prefix reuse) with a fresh sampler.
+    void            generation_begin(const std::vector<llama_token> & prompt, const sampler_params & sp, const abort_flag & abort);
+    // Samples up to n_max tokens of the generation begun last; stops early at end-of-generation or abort.
+    generation_step generation_next(int32_t n_max, const abort_flag & abort);
+
+  private:
+    void decode_seq0(const std::vector<llama_token> & tokens, size_t keep, bool all_logits, const abort_flag & abort,
+                     std::vector<float> * out);
+    void check_fits(size_t n_tokens, const char * what) const;
+    void batch_add(llama_token token, llama_pos pos, llama_seq_id seq, bool logits);
+    void decode_batch(const abort_flag & abort);
+
+    std::shared_ptr<model>               model_;
+    std::vector<std::shared_ptr<adapter>> adapters_;  // keeps applied adapters alive
+    llama_context *                      ctx_ = nullptr;
+    llama_batch                          batch_ {};
+    uint32_t                             n_ctx_ = 0, n_batch_ = 0, n_seq_max_ = 0;
+    std::vector<llama_token>             cached_;     // tokens whose KV state sequence 0 holds
+    llama_sampler *                      sampler_ = nullptr;
+    bool                                 generating_ = false;
+    const abort_flag *                   current_abort_ = nullptr;
+};
+
+}  // namespace pl
