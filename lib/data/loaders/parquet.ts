@@ -1,5 +1,5 @@
 // Parquet loader (the format Hugging Face datasets publish): rows read one row group at a time with hyparquet.
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { z } from 'zod';
 import { parseOptions } from '../../config/validate.js';
@@ -36,7 +36,7 @@ export function readParquet(file: string, options: ParquetLoaderOptions = {}): R
       throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: not a readable Parquet file (${(error as Error).message})`, { cause: error });
     }
     const columns = neededColumns(opts.fields);
-    const present = new Set(metadata.schema.slice(1).map((element) => element.name));
+    const present = new Set(parquetSchema(metadata).children.map((child) => child.element.name));
     for (const column of columns ?? []) {
       if (!present.has(column)) throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: no column "${column}" (columns: ${[...present].join(', ')})`);
     }
