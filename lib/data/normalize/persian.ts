@@ -82,6 +82,13 @@ function characterTable(o: Resolved): Map<string, string> {
   return table;
 }
 
+const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
+const LETTER_MARK_DIGIT = /[\p{L}\p{M}\p{N}]/u;
+const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
+const isLetterOrMark = (ch: string | undefined): boolean => ch !== undefined && LETTER_OR_MARK.test(ch);
+const isLetterOrMarkOrZwnj = (ch: string | undefined): boolean => ch === ZWNJ || isLetterOrMark(ch);
+const isLetterMarkOrDigit = (ch: string | undefined): boolean => ch !== undefined && LETTER_MARK_DIGIT.test(ch);
+
 const escapeClass = (ch: string): string => (/[\\\]\-^]/.test(ch) ? '\\' + ch : ch);
 
 type Step = (text: string) => string;
@@ -108,7 +115,9 @@ export function createNormalizer(options: NormalizeOptions = {}): (text: string)
       }),
     );
   }
-  if (o.digits === 'ascii') steps.push((s) => s.replace(/(?<=\d)([٫٬])(?=\d)/g, (sep) => (sep === '٫' ? '.' : ',')));
+  // Context rules. Each expression starts at a literal character (a space, a mark, a digit) and checks what precedes
+  // it in a callback: a leading lookbehind would be tried at every position and runs several times slower.
+  if (o.digits === 'ascii') steps.push((s) => s.replace(/[٫٬]/g, (sep, at: number) => (isDigit(s[at - 1]) && isDigit(s[at + 1]) ? (sep === '٫' ? '.' : ',') : sep)));
   if (o.digits === 'persian') {
     // ASCII digits convert unless the space-delimited token around them holds a Latin letter (F12, COVID-19, URLs).
     const toPersian = (token: string): string => (/[A-Za-z]/.test(token) ? token : token.replace(/[0-9]/g, (d) => PERSIAN_DIGITS[Number(d)]!));
@@ -118,42 +127,48 @@ export function createNormalizer(options: NormalizeOptions = {}): (text: string)
     steps.push((s) =>
       s
         .replace(/\r\n?/g, '\n')
-        .replace(/[\t\v\f \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g, ' ')
-        .replace(/ ?\n ?/g, '\n')
+        .replace(/[\t\v\f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
+        .replace(/ {2,}/g, ' ')
+        .replace(/ \n ?|\n /g, '\n')
         .replace(/\n{3,}/g, '\n\n'),
     );
   }
   if (o.zwnj) {
-    steps.push((s) =>
-      s
-        .replace(/[ \t\u00a0]*\u200c[ \t\u00a0\u200c]*/g, ZWNJ)
-        .replace(/(?<![\p{L}\p{M}])\u200c|\u200c(?![\p{L}\p{M}])/gu, ''),
-    );
+    steps.push((s) => {
+      s = s.replace(/[ \t\u00a0]*\u200c[ \t\u00a0\u200c]*/g, ZWNJ);
+      return s.replace(/\u200c/g, (z, at: number) => (isLetterOrMark(s[at - 1]) && isLetterOrMark(s[at + 1]) ? z : ''));
+    });
   }
   if (o.affixes) {
     const end = '(?=$|[^\\p{L}\\p{M}\\u200c])';
-    const prefix = new RegExp(`(?<![\\p{L}\\p{M}\\u200c])(ن?می) (?=${AL})`, 'gmu');
-    const plural = new RegExp(`(?<=${AL}{2}) (هایشان|هایتان|هایمان|هایم|هایت|هایش|هایی|های|ها|ترین|تری|تر)${end}`, 'gmu');
-    const enclitic = new RegExp(`(?<=${AL}{2}[هی]) (اید|ایم|اند|ای|ام|ات|اش)${end}`, 'gmu');
-    steps.push((s) => s.replace(prefix, `$1${ZWNJ}`).replace(plural, `${ZWNJ}$1`).replace(enclitic, `${ZWNJ}$1`));
+    const prefix = new RegExp(`(ن?می) (?=${AL})`, 'gmu');
+    const plural = new RegExp(` (هایشان|هایتان|هایمان|هایم|هایت|هایش|هایی|های|ها|ترین|تری|تر)${end}`, 'gmu');
+    const enclitic = new RegExp(`([هی]) (اید|ایم|اند|ای|ام|ات|اش)${end}`, 'gmu');
+    const twoLetters = new RegExp(`${AL}${AL}$`, 'u');
+    steps.push((s) => {
+      s = s.replace(prefix, (m, word: string, at: number) => (isLetterOrMarkOrZwnj(s[at - 1]) ? m : word + ZWNJ));
+      s = s.replace(plural, (m, suffix: string, at: number) => (twoLetters.test(s.slice(Math.max(0, at - 2), at)) ? ZWNJ + suffix : m));
+      return s.replace(enclitic, (m, last: string, suffix: string, at: number) => (twoLetters.test(s.slice(Math.max(0, at - 2), at)) ? last + ZWNJ + suffix : m));
+    });
   }
   if (o.punctuation) {
-    const latin = new RegExp(`(${AL}\\p{M}*) *([,;?])`, 'gu');
     const marks: Record<string, string> = { ',': '،', ';': '؛', '?': '؟' };
+    const arabicBefore = new RegExp(`${AL}\\p{M}*$`, 'u');
     const quoted = new RegExp(`["“]([^"“”\\n]*${AL}[^"“”\\n]*)["”]`, 'gu');
-    steps.push((s) => s.replace(latin, (_, before: string, mark: string) => before + marks[mark]).replace(quoted, (_, inner: string) => `«${inner.trim()}»`));
+    steps.push((s) =>
+      s
+        .replace(/ *([,;?])/g, (m, mark: string, at: number) => (arabicBefore.test(s.slice(Math.max(0, at - 4), at)) ? marks[mark]! : m))
+        .replace(quoted, (_, inner: string) => `«${inner.trim()}»`),
+    );
   }
   if (o.spacing) {
     const afterPersian = new RegExp(`([.!:])(?=${AL})`, 'gu');
-    steps.push((s) =>
-      s
-        .replace(/(?<=\S) +([،؛؟»)\]])/g, '$1')
-        .replace(/(?<=[\p{L}\p{M}\p{N}]) +([.!:])(?=\s|$)/gu, '$1')
-        .replace(/([،؛؟»])(?=[\p{L}\p{N}«(])/gu, '$1 ')
-        .replace(afterPersian, '$1 ')
-        .replace(/([«(]) +/g, '$1')
-        .replace(/(?<=[\p{L}\p{M}\p{N}،؛؟.!:])([«(])/gu, ' $1'),
-    );
+    steps.push((s) => {
+      s = s.replace(/ +(?=[،؛؟»)\]])/g, (m, at: number) => (at === 0 || s[at - 1] === '\n' ? m : ''));
+      s = s.replace(/ +(?=[.!:](?:\s|$))/g, (m, at: number) => (isLetterMarkOrDigit(s[at - 1]) ? '' : m));
+      s = s.replace(/([،؛؟»])(?=[\p{L}\p{N}«(])/gu, '$1 ').replace(afterPersian, '$1 ').replace(/([«(]) +/g, '$1');
+      return s.replace(/[«(]/g, (m, at: number) => (isLetterMarkOrDigit(s[at - 1]) || /[،؛؟.!:]/.test(s[at - 1] ?? '') ? ' ' + m : m));
+    });
   }
   if (o.whitespace) steps.push((s) => s.trim());
   return (text) => {
