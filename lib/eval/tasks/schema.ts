@@ -60,7 +60,7 @@ const promptSchema = z.discriminatedUnion('template', [
   z.strictObject({ template: z.literal('chat'), system: z.string().optional(), user: z.string().min(1).default('{instruction}\n\n{input}') }),
   /** `text` renders the prompt, `answer` a few-shot example's answer; examples are joined by `separator`. */
   z.strictObject({ template: z.literal('custom'), text: z.string().min(1), answer: z.string().default('{output}'), separator: z.string().default('\n\n') }),
-]);
+], { error: 'one of "alpaca", "chat", "custom"' });
 
 const fewshotSchema = z.strictObject({
   k: z.int().min(0).default(0),
