@@ -1,8 +1,9 @@
 // Every CLI command, in the order `persian-lora --help` lists them.
 import type { Command } from '../command.js';
 import { buildCommand } from './build.js';
+import { compareCommand } from './compare.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { tinyModelCommand } from './tiny-model.js';
 
-export const commands: Command[] = [inspectCommand, generateCommand, tinyModelCommand, buildCommand];
+export const commands: Command[] = [inspectCommand, generateCommand, compareCommand, tinyModelCommand, buildCommand];

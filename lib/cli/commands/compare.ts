@@ -1,0 +1,46 @@
+// `persian-lora compare a.json b.json …`: prints a table of the runs' metrics with deltas against the first run.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { parseOptions } from '../../config/validate.js';
+import { PersianLoraError } from '../../errors.js';
+import { renderComparison, type LabeledRun } from '../../eval/results/compare.js';
+import { runResultsSchema } from '../../eval/results/schema.js';
+
+/** Read and validate one results file written by `persian-lora eval`. */
+export function readResultsFile(file: string): LabeledRun {
+  if (!existsSync(file)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Results file ${file} does not exist`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PersianLoraError('ERR_BAD_FORMAT', `Results file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return { label: path.basename(file).replace(/\.json$/i, ''), results: parseOptions(runResultsSchema, data, 'results') };
+  } catch (error) {
+    throw new PersianLoraError('ERR_BAD_FORMAT', `Results file ${file}: ${(error as Error).message}`);
+  }
+}
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'Compare evaluation results: metrics side by side with deltas against the first run',
+  usage: [
+    'Usage: persian-lora compare <results.json> <results.json> [...]',
+    '',
+    'Prints a markdown table with one row per task and metric: each run\'s value with its 95 % bootstrap',
+    'interval, and for every run after the first its difference from the first. A `*` marks differences',
+    'whose intervals do not overlap. Column names are the file names without `.json`.',
+  ].join('\n'),
+  async run(argv, io) {
+    const { positionals } = parseCommandArgs(argv, {}, true);
+    if (positionals.length < 2) throw new UsageError(`Expected at least 2 results files but received ${positionals.length}`);
+    const runs = positionals.map(readResultsFile);
+    const labels = runs.map((r) => r.label);
+    // Same file names in different folders: fall back to the paths as given.
+    if (new Set(labels).size !== labels.length) runs.forEach((r, i) => { r.label = positionals[i]!; });
+    io.stdout.write(renderComparison(runs));
+    return 0;
+  },
+};
