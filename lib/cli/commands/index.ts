@@ -1,4 +1,5 @@
 // Every CLI command, in the order `persian-lora --help` lists them.
 import type { Command } from '../command.js';
+import { dataFetchParallel } from './data-fetch-parallel.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [dataFetchParallel];

