@@ -13,20 +13,21 @@ const FORMAT = new RegExp(
 );
 /** `(_F)`, `(&F)`, `(~F)` appended by translators whose script has no letter for the mnemonic. */
 const ACCEL_SUFFIX = /\s*\([_&~][^\s()]\)/gu;
-/** GTK `_File` (and `__` for a literal underscore). */
-const ACCEL_UNDERSCORE = /_(_)|_(?=[\p{L}\p{N}])/gu;
-/** Qt / Windows `&File` (and `&&`), but not an entity such as `&amp;`. */
-const ACCEL_AMPERSAND = /&(&)|&(?=[\p{L}\p{N}])(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)/gu;
-/** LibreOffice `~File`. */
-const ACCEL_TILDE = /~(?=[\p{L}\p{N}])/gu;
-const TAG = /<\/?([A-Za-z][\w:-]*)(?:\s[^<>]*)?\/?>/g;
-const BLOCK_TAGS = new Set(['br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'hr']);
+/**
+ * Mnemonic marks: GTK `_File`, Qt/Windows `&File` (not an entity such as `&amp;`), LibreOffice `~File`. A string has
+ * at most one mnemonic, so a mark is removed only when it occurs once (`pango_parse_markup` keeps its underscores).
+ */
+const ACCELERATORS = [/_(?=[\p{L}\p{N}])/gu, /&(?=[\p{L}\p{N}])(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)/gu, /~(?=[\p{L}\p{N}])/gu];
+/** Pango and HTML markup (lower-case tag names only: `<Untitled>` and `<HTML>` in prose are text). */
+const TAG = /<\/?(b|big|i|s|sub|sup|small|tt|u|span|markup|a|p|br|div|em|strong|li|ul|ol|tr|td|th|table|hr|h[1-6]|code|pre|font|img|kbd|q|cite)(?:\s[^<>]*)?\/?>/g;
+const BLOCK_TAGS = new Set(['br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre']);
 const ENTITY = /&(?:(amp|lt|gt|quot|apos|nbsp)|#(\d+)|#x([0-9a-fA-F]+));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const CONTROL = /\p{Cc}/gu;
 const EMPTY_BRACKETS = /\(\s*\)|\[\s*\]|“\s*”|‘\s*’|«\s*»|"\s*"|'\s*'/g;
 const SPACE_BEFORE_PUNCT = /\s+([.,:;!?،؛؟)\]»…])/g;
+const SPACE_AFTER_OPEN = /([(\[«“])\s+/g;
 const EDGE_JUNK = /^[\s:;,،؛\-–—|/=]+|[\s:;,،؛\-–—|/=(]+$/g;
 
 function decodeEntities(text: string): string {
@@ -39,12 +40,17 @@ function decodeEntities(text: string): string {
 
 /** Clean one UI string: markup, accelerators, entities, format strings, control/bidi characters, spacing. */
 export function cleanText(text: string): string {
-  let s = text.replace(TAG, (_m, tag: string) => (BLOCK_TAGS.has(tag.toLowerCase()) ? ' ' : ''));
-  s = s.replace(ACCEL_SUFFIX, '').replace(ACCEL_UNDERSCORE, '$1').replace(ACCEL_AMPERSAND, '$1').replace(ACCEL_TILDE, '');
+  let s = text.replace(TAG, (_m, tag: string) => (BLOCK_TAGS.has(tag) ? ' ' : ''));
+  s = s.replace(ACCEL_SUFFIX, '');
+  for (const mark of ACCELERATORS) {
+    const unescaped = s.replace(/__|&&|~~/g, '');
+    if ((unescaped.match(mark) ?? []).length === 1) s = s.replace(mark, '');
+  }
+  s = s.replace(/__/g, '_').replace(/&&/g, '&');
   s = decodeEntities(s);
   s = s.replace(FORMAT, (m) => (m === '%%' ? '%' : ' '));
   s = s.replace(BIDI, '').replace(CONTROL, ' ');
-  s = s.replace(/\s+/g, ' ').replace(EMPTY_BRACKETS, ' ').replace(/\s+/g, ' ').replace(SPACE_BEFORE_PUNCT, '$1');
+  s = s.replace(/\s+/g, ' ').replace(EMPTY_BRACKETS, ' ').replace(/\s+/g, ' ').replace(SPACE_BEFORE_PUNCT, '$1').replace(SPACE_AFTER_OPEN, '$1');
   return s.replace(EDGE_JUNK, '').normalize('NFC');
 }
 
