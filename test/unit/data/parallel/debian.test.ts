@@ -57,7 +57,7 @@ test('reads catalogs, version and licence from a .deb and fetches it offline fro
     ], true),
     'usr/share/locale/fa_IR/LC_MESSAGES/extra.mo': buildMo([{ original: 'Open', translation: 'باز کردن' }], false),
     'usr/share/locale/de/LC_MESSAGES/demo.mo': buildMo([{ original: 'Open', translation: 'Öffnen' }], true),
-    'usr/share/doc/demo-l10n/copyright': 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2024 Test\nLicense: GPL-3+\n',
+    'usr/share/doc/demo-l10n/copyright': 'Format: copyright-format/1.0 (DEP-5)\n\nFiles: *\nCopyright: 2024 Test\nLicense: GPL-3+\n',
   });
   const deb = await readDeb(file, 'fa');
   t.is(deb.name, 'demo-l10n');

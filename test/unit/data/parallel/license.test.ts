@@ -9,7 +9,7 @@ const license = test.macro({
   title: (provided) => `licence of ${provided}`,
 });
 
-test('DEP-5: the Files: * paragraph wins', license, `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+test('DEP-5: the Files: * paragraph wins', license, `Format: copyright-format/1.0 (DEP-5)
 Upstream-Name: iso-codes
 
 Files: debian/*
@@ -24,7 +24,7 @@ License: LGPL-2.1+
  This library is free software.
 `, 'LGPL-2.1+');
 
-test('DEP-5 without Files: *', license, `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+test('DEP-5 without Files: *', license, `Format: copyright-format/1.0 (DEP-5)
 
 Files: src/*
 Copyright: 2020 X
