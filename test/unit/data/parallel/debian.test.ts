@@ -1,7 +1,7 @@
 // Tests for the Debian source on a .deb built here with dpkg-deb (skipped with a message where dpkg-deb is missing).
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isCatalogPath, readDeb } from '../../../../lib/data/parallel/debian.js';
@@ -21,16 +21,20 @@ const HEADER = 'Content-Type: text/plain; charset=UTF-8\nPlural-Forms: nplurals=
 
 async function buildDeb(cacheDir: string, name: string, files: Record<string, Buffer | string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'pl-deb-root-'));
-  await mkdir(join(root, 'DEBIAN'));
-  await writeFile(join(root, 'DEBIAN', 'control'), `Package: ${name}\nVersion: 1:2.0-1\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: test package\n`);
-  for (const [path, data] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), data);
+  try {
+    await mkdir(join(root, 'DEBIAN'));
+    await writeFile(join(root, 'DEBIAN', 'control'), `Package: ${name}\nVersion: 1:2.0-1\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: test package\n`);
+    for (const [path, data] of Object.entries(files)) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), data);
+    }
+    await mkdir(join(cacheDir, 'deb'), { recursive: true });
+    const file = join(cacheDir, 'deb', `${name}_1%3a2.0-1_all.deb`);
+    execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, file], { stdio: 'ignore' });
+    return file;
+  } finally {
+    await rm(root, { recursive: true, force: true });
   }
-  await mkdir(join(cacheDir, 'deb'), { recursive: true });
-  const file = join(cacheDir, 'deb', `${name}_1%3a2.0-1_all.deb`);
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, file], { stdio: 'ignore' });
-  return file;
 }
 
 test('isCatalogPath finds fa and fa_IR catalogs, LibreOffice resources included', (t) => {
@@ -49,6 +53,7 @@ test('reads catalogs, version and licence from a .deb and fetches it offline fro
     return;
   }
   const cache = await mkdtemp(join(tmpdir(), 'pl-deb-cache-'));
+  t.teardown(() => rm(cache, { recursive: true, force: true }));
   const file = await buildDeb(cache, 'demo-l10n', {
     'usr/share/locale/fa/LC_MESSAGES/demo.mo': buildMo([
       { original: '', translation: HEADER },

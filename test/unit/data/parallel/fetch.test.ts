@@ -1,6 +1,6 @@
 // Integration test: the real fetch from the download cache, offline; skipped with a message when the cache is empty.
 import test from 'ava';
-import { readdir, readFile, mkdtemp } from 'node:fs/promises';
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSourceCache, fetchParallel, type ParallelPair } from '../../../../lib/data/parallel/index.js';
@@ -28,6 +28,7 @@ test('real sources from the cache give clean, unique, attributed pairs', async (
     return;
   }
   const out = await mkdtemp(join(tmpdir(), 'pl-fetch-'));
+  t.teardown(() => rm(out, { recursive: true, force: true }));
   const { manifest } = await fetchParallel({
     out, cache, offline: true, debPackages: DEBS, cldrPackages: ['cldr-localenames-full', 'cldr-units-full', 'cldr-annotations-full'],
   });

@@ -1,14 +1,15 @@
 // Tests for fetchParallel end to end on a cache of hand-made npm tarballs (offline), and for its option validation.
-import test from 'ava';
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchParallel, type ParallelManifest } from '../../../../lib/data/parallel/index.js';
 import { PersianLoraError } from '../../../../lib/errors.js';
 import { buildNpmTarball, declarationHtml } from './fixtures.js';
 
-async function fixtureCache(): Promise<string> {
+async function fixtureCache(t: ExecutionContext): Promise<string> {
   const cache = await mkdtemp(join(tmpdir(), 'pl-parallel-'));
+  t.teardown(() => rm(cache, { recursive: true, force: true }));
   await mkdir(join(cache, 'npm'));
   const languages = (locale: string, names: Record<string, string>): string => JSON.stringify({ main: { [locale]: { localeDisplayNames: { languages: names } } } });
   await writeFile(join(cache, 'npm', 'cldr-localenames-full-48.2.0.tgz'), buildNpmTarball(
@@ -32,7 +33,7 @@ async function fixtureCache(): Promise<string> {
 }
 
 test('builds parallel.jsonl and manifest.json from the cache, skipping a source that is missing', async (t) => {
-  const cache = await fixtureCache();
+  const cache = await fixtureCache(t);
   const out = join(cache, 'out');
   const progress: string[] = [];
   const result = await fetchParallel({
@@ -68,6 +69,7 @@ test('builds parallel.jsonl and manifest.json from the cache, skipping a source 
 
 test('an empty cache offline is one clear error', async (t) => {
   const cache = await mkdtemp(join(tmpdir(), 'pl-parallel-empty-'));
+  t.teardown(() => rm(cache, { recursive: true, force: true }));
   const error = await t.throwsAsync(fetchParallel({ out: join(cache, 'out'), cache, offline: true, sources: ['udhr'] }), { instanceOf: PersianLoraError });
   t.is(error?.code, 'ERR_NETWORK');
   t.true(error!.message.startsWith(`No parallel-text source could be read. The cache ${cache} does not hold them and --offline forbids downloading.`));
