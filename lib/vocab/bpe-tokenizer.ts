@@ -98,28 +98,36 @@ export class BpeTokenizer {
 
   /** Final symbols of one byte-encoded word after merging (ignore_merges: a word that is a token stays whole). */
   segment(encoded: string): string[] {
-    if (encoded.length === 0) return [];
-    if (this.toId.has(encoded)) return [encoded];
-    const chars = Array.from(encoded);
-    const symbols: Sym[] = chars.map((c, i) => ({ prev: i - 1, next: i + 1 === chars.length ? -1 : i + 1, text: c }));
-    const queue = new Heap<Bigram>((a, b) => a.rank < b.rank || (a.rank === b.rank && a.left < b.left));
-    const add = (left: number, right: number): void => {
-      if (left === -1 || right === -1) return;
-      const l = symbols[left]!.text, r = symbols[right]!.text;
-      const rank = this.ranks.get(`${l} ${r}`);
-      if (rank !== undefined) queue.push({ left, right, text: l + r, rank });
-    };
-    for (let i = 1; i < symbols.length; i++) add(i - 1, i);
-    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
-      const l = symbols[b.left]!, r = symbols[b.right]!;
-      if (l.text.length === 0 || r.text.length === 0 || l.text + r.text !== b.text) continue;
-      l.text += r.text;
-      r.text = '';
-      l.next = r.next;
-      if (r.next >= 0) symbols[r.next]!.prev = b.left;
-      add(l.prev, b.left);
-      add(b.left, l.next);
-    }
-    return symbols.filter((s) => s.text.length > 0).map((s) => s.text);
+    return bpeSegment(encoded, (l, r) => this.ranks.get(`${l} ${r}`), (t) => this.toId.has(t));
   }
+}
+
+/**
+ * One word through llm_tokenizer_bpe_session: a word that is a token stays whole (ignore_merges), otherwise characters
+ * are merged pairwise by lowest merge rank, leftmost first. `rankOf` gives a merge's rank (undefined: no such merge).
+ */
+export function bpeSegment(encoded: string, rankOf: (left: string, right: string) => number | undefined, isToken: (text: string) => boolean): string[] {
+  if (encoded.length === 0) return [];
+  if (isToken(encoded)) return [encoded];
+  const chars = Array.from(encoded);
+  const symbols: Sym[] = chars.map((c, i) => ({ prev: i - 1, next: i + 1 === chars.length ? -1 : i + 1, text: c }));
+  const queue = new Heap<Bigram>((a, b) => a.rank < b.rank || (a.rank === b.rank && a.left < b.left));
+  const add = (left: number, right: number): void => {
+    if (left === -1 || right === -1) return;
+    const l = symbols[left]!.text, r = symbols[right]!.text;
+    const rank = rankOf(l, r);
+    if (rank !== undefined) queue.push({ left, right, text: l + r, rank });
+  };
+  for (let i = 1; i < symbols.length; i++) add(i - 1, i);
+  for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
+    const l = symbols[b.left]!, r = symbols[b.right]!;
+    if (l.text.length === 0 || r.text.length === 0 || l.text + r.text !== b.text) continue;
+    l.text += r.text;
+    r.text = '';
+    l.next = r.next;
+    if (r.next >= 0) symbols[r.next]!.prev = b.left;
+    add(l.prev, b.left);
+    add(b.left, l.next);
+  }
+  return symbols.filter((s) => s.text.length > 0).map((s) => s.text);
 }

@@ -71,6 +71,12 @@ export class SpmTokenizer {
 
   idOf(piece: string): number | undefined { return this.toId.get(piece); }
 
+  /** Score of a piece, undefined when the text is not a piece. */
+  readonly scoreOf = (text: string): number | undefined => {
+    const id = this.toId.get(text);
+    return id === undefined ? undefined : this.vocab.scores[id];
+  };
+
   /** Tokenize user text as llama_tokenize does (space prefix, space escaping, special-token partition). */
   tokenize(text: string, options: SpmTokenizeOptions = {}): number[] {
     const out: number[] = [];
@@ -86,19 +92,11 @@ export class SpmTokenizer {
   }
 
   /** Final symbols of the merge phase for already-escaped text (before byte fallback). */
-  segment(escaped: string): string[] {
-    const { symbols, chars } = this.merge(escaped);
-    const out: string[] = [];
-    for (let i = symbols.length > 0 ? 0 : -1; i !== -1; i = symbols[i]!.next) {
-      const s = symbols[i]!;
-      out.push(chars.slice(s.start, s.start + s.len).join(''));
-    }
-    return out;
-  }
+  segment(escaped: string): string[] { return spmSegment(escaped, this.scoreOf); }
 
   /** llm_tokenizer_spm_session::tokenize on already-escaped text, appending ids to `out`. */
   tokenizeEscaped(escaped: string, out: number[] = []): number[] {
-    const { symbols, chars, revMerge } = this.merge(escaped);
+    const { symbols, chars, revMerge } = spmMerge(escaped, this.scoreOf);
     const textOf = (s: Sym): string => chars.slice(s.start, s.start + s.len).join('');
     const resegment = (s: Sym): void => {
       const text = textOf(s);
@@ -119,35 +117,49 @@ export class SpmTokenizer {
     for (let i = symbols.length > 0 ? 0 : -1; i !== -1; i = symbols[i]!.next) resegment(symbols[i]!);
     return out;
   }
+}
 
-  /** The merge phase: characters as symbols, adjacent pairs forming a piece merged by highest score, leftmost first. */
-  private merge(escaped: string): { symbols: Sym[]; chars: string[]; revMerge: Map<string, [number, number]> } {
-    const chars = Array.from(escaped);
-    const symbols: Sym[] = chars.map((c, i) => ({ prev: i - 1, next: i + 1 === chars.length ? -1 : i + 1, start: i, len: 1, size: c.length }));
-    const queue = new Heap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
-    const revMerge = new Map<string, [number, number]>();
-    const tryAdd = (left: number, right: number): void => {
-      if (left === -1 || right === -1) return;
-      const l = symbols[left]!, r = symbols[right]!;
-      const text = chars.slice(l.start, r.start + r.len).join('');
-      const id = this.toId.get(text);
-      if (id === undefined) return;
-      queue.push({ left, right, score: this.vocab.scores[id]!, size: text.length });
-      revMerge.set(text, [left, right]);
-    };
-    for (let i = 1; i < symbols.length; i++) tryAdd(i - 1, i);
-    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
-      const l = symbols[b.left]!, r = symbols[b.right]!;
-      if (l.len === 0 || r.len === 0 || l.size + r.size !== b.size) continue;
-      l.len += r.len;
-      l.size += r.size;
-      r.len = 0;
-      r.size = 0;
-      l.next = r.next;
-      if (r.next >= 0) symbols[r.next]!.prev = b.left;
-      tryAdd(l.prev, b.left);
-      tryAdd(b.left, l.next);
-    }
-    return { symbols, chars, revMerge };
+/**
+ * The merge phase of llm_tokenizer_spm_session: characters as symbols, adjacent pairs whose concatenation is a piece
+ * merged by highest score, leftmost first. `scoreOf` gives a piece's score (undefined: not a piece).
+ */
+export function spmMerge(escaped: string, scoreOf: (text: string) => number | undefined): { symbols: Sym[]; chars: string[]; revMerge: Map<string, [number, number]> } {
+  const chars = Array.from(escaped);
+  const symbols: Sym[] = chars.map((c, i) => ({ prev: i - 1, next: i + 1 === chars.length ? -1 : i + 1, start: i, len: 1, size: c.length }));
+  const queue = new Heap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
+  const revMerge = new Map<string, [number, number]>();
+  const tryAdd = (left: number, right: number): void => {
+    if (left === -1 || right === -1) return;
+    const l = symbols[left]!, r = symbols[right]!;
+    const text = chars.slice(l.start, r.start + r.len).join('');
+    const score = scoreOf(text);
+    if (score === undefined) return;
+    queue.push({ left, right, score, size: text.length });
+    revMerge.set(text, [left, right]);
+  };
+  for (let i = 1; i < symbols.length; i++) tryAdd(i - 1, i);
+  for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
+    const l = symbols[b.left]!, r = symbols[b.right]!;
+    if (l.len === 0 || r.len === 0 || l.size + r.size !== b.size) continue;
+    l.len += r.len;
+    l.size += r.size;
+    r.len = 0;
+    r.size = 0;
+    l.next = r.next;
+    if (r.next >= 0) symbols[r.next]!.prev = b.left;
+    tryAdd(l.prev, b.left);
+    tryAdd(b.left, l.next);
   }
+  return { symbols, chars, revMerge };
+}
+
+/** Final symbols of spmMerge as strings. */
+export function spmSegment(escaped: string, scoreOf: (text: string) => number | undefined): string[] {
+  const { symbols, chars } = spmMerge(escaped, scoreOf);
+  const out: string[] = [];
+  for (let i = symbols.length > 0 ? 0 : -1; i !== -1; i = symbols[i]!.next) {
+    const s = symbols[i]!;
+    out.push(chars.slice(s.start, s.start + s.len).join(''));
+  }
+  return out;
 }
