@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
 import { learnMerges, mergeOccurrences } from './merge-learner.js';
 import { SPACE_MARK, spmSegment } from './spm-tokenizer.js';
-import { TOKEN_TYPE, type Vocab } from './vocab.js';
+import { TOKEN_TYPE, type Vocab, type VocabAddition } from './vocab.js';
 
 /** Letters and marks of the Arabic script (as Persian uses it) and the zero-width non-joiner. */
 export const PERSIAN_LETTER = /[\p{Script=Arabic}\u200C]/u;
@@ -17,14 +17,6 @@ const PERSIAN_SYMBOL = new RegExp(`^${SPACE_MARK}?[\\p{L}\\p{M}\\u200C]+$`, 'u')
 
 /** Scores at or below this are sentinels (Llama 2 gives runs of ▁ a score of -1e9 so they merge last). */
 const SENTINEL_SCORE = -1e8;
-
-/** Pieces to append to a vocabulary (and, for BPE, merges). */
-export interface VocabAddition {
-  pieces: string[];
-  scores: number[];
-  types: number[];
-  merges: string[];
-}
 
 export const spmTrainSchema = z.strictObject({
   /** total pieces to add (characters included) */

@@ -62,8 +62,16 @@ export function readVocab(file: string): Vocab {
   return vocabFromMetadata(readGgufMetadata(file));
 }
 
+/** Pieces to append to a vocabulary (and, for BPE, merges to append after the existing ones). */
+export interface VocabAddition {
+  pieces: string[];
+  scores: number[];
+  types: number[];
+  merges: string[];
+}
+
 /** The vocabulary with pieces (and merges) appended. */
-export function appendToVocab(base: Vocab, add: { pieces: readonly string[]; scores: readonly number[]; types: readonly number[]; merges?: readonly string[] }): Vocab {
+export function appendToVocab(base: Vocab, add: VocabAddition): Vocab {
   const n = base.tokens.length;
   const scores = new Float32Array(n + add.pieces.length);
   scores.set(base.scores);
@@ -71,5 +79,5 @@ export function appendToVocab(base: Vocab, add: { pieces: readonly string[]; sco
   const types = new Int32Array(n + add.pieces.length);
   types.set(base.types);
   types.set(add.types, n);
-  return { ...base, tokens: [...base.tokens, ...add.pieces], scores, types, merges: [...base.merges, ...(add.merges ?? [])] };
+  return { ...base, tokens: [...base.tokens, ...add.pieces], scores, types, merges: [...base.merges, ...add.merges] };
 }
