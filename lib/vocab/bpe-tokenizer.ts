@@ -1,7 +1,7 @@
 // TypeScript port of llama.cpp's byte-level BPE tokenizer (llm_tokenizer_bpe_session) with the Llama 3 pre-tokenizer.
 import { PersianLoraError } from '../errors.js';
 import { Heap } from './heap.js';
-import { partitionSpecial } from './spm-tokenizer.js';
+import { partitionSpecial, specialTokens } from './spm-tokenizer.js';
 import { TOKEN_TYPE, type Vocab } from './vocab.js';
 
 /** GPT-2's byte → printable character table (bytes_to_unicode). */
@@ -56,6 +56,8 @@ export class BpeTokenizer {
   private readonly toId = new Map<string, number>();
   private readonly ranks = new Map<string, number>();
   private readonly bosId: number;
+  /** special tokens for parseSpecial false / true */
+  private readonly special: [number[], number[]];
 
   constructor(readonly vocab: Vocab) {
     if (vocab.model !== 'gpt2') {
@@ -67,6 +69,7 @@ export class BpeTokenizer {
     vocab.tokens.forEach((t, i) => this.toId.set(t, i));
     vocab.merges.forEach((m, i) => { if (!this.ranks.has(m)) this.ranks.set(m, i); }); // first wins, as bpe_ranks.emplace
     this.bosId = vocab.types.findIndex((t, i) => t === TOKEN_TYPE.CONTROL && vocab.tokens[i] === '<|begin_of_text|>');
+    this.special = [specialTokens(vocab, false), specialTokens(vocab, true)];
   }
 
   idOf(token: string): number | undefined { return this.toId.get(token); }
@@ -76,7 +79,7 @@ export class BpeTokenizer {
   tokenize(text: string, options: { addSpecial?: boolean; parseSpecial?: boolean } = {}): number[] {
     const out: number[] = [];
     if (options.addSpecial && this.bosId >= 0) out.push(this.bosId);
-    for (const f of partitionSpecial(this.vocab, text, options.parseSpecial ?? false)) {
+    for (const f of partitionSpecial(this.vocab, text, this.special[options.parseSpecial ? 1 : 0])) {
       if ('token' in f) { out.push(f.token); continue; }
       for (const word of preTokenize(f.text)) this.tokenizeWord(byteEncode(word), out);
     }

@@ -14,10 +14,10 @@ interface Bigram { left: number; right: number; score: number; size: number }
 export type Fragment = { text: string } | { token: number };
 
 /**
- * Split text around special tokens as llama.cpp's tokenizer_st_partition does: USER_DEFINED tokens always, CONTROL and
- * UNKNOWN tokens only when `parseSpecial`; longest token texts first. (LSTRIP/RSTRIP attributes are not modelled.)
+ * Ids of the tokens llama.cpp's tokenizer_st_partition splits text on, longest text first: USER_DEFINED tokens always,
+ * CONTROL and UNKNOWN tokens only when `parseSpecial`. (LSTRIP/RSTRIP attributes are not modelled.)
  */
-export function partitionSpecial(vocab: Vocab, text: string, parseSpecial: boolean): Fragment[] {
+export function specialTokens(vocab: Vocab, parseSpecial: boolean): number[] {
   const special: number[] = [];
   for (let id = 0; id < vocab.tokens.length; id++) {
     const t = vocab.types[id];
@@ -25,15 +25,18 @@ export function partitionSpecial(vocab: Vocab, text: string, parseSpecial: boole
       if (vocab.tokens[id]!.length > 0) special.push(id);
     }
   }
-  special.sort((a, b) => vocab.tokens[b]!.length - vocab.tokens[a]!.length);
+  return special.sort((a, b) => vocab.tokens[b]!.length - vocab.tokens[a]!.length);
+}
+
+/** Split text around the given special tokens (see specialTokens), in their order. */
+export function partitionSpecial(vocab: Vocab, text: string, special: readonly number[]): Fragment[] {
   let frags: Fragment[] = text.length > 0 ? [{ text }] : [];
   for (const id of special) {
     const st = vocab.tokens[id]!;
     const next: Fragment[] = [];
     for (const f of frags) {
       if (!('text' in f) || !f.text.includes(st)) { next.push(f); continue; }
-      const parts = f.text.split(st);
-      parts.forEach((p, i) => {
+      f.text.split(st).forEach((p, i) => {
         if (i > 0) next.push({ token: id });
         if (p.length > 0) next.push({ text: p });
       });
@@ -55,6 +58,8 @@ export class SpmTokenizer {
   private readonly toId = new Map<string, number>();
   private readonly byteIds: Int32Array;
   private readonly bosId: number;
+  /** special tokens for parseSpecial false / true */
+  private readonly special: [number[], number[]];
 
   constructor(readonly vocab: Vocab) {
     if (vocab.model !== 'llama') {
@@ -67,6 +72,7 @@ export class SpmTokenizer {
       this.byteIds[b] = this.toId.get(hex) ?? this.toId.get(String.fromCharCode(b)) ?? -1;
     }
     this.bosId = vocab.types.findIndex((t, i) => t === TOKEN_TYPE.CONTROL && vocab.tokens[i] === '<s>');
+    this.special = [specialTokens(vocab, false), specialTokens(vocab, true)];
   }
 
   idOf(piece: string): number | undefined { return this.toId.get(piece); }
@@ -82,7 +88,7 @@ export class SpmTokenizer {
     const out: number[] = [];
     if (options.addSpecial && this.bosId >= 0) out.push(this.bosId);
     let prevSpecial = true;
-    for (const f of partitionSpecial(this.vocab, text, options.parseSpecial ?? false)) {
+    for (const f of partitionSpecial(this.vocab, text, this.special[options.parseSpecial ? 1 : 0])) {
       if ('token' in f) { out.push(f.token); prevSpecial = true; continue; }
       const raw = (this.vocab.addSpacePrefix && prevSpecial ? ' ' : '') + f.text;
       this.tokenizeEscaped(raw.replaceAll(' ', SPACE_MARK), out);
