@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
 import { bpeSegment, byteEncode, preTokenize } from './bpe-tokenizer.js';
 import { learnMerges, mergeOccurrences } from './merge-learner.js';
-import { PERSIAN_LETTER } from './train-spm.js';
+import { ARABIC_SCRIPT_CHAR } from './train-spm.js';
 import { TOKEN_TYPE, type Vocab, type VocabAddition } from './vocab.js';
 
 export const bpeTrainSchema = z.strictObject({
@@ -18,7 +18,7 @@ export type BpeTrainOptions = z.input<typeof bpeTrainSchema>;
 
 /** The byte-encoded pre-tokenizer words of a text that contain a Persian letter (the only ones trained on). */
 export function bpeWords(text: string): string[] {
-  return preTokenize(text).filter((w) => PERSIAN_LETTER.test(w)).map(byteEncode);
+  return preTokenize(text).filter((w) => ARABIC_SCRIPT_CHAR.test(w)).map(byteEncode);
 }
 
 /**

@@ -10,8 +10,8 @@ import { learnMerges, mergeOccurrences } from './merge-learner.js';
 import { SPACE_MARK, spmSegment } from './spm-tokenizer.js';
 import { TOKEN_TYPE, type Vocab, type VocabAddition } from './vocab.js';
 
-/** Letters and marks of the Arabic script (as Persian uses it) and the zero-width non-joiner. */
-export const PERSIAN_LETTER = /[\p{Script=Arabic}\u200C]/u;
+/** A character of the Arabic script (letters, marks, digits, punctuation, as Persian uses them) or the zero-width non-joiner. */
+export const ARABIC_SCRIPT_CHAR = /[\p{Script=Arabic}\u200C]/u;
 /** A symbol that may be part of a new piece: an optional leading ▁, then Arabic-script letters, marks or ZWNJ. */
 const PERSIAN_SYMBOL = new RegExp(`^${SPACE_MARK}?[\\p{L}\\p{M}\\u200C]+$`, 'u');
 
@@ -56,7 +56,7 @@ export function trainSpmPieces(base: Vocab, words: ReadonlyMap<string, number>, 
   const scoreOf = (text: string): number | undefined => baseScore.get(text) ?? learned.get(text);
 
   const charCount = new Map<string, number>();
-  for (const [w, c] of words) for (const ch of w) if (PERSIAN_LETTER.test(ch)) charCount.set(ch, (charCount.get(ch) ?? 0) + c);
+  for (const [w, c] of words) for (const ch of w) if (ARABIC_SCRIPT_CHAR.test(ch)) charCount.set(ch, (charCount.get(ch) ?? 0) + c);
   const frequentMissing = [...charCount].filter(([ch, c]) => c >= opts.minCount && !baseScore.has(ch)).map(([ch]) => ch);
 
   // per symbol: its length in characters when it may take part in a Persian piece, -1 otherwise (cached)
@@ -65,7 +65,7 @@ export function trainSpmPieces(base: Vocab, words: ReadonlyMap<string, number>, 
     let n = info.get(sym);
     if (n === undefined) {
       const cs = [...sym];
-      n = (sym === SPACE_MARK || PERSIAN_SYMBOL.test(sym)) && cs.every((c) => c === SPACE_MARK || PERSIAN_LETTER.test(c)) ? cs.length : -1;
+      n = (sym === SPACE_MARK || PERSIAN_SYMBOL.test(sym)) && cs.every((c) => c === SPACE_MARK || ARABIC_SCRIPT_CHAR.test(c)) ? cs.length : -1;
       info.set(sym, n);
     }
     return n;
