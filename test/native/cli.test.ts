@@ -48,3 +48,10 @@ test('runtime failures exit 1 with a one-line message; usage errors exit 2', asy
   t.is(badNumber.code, 2);
   t.regex(badNumber.err, /Expected an integer >= 1 for --layers but received "two"/);
 });
+
+test('demo builds a tiny model and generates from it', async (t) => {
+  const r = await cli('demo', '--dir', scratchPath('demo'));
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /1\. wrote .*tiny-llama-spm-q8_0\.gguf/);
+  t.regex(r.out, /4\. greedy generation: \S+/);
+});
