@@ -36,7 +36,7 @@ const isOverflow = (e: unknown) => e instanceof PersianLoraError && e.code === '
  * Evaluates prepared tasks (`prepareTasks`) with `model` and returns the results (`runResultsSchema`'s shape). Items
  * are sent in record order, one model call each; an item that does not fit the context is listed with the parse
  * failures (reason starting `context:`) and never scored. When `signal` aborts during scoring, the item in flight is dropped, every
- * item already scored is kept, and the results come back with `partial: true` (tasks not started are left out).
+ * item already scored is kept, and the results come back with `partial: true` (tasks with no item done are left out).
  * Before scoring starts (while hashing) an abort rejects with the signal's reason.
  */
 export async function runEvaluation(model: Model, prepared: PreparedTasks, options: EvalRunOptions = {}): Promise<RunResults> {
@@ -54,8 +54,8 @@ export async function runEvaluation(model: Model, prepared: PreparedTasks, optio
     if (o.adapters.length > 0) context.setAdapters(o.adapters);
     const tracker = new ProgressTracker(runs.reduce((n, r) => n + r.built.requests.length, 0), runs.length);
     for (const [taskIndex, run] of runs.entries()) {
-      const { items, failures, stopped } = await scoreTask(context, run, taskIndex, tracker, o);
-      results.push(taskResult(run.task, { failures }, items, { samples: o.bootstrapSamples, seed: o.bootstrapSeed }));
+      const { items, failures, stopped, done } = await scoreTask(context, run, taskIndex, tracker, o);
+      if (done > 0 || !stopped) results.push(taskResult(run.task, { failures }, items, { samples: o.bootstrapSamples, seed: o.bootstrapSeed }));
       if (stopped) {
         partial = true;
         break;
@@ -111,5 +111,5 @@ async function scoreTask(context: Context, run: PreparedTask, taskIndex: number,
     report?.(tracker.step(task.name, taskIndex, taskDone, built.requests.length));
   }
   failures.sort((a, b) => a.index - b.index);
-  return { items, failures, stopped };
+  return { items, failures, stopped, done: taskDone };
 }
