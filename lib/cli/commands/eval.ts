@@ -13,7 +13,7 @@ import { parseLoraArg } from './generate.js';
 /** Writes the progress line: redrawn in place on a terminal, else one line at most every 5 s and at each task's end. */
 function progressWriter(stderr: NodeJS.WritableStream): (p: EvalProgress) => void {
   const tty = (stderr as NodeJS.WriteStream).isTTY === true;
-  let last = 0;
+  let last = performance.now();
   return (p) => {
     const now = performance.now();
     const taskEnd = p.taskDone === p.taskTotal;

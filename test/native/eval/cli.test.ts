@@ -59,7 +59,7 @@ test.serial('Ctrl-C (io.signal) keeps the scored items: partial results written,
   const out = path.join(tmp, 'partial');
   // Without a terminal the progress line is printed at the end of each task: abort when the first task ends.
   const r = await cli(['eval', '-m', modelPath, '--tasks', 'paper-fa/multiple_choice,paper-fa/entailment', '--data-dir', PAPER_TESTSET, '--limit', '2', '--mode', 'loglikelihood', '-t', '2', '-c', '2048', '--out', out],
-    (text, controller) => { if (text.includes('[1/2]')) controller.abort(new Error('interrupted')); });
+    (text, controller) => { if (text.includes('[1/2] paper-fa/multiple_choice 2/2')) controller.abort(new Error('interrupted')); });
   t.is(r.code, 1);
   const { results } = readRun(out);
   t.true(results.partial);
