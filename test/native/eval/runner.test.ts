@@ -122,3 +122,19 @@ test.serial('adapters change the scores and are recorded with their scale and sh
     adapter.dispose();
   }
 });
+
+test.serial('an abort during a generation drops the cut-off item: no partial output is ever scored', async (t) => {
+  if (!haveTestset(t)) return;
+  const prepared = prepareTasks(resolveTasks('paper-fa/multiple_choice'), { dataDir: PAPER_TESTSET, limit: 5, mode: 'generate', maxTokens: 512 });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('stop')), 50);
+  const started = performance.now();
+  const cut = await runEvaluation(model, prepared, { ...RUN, signal: controller.signal });
+  clearTimeout(timer);
+  t.log(`stopped after ${(performance.now() - started).toFixed(0)} ms`);
+  t.true(cut.partial);
+  const full = await runEvaluation(model, prepared, RUN);
+  const done = cut.tasks[0]?.items ?? [];
+  t.true(done.length < 5);
+  t.deepEqual(done, full.tasks[0]!.items.slice(0, done.length), 'the items kept are whole, as an uninterrupted run scores them');
+});
