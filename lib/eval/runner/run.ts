@@ -35,9 +35,9 @@ const isOverflow = (e: unknown) => e instanceof PersianLoraError && e.code === '
 /**
  * Evaluates prepared tasks (`prepareTasks`) with `model` and returns the results (`runResultsSchema`'s shape). Items
  * are sent in record order, one model call each; an item that does not fit the context is listed with the parse
- * failures (reason starting `context:`) and never scored. When `signal` aborts during scoring, the item in flight is dropped, every
- * item already scored is kept, and the results come back with `partial: true` (tasks with no item done are left out).
- * Before scoring starts (while hashing) an abort rejects with the signal's reason.
+ * failures (reason starting `context:`) and never scored. When `signal` aborts during scoring, the item in flight is
+ * dropped, every item already scored is kept, and the results come back with `partial: true` (tasks with no item
+ * done are left out). Before scoring starts (while hashing) an abort rejects with the signal's reason.
  */
 export async function runEvaluation(model: Model, prepared: PreparedTasks, options: EvalRunOptions = {}): Promise<RunResults> {
   const o = parseOptions(evalRunSchema, options, 'runEvaluation options');
