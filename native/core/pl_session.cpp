@@ -43,7 +43,7 @@ session::session(std::shared_ptr<model> m, const session_params & params) : mode
     backend_log_reset();
     ctx_ = llama_init_from_model(model_->get(), cp);
     if (!ctx_) throw error("ERR_NATIVE", "llama.cpp could not create a context: " + backend_log_take());
-    n_ctx_     = llama_n_ctx(ctx_);
+    n_ctx_     = std::min(params.n_ctx, llama_n_ctx(ctx_));  // llama.cpp may pad the size; the caller's is the limit
     n_batch_   = cp.n_batch;
     n_seq_max_ = params.n_seq_max;
     batch_     = llama_batch_init((int32_t) n_batch_, 0, 1);
@@ -172,6 +172,27 @@ std::vector<continuation_score> session::score(const std::vector<llama_token> & 
     for (size_t i = 0; i < continuations.size(); i++) {
         auto [lp, greedy] = log_prob_of(last.data(), n_vocab, continuations[i][0]);
         scores[i] = { lp, greedy, (int32_t) continuations[i].size() };
+    }
+
+    if (n_seq_max_ == 1) {
+        // No spare sequence: decode each continuation after the prefix in sequence 0, then roll back to the prefix.
+        llama_memory_t mem = llama_get_memory(ctx_);
+        for (size_t o = 0; o < continuations.size(); o++) {
+            const auto & c = continuations[o];
+            for (size_t start = 0; start + 1 < c.size(); start += n_batch_) {
+                check_abort(abort);
+                const size_t end = std::min(c.size() - 1, start + n_batch_);
+                for (size_t j = start; j < end; j++) batch_add(c[j], (llama_pos) (prefix.size() + j), 0, true);
+                decode_batch(abort);
+                for (size_t j = start; j < end; j++) {
+                    auto [lp, greedy] = log_prob_of(llama_get_logits_ith(ctx_, (int32_t) (j - start)), n_vocab, c[j + 1]);
+                    scores[o].log_prob += lp;
+                    scores[o].greedy = scores[o].greedy && greedy;
+                }
+            }
+            llama_memory_seq_rm(mem, 0, (llama_pos) prefix.size(), -1);
+        }
+        return scores;
     }
 
     // Continuations longer than one token: copy sequence 0 into free sequences, decode them side by side.

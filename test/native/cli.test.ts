@@ -1,20 +1,10 @@
 // The CLI end to end through main(): tiny-model, inspect, generate (with an adapter), exit codes.
 import test from 'ava';
-import { PassThrough } from 'node:stream';
-import { main } from '../../lib/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { writeLoraAdapter } from '../../lib/lora/adapter-file.js';
 import { scratchPath } from './helpers.js';
 
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = runCli;
 
 test.serial('tiny-model, inspect and generate work together', async (t) => {
   const file = scratchPath('cli-tiny.gguf');
@@ -57,4 +47,11 @@ test('runtime failures exit 1 with a one-line message; usage errors exit 2', asy
   const badNumber = await cli('tiny-model', '--out', scratchPath('y.gguf'), '--layers', 'two');
   t.is(badNumber.code, 2);
   t.regex(badNumber.err, /Expected an integer >= 1 for --layers but received "two"/);
+});
+
+test('demo builds a tiny model and generates from it', async (t) => {
+  const r = await cli('demo', '--dir', scratchPath('demo'));
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /1\. wrote .*tiny-llama-spm-q8_0\.gguf/);
+  t.regex(r.out, /4\. greedy generation: \S+/);
 });

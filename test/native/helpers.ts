@@ -1,8 +1,8 @@
 // Shared fixtures of the native tests: tiny models built once per process in a temp folder.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTinyModel, vocabDir, type TinyModelOptions } from '../../lib/tiny-model.js';
+import { createTinyModel, type TinyModelOptions } from '../../lib/tiny-model.js';
 
 const dir = path.join(os.tmpdir(), `persian-lora-test-${process.pid}`);
 const made = new Map<string, Promise<string>>();
@@ -25,8 +25,3 @@ export function scratchPath(name: string): string {
   return path.join(dir, name);
 }
 
-/** llama.cpp's vocabulary test vectors for `name`, if the vendored tree is there. */
-export function vocabFiles(name: string): { gguf: string; inp: string; out: string } | undefined {
-  const base = path.join(vocabDir(), `ggml-vocab-${name}.gguf`);
-  return existsSync(base + '.inp') ? { gguf: base, inp: base + '.inp', out: base + '.out' } : undefined;
-}

@@ -1,21 +1,11 @@
 // CLI dispatch without the addon: help for every command, unknown commands, option parsing helpers.
 import test from 'ava';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../lib/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { commands } from '../../../lib/cli/commands/index.js';
 import { numberOption, UsageError } from '../../../lib/cli/command.js';
 import { parseLoraArg } from '../../../lib/cli/commands/generate.js';
 
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = runCli;
 
 test('--help lists every command', async (t) => {
   const r = await cli('--help');

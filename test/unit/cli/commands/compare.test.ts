@@ -1,9 +1,9 @@
 // `persian-lora compare`: run() with fake streams over results files written to a temporary folder.
 import test from 'ava';
+import { captureIo } from '../../../helpers/cli.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { compareCommand } from '../../../../lib/cli/commands/compare.js';
 import { commands } from '../../../../lib/cli/commands/index.js';
 import { main } from '../../../../lib/cli/main.js';
@@ -18,15 +18,7 @@ const write = (name: string, data: unknown) => {
 const a = write('base.json', run([{ name: 'fa/mc', aggregates: [aggregate('acc', 0.3, [0.25, 0.35])] }]));
 const b = write('stage1.json', run([{ name: 'fa/mc', aggregates: [aggregate('acc', 0.32, [0.27, 0.37])] }]));
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { io: { stdout, stderr, signal: new AbortController().signal }, out: () => out, err: () => err };
-}
+const io = () => captureIo();
 
 test('is registered', (t) => {
   t.true(commands.includes(compareCommand));

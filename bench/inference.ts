@@ -1,0 +1,70 @@
+// Benchmark: addon prompt-processing and generation tokens/s against llama.cpp's llama-bench, same GGUF, same threads.
+// Usage: npm run bench -- [--threads N] [--reps N] [--quick]; writes bench/out/inference.json and a section of RESULTS.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTinyModel } from '../lib/tiny-model.js';
+import { packageRoot } from '../lib/version.js';
+import { writeResultsSection } from './results.js';
+
+const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' } } });
+const threads = Number(values.threads ?? os.availableParallelism());
+const reps = Number(values.reps ?? 5);
+const outDir = path.join(packageRoot, 'bench', 'out');
+mkdirSync(outDir, { recursive: true });
+
+const models = [
+  { label: 'tiny (2 × 64, Llama 2 vocab, Q8_0)', file: 'tiny-q8_0.gguf', options: { vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, quant: 'q8_0' as const } },
+  { label: '~100M (8 × 768, Llama 2 vocab, Q8_0)', file: 'm100-q8_0.gguf', options: { vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048, quant: 'q8_0' as const } },
+];
+const nPrompt = 512;
+const nGen = 128;
+
+/** Builds llama-bench from the vendored tree with the addon's flags (native CPU, no AMX), once. */
+function llamaBench(): string {
+  const dir = path.join(packageRoot, 'build', 'llama-bench');
+  const bin = path.join(dir, 'bin', 'llama-bench');
+  if (existsSync(bin)) return bin;
+  const flags = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
+  process.stderr.write('[bench] building llama-bench from third_party/llama.cpp (once, a few minutes) ...\n');
+  const configure = spawnSync('cmake', ['-S', path.join(packageRoot, 'third_party', 'llama.cpp'), '-B', dir, '-DCMAKE_BUILD_TYPE=Release',
+    '-DBUILD_SHARED_LIBS=OFF', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=ON', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF',
+    '-DLLAMA_BUILD_SERVER=OFF', '-DLLAMA_BUILD_TOOLS=ON', '-DLLAMA_BUILD_COMMON=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF',
+    `-DCMAKE_C_FLAGS=${flags}`, `-DCMAKE_CXX_FLAGS=${flags}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (configure.status !== 0) throw new Error('cmake configure of llama-bench failed');
+  const build = spawnSync('cmake', ['--build', dir, '--target', 'llama-bench', '-j', String(os.availableParallelism())], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('cmake build of llama-bench failed');
+  return bin;
+}
+
+interface Row { model: string; test: string; addon: number; llama: number }
+const rows: Row[] = [];
+const bin = llamaBench();
+for (const m of values.quick ? models.slice(0, 1) : models) {
+  const file = path.join(outDir, m.file);
+  if (!existsSync(file)) await createTinyModel({ ...m.options, out: file });
+  const worker = execFileSync(process.execPath, [path.join(packageRoot, 'dist', 'bench', 'inference-worker.js'), file, String(threads), String(nPrompt), String(nGen), String(reps)], { encoding: 'utf8' });
+  const addon = JSON.parse(worker.trim().split('\n').pop()!) as Record<string, { tokensPerSecond: number }>;
+  const lb = JSON.parse(execFileSync(bin, ['-m', file, '-p', String(nPrompt), '-n', String(nGen), '-t', String(threads), '-r', String(reps), '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { n_prompt: number; n_gen: number; avg_ts: number }[];
+  const pp = lb.find((r) => r.n_prompt === nPrompt && r.n_gen === 0)!.avg_ts;
+  const tg = lb.find((r) => r.n_gen === nGen && r.n_prompt === 0)!.avg_ts;
+  rows.push({ model: m.label, test: `pp${nPrompt}`, addon: addon[`pp${nPrompt}`]!.tokensPerSecond, llama: pp });
+  rows.push({ model: m.label, test: `tg${nGen}`, addon: addon[`tg${nGen}`]!.tokensPerSecond, llama: tg });
+  process.stderr.write(`[bench] ${m.label}: done\n`);
+}
+writeFileSync(path.join(outDir, 'inference.json'), JSON.stringify({ threads, reps, rows }, null, 2));
+const table = [
+  '| model | test | addon tok/s | llama-bench tok/s | ratio |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.test} | ${r.addon.toFixed(1)} | ${r.llama.toFixed(1)} | ${(r.addon / r.llama).toFixed(3)} |`),
+].join('\n');
+writeResultsSection('Inference: addon vs llama-bench', `npm run bench -- --threads ${threads} --reps ${reps}`, [
+  `Same GGUF files, ${threads} threads, ${reps} repetitions each; pp${nPrompt} = one ${nPrompt}-token random prompt (logits of the last token),`,
+  `tg${nGen} = ${nGen} tokens decoded one at a time (the addon also samples greedily and detokenizes; llama-bench does not sample).`,
+  'Each side runs in its own process; llama-bench is built from the vendored tree with the same flags.',
+  '',
+  table,
+].join('\n'));
+process.stdout.write(table + '\n');

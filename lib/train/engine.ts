@@ -1,0 +1,37 @@
+// The interface the training loop drives: one native trainer implements it (forward/backward, optimizer, state files).
+
+/** B sequences of T tokens, row-major; weights[i] is the loss weight for predicting tokens[i] (0 = masked). */
+export interface TrainBatch {
+  sequences: number;
+  length: number;
+  tokens: Uint32Array;
+  weights: Float32Array;
+  /** Per sequence, the offsets where packed documents start (attention stays inside each document). */
+  documentStarts?: Uint32Array[];
+}
+
+export interface OptimizerHyper {
+  lr: number;
+  /** Learning rate of trainable embedding / output rows. */
+  embeddingLr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global-norm clip; 0 = off. */
+  maxGradNorm: number;
+}
+
+export interface TrainEngine {
+  /** Forward + backward on one micro-batch; gradients accumulate until optimizerStep(). */
+  forwardBackward(batch: TrainBatch): Promise<{ loss: number; tokens: number }>;
+  /** Applies the accumulated gradients (averaged over the tokens seen) and clears them; returns the norm before clipping. */
+  optimizerStep(hyper: OptimizerHyper): Promise<{ gradNorm: number }>;
+  /** Mean loss on a batch without touching gradients. */
+  evaluate(batch: TrainBatch): Promise<{ loss: number; tokens: number }>;
+  /** Writes trainable tensors and optimizer moments into `dir` (files named by the engine). */
+  saveState(dir: string): Promise<void>;
+  loadState(dir: string): Promise<void>;
+  /** Writes the adapter as a llama.cpp LoRA GGUF. */
+  exportAdapter(path: string): Promise<void>;
+}

@@ -1,0 +1,170 @@
+// The training loop in TypeScript over native steps: accumulation, schedule, validation, progress, checkpoints, abort.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseOptions } from '../config/validate.js';
+import { PersianLoraError } from '../errors.js';
+import type { TrainingExample } from '../data/tokenizer.js';
+import type { TrainEngine, TrainBatch } from './engine.js';
+import { batchesPerEpoch, checkExamples, epochOrder, makeBatch, type BatchPlan } from './batches.js';
+import { learningRate, scheduleSchema } from './schedule.js';
+import { latestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.js';
+
+export const loopSchema = z.strictObject({
+  /** Passes over the training data. Default 1. */
+  epochs: z.number().int().min(1).default(1),
+  /** Stop after this many optimizer steps (overrides epochs). */
+  maxSteps: z.number().int().min(1).optional(),
+  /** Micro-batches per optimizer step. Default 1. */
+  gradAccum: z.number().int().min(1).default(1),
+  /** Shuffle the examples each epoch (seeded). Default true. */
+  shuffle: z.boolean().default(true),
+  seed: z.number().int().min(0).default(42),
+  schedule: scheduleSchema,
+  /** Learning rate of trainable embedding / output rows. Default: the schedule's lr. */
+  embeddingLr: z.number().positive().optional(),
+  weightDecay: z.number().min(0).default(0),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  eps: z.number().positive().default(1e-8),
+  /** Global gradient-norm clip; 0 = off. Default 1. */
+  maxGradNorm: z.number().min(0).default(1),
+  /** Validation every N steps (0 = only at the end). Default 0. */
+  evalEvery: z.number().int().min(0).default(0),
+  /** Checkpoint every N steps (0 = only at the end and on interrupt). Default 0. */
+  saveEvery: z.number().int().min(0).default(0),
+  /** Checkpoints kept. Default 2. */
+  keepCheckpoints: z.number().int().min(1).default(2),
+});
+export type LoopOptions = z.input<typeof loopSchema>;
+
+export type TrainEvent =
+  | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; gradNorm: number; tokens: number; tokensPerSecond: number; etaSeconds: number }
+  | { type: 'eval'; step: number; loss: number; perplexity: number; tokens: number }
+  | { type: 'checkpoint'; step: number; dir: string }
+  | { type: 'resume'; step: number; dir: string };
+
+export interface TrainRun {
+  engine: TrainEngine;
+  train: TrainingExample[];
+  validation?: TrainingExample[];
+  plan: BatchPlan;
+  options: LoopOptions;
+  /** Run folder: metrics.jsonl, checkpoints/, adapter.gguf. */
+  runDir: string;
+  /** Continue from the run folder's latest checkpoint. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export interface TrainOutcome {
+  state: LoopState;
+  stopped: 'done' | 'abort';
+  adapterPath?: string;
+}
+
+function configHash(o: z.output<typeof loopSchema>, run: TrainRun): string {
+  const h = createHash('sha256');
+  const { evalEvery, saveEvery, keepCheckpoints, ...fixed } = o;
+  void evalEvery; void saveEvery; void keepCheckpoints;
+  h.update(JSON.stringify({ fixed, plan: run.plan, count: run.train.length }));
+  for (const e of run.train) h.update(new Uint8Array(e.tokens.buffer, e.tokens.byteOffset, e.tokens.byteLength));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function meanLoss(engine: TrainEngine, batches: TrainBatch[]): Promise<{ loss: number; tokens: number }> {
+  let sum = 0;
+  let tokens = 0;
+  for (const b of batches) {
+    const r = await engine.evaluate(b);
+    sum += r.loss * r.tokens;
+    tokens += r.tokens;
+  }
+  return { loss: tokens > 0 ? sum / tokens : NaN, tokens };
+}
+
+export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
+  const o = parseOptions(loopSchema, run.options, 'train options');
+  checkExamples(run.train, run.plan, 'training data');
+  if (run.validation && run.validation.length > 0) checkExamples(run.validation, run.plan, 'validation data');
+  mkdirSync(run.runDir, { recursive: true });
+  const metrics = path.join(run.runDir, 'metrics.jsonl');
+  const log = (record: object) => appendFileSync(metrics, JSON.stringify(record) + '\n');
+  const emit = (event: TrainEvent) => run.onEvent?.(event);
+
+  const perEpoch = batchesPerEpoch(run.train.length, run.plan);
+  const totalSteps = o.maxSteps ?? Math.ceil((o.epochs * perEpoch) / o.gradAccum);
+  const hash = configHash(o, run);
+  let state: LoopState = { version: 1, step: 0, epoch: 0, batchInEpoch: 0, tokensSeen: 0, configHash: hash };
+  if (run.resume) {
+    const found = latestCheckpoint(run.runDir);
+    if (!found) throw new PersianLoraError('ERR_DATA', `Nothing to resume: ${run.runDir} holds no checkpoint`);
+    if (found.state.configHash !== hash) {
+      throw new PersianLoraError('ERR_DATA', `Cannot resume ${run.runDir}: the data or the training options differ from the checkpoint's (hash ${found.state.configHash}, now ${hash})`);
+    }
+    await run.engine.loadState(found.dir);
+    state = found.state;
+    log({ type: 'resume', step: state.step });
+    emit({ type: 'resume', step: state.step, dir: found.dir });
+  }
+
+  const validation = (run.validation ?? []).length > 0
+    ? Array.from({ length: batchesPerEpoch(run.validation!.length, run.plan) }, (_, i) => makeBatch(run.validation!, epochOrder(run.validation!.length, 0, 0, false), i, run.plan))
+    : [];
+  const evaluate = async () => {
+    if (validation.length === 0) return;
+    const r = await meanLoss(run.engine, validation);
+    log({ type: 'eval', step: state.step, loss: r.loss, perplexity: Math.exp(r.loss), tokens: r.tokens });
+    emit({ type: 'eval', step: state.step, loss: r.loss, perplexity: Math.exp(r.loss), tokens: r.tokens });
+  };
+  const checkpoint = async () => {
+    const dir = await saveCheckpoint(run.runDir, run.engine, state, o.keepCheckpoints);
+    emit({ type: 'checkpoint', step: state.step, dir });
+  };
+
+  let order = epochOrder(run.train.length, o.seed, state.epoch, o.shuffle);
+  const started = Date.now();
+  const stepsAtStart = state.step;
+  while (state.step < totalSteps) {
+    if (run.signal?.aborted) {
+      await checkpoint();
+      return { state, stopped: 'abort' };
+    }
+    const t0 = Date.now();
+    let lossSum = 0;
+    let tokens = 0;
+    for (let m = 0; m < o.gradAccum; m++) {
+      if (state.batchInEpoch >= perEpoch) {
+        state = { ...state, epoch: state.epoch + 1, batchInEpoch: 0 };
+        order = epochOrder(run.train.length, o.seed, state.epoch, o.shuffle);
+      }
+      const r = await run.engine.forwardBackward(makeBatch(run.train, order, state.batchInEpoch, run.plan));
+      state = { ...state, batchInEpoch: state.batchInEpoch + 1 };
+      lossSum += r.loss * r.tokens;
+      tokens += r.tokens;
+    }
+    const lr = learningRate(o.schedule, state.step, totalSteps);
+    const { gradNorm } = await run.engine.optimizerStep({
+      lr, embeddingLr: ((o.embeddingLr ?? o.schedule.lr) / o.schedule.lr) * lr, weightDecay: o.weightDecay,
+      beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
+    });
+    state = { ...state, step: state.step + 1, tokensSeen: state.tokensSeen + tokens };
+    const seconds = (Date.now() - t0) / 1000;
+    const perStep = (Date.now() - started) / 1000 / (state.step - stepsAtStart);
+    const event = {
+      type: 'step' as const, step: state.step, totalSteps, epoch: state.epoch, loss: tokens > 0 ? lossSum / tokens : NaN, lr, gradNorm,
+      tokens, tokensPerSecond: tokens / Math.max(seconds, 1e-9), etaSeconds: perStep * (totalSteps - state.step),
+    };
+    log({ ...event, time: new Date().toISOString() });
+    emit(event);
+    if (o.evalEvery > 0 && state.step % o.evalEvery === 0) await evaluate();
+    if (o.saveEvery > 0 && state.step % o.saveEvery === 0 && state.step < totalSteps) await checkpoint();
+  }
+  if (o.evalEvery === 0 || state.step % o.evalEvery !== 0) await evaluate();
+  await checkpoint();
+  const adapterPath = path.join(run.runDir, 'adapter.gguf');
+  await run.engine.exportAdapter(adapterPath);
+  return { state, stopped: 'done', adapterPath };
+}
