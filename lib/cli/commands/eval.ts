@@ -47,7 +47,7 @@ Options:
                             (classification tasks: generate or loglikelihood); other tasks keep their own mode
       --max-tokens <n>      most new tokens per generated answer (default: the task's, 512 for the paper suites)
   -c, --ctx-size <n>        context size in tokens, all sequences together (default 4096)
-      --sequences <n>       parallel sequences for scoring options (default 8, at least 2)
+      --sequences <n>       parallel sequences for scoring options (default 8)
   -t, --threads <n>         CPU threads (default: all cores)
       --gpu-layers <n|all>  layers to offload (default: all with a GPU build)
       --bootstrap <n>       bootstrap resamples for the intervals (default 1000)
@@ -77,7 +77,7 @@ Ctrl-C stops after the item in flight and writes the items scored so far as a pa
     };
     const runOptions = {
       contextSize: numberOption(values['ctx-size'] as string | undefined, 'ctx-size', { integer: true, min: 16 }),
-      sequences: numberOption(values.sequences as string | undefined, 'sequences', { integer: true, min: 2, max: 256 }),
+      sequences: numberOption(values.sequences as string | undefined, 'sequences', { integer: true, min: 1, max: 256 }),
       threads: numberOption(values.threads as string | undefined, 'threads', { integer: true, min: 0 }),
       bootstrapSamples: numberOption(values.bootstrap as string | undefined, 'bootstrap', { integer: true, min: 1 }),
       hashFiles: values['no-hash'] !== true,
