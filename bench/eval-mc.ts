@@ -1,5 +1,5 @@
 // Benchmark: items/s of the evaluation runner on paper-fa multiple choice against a naive loop (one call per option).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { prepareTasks } from '../lib/eval/runner/prepare.js';
 import { runEvaluation } from '../lib/eval/runner/run.js';
 import { markdownTable } from '../lib/eval/results/table.js';
 import { packageRoot } from '../lib/version.js';
+import { machineLine, writeResultsSection } from './results.js';
 
 const { values } = parseArgs({ options: {
   items: { type: 'string', default: '20' }, threads: { type: 'string', default: '2' }, iterations: { type: 'string', default: '3' },
@@ -92,39 +93,28 @@ const rows = bench.tasks.map((t) => {
 });
 const naiveRate = rows[0]!.itemsPerSecond;
 const ratio = rows[2]!.itemsPerSecond / naiveRate;
-const cpu = os.cpus();
-const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}; load average ${os.loadavg()[0]!.toFixed(1)} at the end (shared machine)`;
-const command = `npm run bench -- eval-mc -- --items ${items} --threads ${threads} --iterations ${values.iterations} --layers ${layers} --dim ${dim} --quant ${quant}`;
-const date = new Date().toISOString();
+const command = `npx tsc -p tsconfig.json && node dist/bench/run.js eval-mc -- --items ${items} --threads ${threads} --iterations ${values.iterations} --layers ${layers} --dim ${dim} --quant ${quant}`;
 const table = markdownTable(['method', 'items/s', 'ms per pass (mean ± 95 % moe)', 'vs naive'], rows.map((r) => [
   r.name, r.itemsPerSecond.toFixed(2), `${r.msPerPass.toFixed(0)} ± ${r.moe.toFixed(0)}`, `${(r.itemsPerSecond / naiveRate).toFixed(2)}×`,
 ]), ['l', 'r', 'r', 'r']);
-const section = [
-  '## Evaluation: multiple-choice scoring',
-  '',
-  `- machine: ${machine}`,
-  `- command: \`${command}\``,
-  `- date: ${date}`,
+const tokensPerOption = continuationTokens.reduce((a, b) => a + b, 0) / options;
+const body = [
+  `- load average at the end: ${os.loadavg()[0]!.toFixed(1)} (the machine may be shared)`,
   `- model: tiny random llama, ${layers} layers × ${dim}, ${quant}, Llama 2 vocabulary (32,000); ${threads} threads, context 2048, batch 512`,
-  `- task: paper-fa/multiple_choice by log-likelihood, first ${items} items, ${options} options (continuations "A"–"D", ${(continuationTokens.reduce((a, b) => a + b, 0) / options).toFixed(2)} tokens each on average), ${(promptTokens / items).toFixed(0)} prompt tokens per item on average; a pass scores every item, ${values.iterations} timed passes per method after one untimed pass whose scores are checked to agree across the three methods (largest difference ${worst.toExponential(1)})`,
+  `- task: paper-fa/multiple_choice by log-likelihood, first ${items} items, ${options} options (continuations "A"–"D", ${tokensPerOption.toFixed(2)} tokens each on average), ${(promptTokens / items).toFixed(0)} prompt tokens per item on average`,
+  `- a pass scores every item; ${values.iterations} timed passes per method, after one untimed pass whose scores agree across the three methods (largest difference ${worst.toExponential(1)})`,
   '- naive baseline: for each option, `setAdapters([])` (which clears the KV cache and the prefix cache of sequence 0) then `logLikelihood(prompt, option)` in a context with `sequences: 1`, so every option decodes the whole prompt',
   '',
   table,
   `**Runner / naive: ${ratio.toFixed(2)}×** (target ≥ 3×).`,
-  '',
 ].join('\n');
-process.stdout.write(section + '\n');
+process.stdout.write(body + '\n');
 
 if (!values['no-write']) {
-  const dir = path.join(packageRoot, 'bench');
-  mkdirSync(path.join(dir, 'results'), { recursive: true });
-  writeFileSync(path.join(dir, 'results', 'eval-mc.json'), JSON.stringify({ machine, command, date, items, options, threads, layers, dim, quant, promptTokens, worstDifference: worst, rows, ratio }, null, 2) + '\n');
-  const file = path.join(dir, 'RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nEach section is written by its benchmark (`npm run bench -- <name>`).\n';
-  const start = old.indexOf('## Evaluation: multiple-choice scoring');
-  const next = start < 0 ? -1 : old.indexOf('\n## ', start + 1);
-  const updated = start < 0 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, start)}${section}${next < 0 ? '' : old.slice(next + 1)}`;
-  writeFileSync(file, updated);
+  const out = path.join(packageRoot, 'bench', 'out');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'eval-mc.json'), JSON.stringify({ machine: machineLine(), command, date: new Date().toISOString(), items, options, threads, layers, dim, quant, promptTokens, tokensPerOption, worstDifference: worst, rows, ratio }, null, 2) + '\n');
+  writeResultsSection('Evaluation: multiple-choice scoring', command, body);
 }
 
 naiveContext.dispose();

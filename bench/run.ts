@@ -1,11 +1,13 @@
 // Benchmark dispatcher: `node dist/bench/run.js [name ...] [-- args]` runs each benchmark module in a fresh process.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const available = readdirSync(here).filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('_')).map((f) => f.slice(0, -3)).sort();
+/** The benchmarks, each a module of this folder that writes its own section of RESULTS.md. */
+const BENCHMARKS = ['inference', 'eval-mc'];
+const available = BENCHMARKS.filter((name) => existsSync(path.join(here, `${name}.js`)));
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
