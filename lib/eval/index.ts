@@ -1,4 +1,4 @@
-// Public surface of the evaluation harness's model-independent half, for the runner and for scripts.
+// Public surface of the evaluation harness: tasks, metrics, answers, results, and the runner that drives a model.
 export { parseItem, parseItems, type EvalRecord, type ParsedItem, type ParseFailure, type ParseResult } from './answers/parse.js';
 export { extractAnswer, type ExtractSettings, type Extraction } from './answers/extract.js';
 export { normalizeText, normalizeDigits, normalizeLetters } from './answers/normalize.js';
@@ -14,3 +14,4 @@ export { renderResultsTable } from './results/table.js';
 export { compare, renderComparison, type LabeledRun } from './results/compare.js';
 export { rollingWindows } from './metrics/perplexity.js';
 export { bootstrap } from './metrics/bootstrap.js';
+export * from './runner/index.js';

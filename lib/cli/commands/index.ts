@@ -4,8 +4,9 @@ import { buildCommand } from './build.js';
 import { compareCommand } from './compare.js';
 import { dataFetchParallelCommand } from './data-fetch-parallel.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { tinyModelCommand } from './tiny-model.js';
 
-export const commands: Command[] = [demoCommand, inspectCommand, generateCommand, compareCommand, dataFetchParallelCommand, tinyModelCommand, buildCommand];
+export const commands: Command[] = [demoCommand, inspectCommand, generateCommand, evalCommand, compareCommand, dataFetchParallelCommand, tinyModelCommand, buildCommand];
