@@ -1,5 +1,5 @@
 // Benchmark: addon prompt-processing and generation tokens/s against llama.cpp's llama-bench, same GGUF, same threads.
-// Usage: npm run bench -- [--threads N] [--reps N] [--quick]; writes bench/out/inference.json and a section of RESULTS.md.
+// Usage: npm run bench -- inference -- [--threads N] [--reps N] [--quick]; writes bench/out/inference.json and a section of RESULTS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +60,7 @@ const table = [
   '|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.model} | ${r.test} | ${r.addon.toFixed(1)} | ${r.llama.toFixed(1)} | ${(r.addon / r.llama).toFixed(3)} |`),
 ].join('\n');
-writeResultsSection('Inference: addon vs llama-bench', `npm run bench -- --threads ${threads} --reps ${reps}`, [
+writeResultsSection('Inference: addon vs llama-bench', `npm run bench -- inference -- --threads ${threads} --reps ${reps}`, [
   `Same GGUF files, ${threads} threads, ${reps} repetitions each; pp${nPrompt} = one ${nPrompt}-token random prompt (logits of the last token),`,
   `tg${nGen} = ${nGen} tokens decoded one at a time (the addon also samples greedily and detokenizes; llama-bench does not sample).`,
   'Each side runs in its own process; llama-bench is built from the vendored tree with the same flags.',
