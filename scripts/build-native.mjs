@@ -30,12 +30,15 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
     throw Object.assign(new Error('third_party/llama.cpp is missing: run `node scripts/vendor-llama.mjs` first.'), { userFacing: true });
   }
   const cmakeJs = path.join(root, 'node_modules/cmake-js/bin/cmake-js');
-  const args = [cmakeJs, 'build', '--directory', root, '--out', path.join(root, 'build', 'cmake'), '--parallel', String(jobs),
+  const common = ['--directory', root, '--out', path.join(root, 'build', 'cmake'), '--parallel', String(jobs),
     `--CDPERSIAN_LORA_GPU=${gpu}`, '--log-level', 'warn'];
-  if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
+  if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) common.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
   process.stderr.write(`[build] building the persian-lora addon (backend: ${gpu}, ${jobs} jobs) ...\n`);
   const started = Date.now();
-  const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // configure every time (seconds when nothing changed), so a new --gpu choice reaches an existing build folder
+  const step = (command) => spawnSync(process.execPath, [cmakeJs, command, ...common], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  let result = step('configure');
+  if (result.status === 0) result = step('build');
   if (result.status !== 0) {
     throw Object.assign(new Error([
       `The native build failed (backend: ${gpu}); the CMake output above names the error.`,
