@@ -23,10 +23,11 @@ export interface OptimizerHyper {
 }
 
 export interface TrainEngine {
-  /** Forward + backward on one micro-batch; gradients accumulate until optimizerStep(). */
-  forwardBackward(batch: TrainBatch): Promise<{ loss: number; tokens: number }>;
-  /** Applies the accumulated gradients (averaged over the tokens seen) and clears them; returns the norm before clipping. */
-  optimizerStep(hyper: OptimizerHyper): Promise<{ gradNorm: number }>;
+  /**
+   * One optimizer step over the micro-batches (gradient accumulation): the gradient is the token-weighted mean over
+   * all of them. Returns their mean loss before the update, the target tokens, and the gradient norm before clipping.
+   */
+  step(microBatches: TrainBatch[], hyper: OptimizerHyper): Promise<{ loss: number; tokens: number; gradNorm: number }>;
   /** Mean loss on a batch without touching gradients. */
   evaluate(batch: TrainBatch): Promise<{ loss: number; tokens: number }>;
   /** Writes trainable tensors and optimizer moments into `dir` (files named by the engine). */

@@ -133,20 +133,17 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
       return { state, stopped: 'abort' };
     }
     const t0 = Date.now();
-    let lossSum = 0;
-    let tokens = 0;
+    const micro: TrainBatch[] = [];
     for (let m = 0; m < o.gradAccum; m++) {
       if (state.batchInEpoch >= perEpoch) {
         state = { ...state, epoch: state.epoch + 1, batchInEpoch: 0 };
         order = epochOrder(run.train.length, o.seed, state.epoch, o.shuffle);
       }
-      const r = await run.engine.forwardBackward(makeBatch(run.train, order, state.batchInEpoch, run.plan));
+      micro.push(makeBatch(run.train, order, state.batchInEpoch, run.plan));
       state = { ...state, batchInEpoch: state.batchInEpoch + 1 };
-      lossSum += r.loss * r.tokens;
-      tokens += r.tokens;
     }
     const lr = learningRate(o.schedule, state.step, totalSteps);
-    const { gradNorm } = await run.engine.optimizerStep({
+    const { loss, tokens, gradNorm } = await run.engine.step(micro, {
       lr, embeddingLr: ((o.embeddingLr ?? o.schedule.lr) / o.schedule.lr) * lr, weightDecay: o.weightDecay,
       beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
     });
@@ -154,7 +151,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     const seconds = (Date.now() - t0) / 1000;
     const perStep = (Date.now() - started) / 1000 / (state.step - stepsAtStart);
     const event = {
-      type: 'step' as const, step: state.step, totalSteps, epoch: state.epoch, loss: tokens > 0 ? lossSum / tokens : NaN, lr, gradNorm,
+      type: 'step' as const, step: state.step, totalSteps, epoch: state.epoch, loss, lr, gradNorm,
       tokens, tokensPerSecond: tokens / Math.max(seconds, 1e-9), etaSeconds: perStep * (totalSteps - state.step),
     };
     log({ ...event, time: new Date().toISOString() });

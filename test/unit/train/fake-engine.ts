@@ -25,22 +25,23 @@ export class FakeEngine implements TrainEngine {
     return { loss: tokens > 0 ? sum / tokens : 0, tokens };
   }
 
-  async forwardBackward(batch: TrainBatch) {
-    this.calls.push('fb');
-    const r = this.#loss(batch, true);
-    this.gradTokens += r.tokens;
-    return r;
-  }
-
-  async optimizerStep(h: OptimizerHyper) {
+  async step(batches: TrainBatch[], h: OptimizerHyper) {
     this.calls.push('opt');
+    let sum = 0;
+    for (const b of batches) {
+      this.calls.push('fb');
+      const r = this.#loss(b, true);
+      sum += r.loss * r.tokens;
+      this.gradTokens += r.tokens;
+    }
+    const tokens = this.gradTokens;
     const g = this.grad.map((x) => x / Math.max(1, this.gradTokens));
     const norm = Math.hypot(...g);
     const scale = h.maxGradNorm > 0 && norm > h.maxGradNorm ? h.maxGradNorm / norm : 1;
     this.w = this.w.map((w, i) => w * (1 - h.lr * h.weightDecay) - h.lr * scale * g[i]!);
     this.grad = [0, 0, 0, 0];
     this.gradTokens = 0;
-    return { gradNorm: norm };
+    return { loss: tokens > 0 ? sum / tokens : 0, tokens, gradNorm: norm };
   }
 
   async evaluate(batch: TrainBatch) {
