@@ -6,5 +6,7 @@ import { dataFetchParallelCommand } from './data-fetch-parallel.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { tinyModelCommand } from './tiny-model.js';
+import { vocabExtendCommand } from './vocab-extend.js';
+import { vocabStatsCommand } from './vocab-stats.js';
 
-export const commands: Command[] = [inspectCommand, generateCommand, compareCommand, dataFetchParallelCommand, tinyModelCommand, buildCommand];
+export const commands: Command[] = [inspectCommand, generateCommand, compareCommand, dataFetchParallelCommand, vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand];
