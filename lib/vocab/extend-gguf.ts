@@ -3,7 +3,8 @@
 // Every other key and tensor is copied byte for byte from the base file, which is streamed (never loaded whole). A new
 // token's row is the mean of the base rows of the tokens its text splits into under the base vocabulary, dequantized,
 // averaged in double precision and quantized back to the tensor's own type, so a quantized model stays quantized.
-// New rows start at the base vocabulary size: the id a trainer's "trainable rows from id N" option takes.
+// New rows start at the base vocabulary size, the id a trainer's "trainable rows from id N" option takes; the file records it
+// under persian_lora.vocab.first_new_id.
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ import { vocabFromMetadata } from './vocab.js';
 
 /** Tensors with one row per token, grown by the extension (output is absent when tied to token_embd). */
 export const VOCAB_TENSORS = ['token_embd.weight', 'output.weight'] as const;
+/** Metadata key recording the id of the first new token, for a trainer's "trainable rows from id N" option. */
+export const FIRST_NEW_ID_KEY = 'persian_lora.vocab.first_new_id';
 /** New tokens whose rows are computed per native call. */
 const ROW_BATCH = 512;
 
@@ -92,6 +95,7 @@ export async function writeExtendedGguf(base: string, plan: ExtensionPlan, out: 
   if (meta.kv.has('tokenizer.ggml.merges') || plan.merges.length > 0) replaced.set('tokenizer.ggml.merges', { type: 'string[]', value: vocab.merges });
   const sizeKv = typeof arch === 'string' ? meta.kv.get(`${arch}.vocab_size`) : undefined;
   if (sizeKv) replaced.set(sizeKv.key, { type: scalarKind(sizeKv), value: nTotal } as GgufKvValue);
+  replaced.set(FIRST_NEW_ID_KEY, { type: 'u32', value: nBase });
 
   const tensorNames = new Set(meta.tensors.map((t) => t.name));
   if (meta.tensors.length > 0 && !tensorNames.has('token_embd.weight')) {
@@ -117,7 +121,7 @@ export async function writeExtendedGguf(base: string, plan: ExtensionPlan, out: 
       await fh.read(raw, 0, raw.length, kv.start);
       kvs.push(raw);
     }
-    for (const [key, v] of replaced) kvs.push(encodeKv(key, v));  // scores of an SPM vocabulary that had none
+    for (const [key, v] of replaced) kvs.push(encodeKv(key, v));  // the first-new-id key; scores of an SPM vocabulary that had none
 
     const dataOffset = Number(meta.dataOffset);
     const grown: { name: string; type: string }[] = [];

@@ -9,7 +9,8 @@ export const vocabExtendCommand: Command = {
 
 Learns up to <n> new pieces on the corpus (SentencePiece-style merges for "llama" vocabularies, BPE merges for "gpt2"
 ones), appends them to the vocabulary (tokens, scores, token types, merges) and writes a new GGUF in which token_embd
-and output have a row per new token, starting at the base vocabulary size; each new row is the mean of the rows of
+and output have a row per new token, starting at the base vocabulary size (recorded in the file as
+persian_lora.vocab.first_new_id, where training of the new rows only begins); each new row is the mean of the rows of
 the base tokens the new token's text splits into, stored in the tensor's own type. Every other tensor is copied as it
 is. The output is written to a temporary file and renamed when complete.
 

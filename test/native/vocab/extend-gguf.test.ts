@@ -2,7 +2,7 @@
 import test from 'ava';
 import { openSync, readSync, closeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { writeExtendedGguf, VOCAB_TENSORS, type ExtendedGguf } from '../../../lib/vocab/extend-gguf.js';
+import { writeExtendedGguf, FIRST_NEW_ID_KEY, VOCAB_TENSORS, type ExtendedGguf } from '../../../lib/vocab/extend-gguf.js';
 import { planExtension, type ExtensionPlan } from '../../../lib/vocab/extend-plan.js';
 import { readGgufMetadata, type GgufMetadata, type GgufTensorInfo } from '../../../lib/vocab/gguf-read.js';
 import { readVocab } from '../../../lib/vocab/vocab.js';
@@ -90,9 +90,10 @@ for (const c of cases) {
     const mb = readGgufMetadata(s.base), mo = readGgufMetadata(s.out);
     t.deepEqual(mo.tensors.map((x) => x.name), mb.tensors.map((x) => x.name));
     t.is(mo.kv.get('llama.vocab_size')?.value, s.n + k);
+    t.is(mo.kv.get(FIRST_NEW_ID_KEY)?.value, s.n);
     t.deepEqual(mo.kv.get('tokenizer.ggml.tokens')!.value, [...(mb.kv.get('tokenizer.ggml.tokens')!.value as string[]), ...s.plan.tokens.map((x) => x.text)]);
     for (const kv of mb.kv.values()) {
-      if (kv.key.startsWith('tokenizer.ggml.') && ['tokens', 'scores', 'token_type', 'merges'].includes(kv.key.slice(15)) || kv.key === 'llama.vocab_size') continue;
+      if (kv.key.startsWith('tokenizer.ggml.') && ['tokens', 'scores', 'token_type', 'merges'].includes(kv.key.slice(15)) || kv.key === 'llama.vocab_size' || kv.key === FIRST_NEW_ID_KEY) continue;
       const o = mo.kv.get(kv.key)!;
       t.deepEqual(readBytes(s.out, o.start, o.end - o.start), readBytes(s.base, kv.start, kv.end - kv.start), kv.key);
     }
