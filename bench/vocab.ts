@@ -112,6 +112,7 @@ const targetBytes = Number(values['corpus-mb']) * 1e6;
   }
   await new Promise<void>((r) => stream.end(r));
 }
+const learnPeakMiB = process.resourceUsage().maxRSS / 1024;
 const worker = path.join(packageRoot, 'dist', 'bench', 'vocab-worker.js');
 const stages = [
   { mode: 'normalize', model: largest, label: 'normalise' },
@@ -125,7 +126,8 @@ const runs = stages.map(({ mode, model, label }) => {
   log(`${label}: ${r.mbPerSecond.toFixed(2)} MB/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
   return { label, ...r };
 });
-writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ sources, heldOut: Object.fromEntries(Object.entries(heldOut).map(([k, v]) => [k, v.length])), before, results, runs }, null, 2));
+const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
+writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ load, learnPeakMiB, sources, heldOut: Object.fromEntries(Object.entries(heldOut).map(([k, v]) => [k, v.length])), before, results, runs }, null, 2));
 
 // ---- report
 const sets = Object.keys(heldOut);
@@ -150,10 +152,13 @@ const body = [
   fertility,
   '',
   ...results.map((r) => `- ${r.pieces} pieces: learning ${r.learnSeconds.toFixed(0)} s, whole \`vocab extend\` ${r.totalSeconds.toFixed(0)} s.`),
+  `- peak RSS of the benchmark process through the learning runs (corpus, word counts, merge learner): ${learnPeakMiB.toFixed(0)} MiB.`,
+  '- byte fallback is a share of the tokens, so it rises as the same few byte tokens (characters absent from the training text) meet fewer tokens.',
   '',
   `Throughput: ${(runs[0]!.bytes / 1e6).toFixed(0)} MB of real Persian lines (the parallel set's Persian side, shuffled and repeated), read a line`,
   'at a time, each stage in a fresh process on one thread; tokenization is llama.cpp\'s, through the addon (`Model.tokenize`, one call per line).',
   'Peak RSS is the process\'s maximum resident set (`process.resourceUsage().maxRSS`): the corpus is streamed, never held in memory.',
+  `Load average (1, 5, 15 min) at the end of the runs: ${load} on ${os.availableParallelism()} cores (a shared machine: other jobs ran alongside).`,
   '',
   throughput,
 ].join('\n');
