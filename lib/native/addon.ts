@@ -99,6 +99,22 @@ export interface NativeTinyModelOptions {
   name?: string;
 }
 
+/** Traits of a ggml tensor type (ggml_get_type_traits). */
+export interface NativeGgmlTypeInfo {
+  type: number;
+  /** ggml_type_name, e.g. `q8_0` */
+  name: string;
+  /** elements per block */
+  blockSize: number;
+  /** bytes per block */
+  typeSize: number;
+  isQuantized: boolean;
+  /** rows convert to F32 */
+  canDequantize: boolean;
+  /** F32 rows convert to this type without an importance matrix */
+  canQuantize: boolean;
+}
+
 export interface NativeAddon {
   AbortToken: new () => NativeAbortToken;
   loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
@@ -106,6 +122,12 @@ export interface NativeAddon {
   writeTinyModel(options: NativeTinyModelOptions): Promise<number>;
   quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;
   systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string };
+  /** Throws ERR_INVALID_OPTION for a number that is not a supported ggml type. */
+  ggmlTypeInfo(type: number): NativeGgmlTypeInfo;
+  /** `data` holds whole rows of `rowLength` elements (a multiple of the block size) of `type`. */
+  dequantizeRows(type: number, data: Uint8Array, rowLength: number): Promise<Float32Array>;
+  /** `data` holds whole rows of `rowLength` values; each row is quantized on its own. */
+  quantizeRows(type: number, data: Float32Array, rowLength: number): Promise<Uint8Array>;
 }
 
 let cached: NativeAddon | undefined;

@@ -20,6 +20,9 @@ export interface GgufKv {
   /** element type when `type` is ARRAY */
   readonly arrayType?: number;
   readonly value: GgufValue;
+  /** absolute file offsets of the pair's first byte (its key) and one past its value: the raw bytes a writer can copy */
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface GgufTensorInfo {
@@ -147,7 +150,7 @@ function readArray(r: Reader, what: string): { arrayType: number; value: GgufArr
   }
 }
 
-function readValue(r: Reader, type: number, what: string, typeAt: number): Omit<GgufKv, 'key' | 'type'> {
+function readValue(r: Reader, type: number, what: string, typeAt: number): Omit<GgufKv, 'key' | 'type' | 'start' | 'end'> {
   switch (type) {
     case GGUF_TYPE.UINT8: return { value: r.u8(what) };
     case GGUF_TYPE.INT8: return { value: r.i8(what) };
@@ -183,7 +186,8 @@ function parse(r: Reader, size: number): GgufMetadata {
     if (kv.has(key)) r.fail(`duplicate key "${key}"`, keyAt);
     const typeAt = r.pos;
     const type = r.u32(`type of "${key}"`);
-    kv.set(key, { key, type, ...readValue(r, type, `value of "${key}"`, typeAt) });
+    const value = readValue(r, type, `value of "${key}"`, typeAt);
+    kv.set(key, { key, type, ...value, start: keyAt, end: r.pos });
   }
   const tensors: GgufTensorInfo[] = [];
   for (let i = 0; i < nTensors; i++) {

@@ -4,6 +4,7 @@
 #include "context_wrap.h"
 #include "model_wrap.h"
 #include "napi_util.h"
+#include "quant_wrap.h"
 
 #include "pl_backend.h"
 #include "pl_gguf.h"
@@ -94,6 +95,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("writeTinyModel", Napi::Function::New(env, write_tiny_model, "writeTinyModel"));
     exports.Set("quantizeModel", Napi::Function::New(env, quantize_model, "quantizeModel"));
     exports.Set("systemInfo", Napi::Function::New(env, system_info, "systemInfo"));
+    quant_wrap_register(env, exports);
     return exports;
 }
 

@@ -8,5 +8,10 @@ import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { tinyModelCommand } from './tiny-model.js';
+import { vocabExtendCommand } from './vocab-extend.js';
+import { vocabStatsCommand } from './vocab-stats.js';
 
-export const commands: Command[] = [demoCommand, inspectCommand, generateCommand, evalCommand, compareCommand, dataFetchParallelCommand, tinyModelCommand, buildCommand];
+export const commands: Command[] = [
+  demoCommand, inspectCommand, generateCommand, evalCommand, compareCommand, dataFetchParallelCommand,
+  vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
+];
