@@ -1,7 +1,7 @@
 // Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan]`.
 // The backend defaults to PERSIAN_LORA_GPU, else Metal on Apple silicon, else CPU.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,9 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
   // cmake-js builds in build/cmake; the addon lands where node-gyp would put it, build/Release.
   const addon = path.join(root, 'build/Release/persian_lora.node');
   mkdirSync(path.dirname(addon), { recursive: true });
-  copyFileSync(path.join(root, 'build/cmake/Release/persian_lora.node'), addon);
+  // copy then rename: a process that has the old addon loaded keeps its (unlinked) file intact
+  copyFileSync(path.join(root, 'build/cmake/Release/persian_lora.node'), `${addon}.tmp`);
+  renameSync(`${addon}.tmp`, addon);
   process.stderr.write(`[build] done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${path.relative(root, addon)}\n`);
   return addon;
 }

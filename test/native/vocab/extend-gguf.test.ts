@@ -10,7 +10,8 @@ import { SPACE_MARK } from '../../../lib/vocab/spm-tokenizer.js';
 import { vocabStats } from '../../../lib/vocab/stats.js';
 import { writeGgufStream, fileRange } from '../../../lib/gguf/stream-writer.js';
 import { loadModel } from '../../../lib/model.js';
-import { scratchPath, tinyModel, vocabFiles } from '../helpers.js';
+import { scratchPath, tinyModel } from '../helpers.js';
+import { vocabFile } from '../../helpers/llama-vocab.js';
 import { ENGLISH, HELD_OUT_FA, TRAIN_FA, decodeRows, rowBytes, storageTolerance } from './fixtures.js';
 
 interface Setup { base: string; out: string; plan: ExtensionPlan; written: ExtendedGguf; n: number }
@@ -68,7 +69,7 @@ async function tiedCopy(src: string): Promise<string> {
   return out;
 }
 
-const haveVocab = (name: string): boolean => vocabFiles(name) !== undefined;
+const haveVocab = (name: string): boolean => vocabFile(`ggml-vocab-${name}.gguf`) !== undefined;
 const cases = [
   { name: 'llama-spm f32', vocab: 'llama-spm', make: () => tinyModel({ vocab: 'llama-spm', quant: 'f32' }), pieces: 150 },
   { name: 'llama-spm q8_0', vocab: 'llama-spm', make: () => tinyModel({ vocab: 'llama-spm', quant: 'q8_0' }), pieces: 150 },

@@ -6,7 +6,8 @@ import { main } from '../../../lib/cli/main.js';
 import { vocabStats, vocabularyClasses } from '../../../lib/vocab/stats.js';
 import { SpmTokenizer } from '../../../lib/vocab/spm-tokenizer.js';
 import { readVocab } from '../../../lib/vocab/vocab.js';
-import { scratchPath, tinyModel, vocabFiles } from '../helpers.js';
+import { scratchPath, tinyModel } from '../helpers.js';
+import { vocabFile } from '../../helpers/llama-vocab.js';
 import { ENGLISH, HELD_OUT_FA, TRAIN_FA } from './fixtures.js';
 
 async function cli(...argv: string[]) {
@@ -22,23 +23,23 @@ async function cli(...argv: string[]) {
 const RARE = ['پژوهشگران گچ‌کاری را در گیلان آموختند', 'ژاله چای پخت'];
 
 test('byte-fallback ids and the unknown id come from the vocabulary', (t) => {
-  const spm = vocabFiles('llama-spm'), bpe = vocabFiles('llama-bpe');
+  const spm = vocabFile('ggml-vocab-llama-spm.gguf'), bpe = vocabFile('ggml-vocab-llama-bpe.gguf');
   if (!spm || !bpe) return t.pass('no vendored vocabularies');
-  const s = vocabularyClasses(spm.gguf);
+  const s = vocabularyClasses(spm);
   t.is(s.byteIds.size, 256);
   t.true(s.byteIds.has(3) && s.byteIds.has(258));
   t.is(s.unknownId, 0);
-  const b = vocabularyClasses(bpe.gguf);
+  const b = vocabularyClasses(bpe);
   t.is(b.byteIds.size, 0);
   t.is(b.unknownId, null);
 });
 
 test('llama-spm: per-language counts equal the TypeScript SentencePiece port; Persian falls back to bytes, English does not', async (t) => {
-  const files = vocabFiles('llama-spm');
+  const files = vocabFile('ggml-vocab-llama-spm.gguf');
   if (!files) return t.pass('no vendored vocabulary');
   const texts = [...ENGLISH, ...RARE, ...HELD_OUT_FA];
-  const stats = await vocabStats(files.gguf, texts);
-  const vocab = readVocab(files.gguf), port = new SpmTokenizer(vocab);
+  const stats = await vocabStats(files, texts);
+  const vocab = readVocab(files), port = new SpmTokenizer(vocab);
   const isByte = (id: number): boolean => /^<0x[0-9A-F]{2}>$/.test(vocab.tokens[id]!);
   for (const [lang, group] of [['en', ENGLISH], ['fa', [...RARE, ...HELD_OUT_FA]]] as const) {
     const ids = group.flatMap((x) => port.tokenize(x));
@@ -50,31 +51,31 @@ test('llama-spm: per-language counts equal the TypeScript SentencePiece port; Pe
   t.is(stats['en']!.byteTokens, 0);
   t.true(stats['fa']!.byteFallbackRate > 0, `Persian byte fallback ${stats['fa']!.byteFallbackRate}`);
   t.is(stats['fa']!.unknownTokens, 0);
-  const forced = await vocabStats(files.gguf, ENGLISH, { language: 'fa' });
+  const forced = await vocabStats(files, ENGLISH, { language: 'fa' });
   t.deepEqual(Object.keys(forced), ['fa']);
 });
 
 test('vocab stats CLI: table and JSON; usage errors exit 2', async (t) => {
-  const files = vocabFiles('llama-spm');
+  const files = vocabFile('ggml-vocab-llama-spm.gguf');
   if (!files) return t.pass('no vendored vocabulary');
   const text = scratchPath('stats.txt');
   writeFileSync(text, [...ENGLISH, '', ...HELD_OUT_FA].join('\n') + '\n');
-  const json = await cli('vocab', 'stats', '-m', files.gguf, '--text', text, '--json');
+  const json = await cli('vocab', 'stats', '-m', files, '--text', text, '--json');
   t.is(json.code, 0, json.err);
   const parsed = JSON.parse(json.out);
   t.deepEqual(Object.keys(parsed).sort(), ['en', 'fa']);
   t.is(parsed.fa.texts, HELD_OUT_FA.length);
-  const table = await cli('vocab', 'stats', '-m', files.gguf, '--text', text, '--lang', 'fa');
+  const table = await cli('vocab', 'stats', '-m', files, '--text', text, '--lang', 'fa');
   t.is(table.code, 0, table.err);
   t.regex(table.out, /^language\s+texts\s+words\s+tokens\s+tokens\/word\s+chars\/token\s+byte fallback\s+unknown\nfa\s+6\s/);
-  const bad = await cli('vocab', 'stats', '-m', files.gguf, '--text', text, '--lang', 'de');
+  const bad = await cli('vocab', 'stats', '-m', files, '--text', text, '--lang', 'de');
   t.is(bad.code, 2);
   t.regex(bad.err, /Expected one of fa, en, auto for --lang but received "de"/);
   t.is((await cli('vocab', 'stats', '--text', text)).code, 2);
 });
 
 test('vocab extend CLI on a tiny q8_0 model, then vocab stats on the result', async (t) => {
-  if (!vocabFiles('llama-spm')) return t.pass('no vendored vocabulary');
+  if (!vocabFile('ggml-vocab-llama-spm.gguf')) return t.pass('no vendored vocabulary');
   const base = await tinyModel({ vocab: 'llama-spm', quant: 'q8_0' });
   const corpus = scratchPath('corpus.txt'), held = scratchPath('held.txt'), out = scratchPath('cli-ext.gguf');
   writeFileSync(corpus, TRAIN_FA.join('\n'));
