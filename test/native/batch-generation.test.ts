@@ -44,8 +44,27 @@ const same = (t: import('ava').ExecutionContext, got: Completion[], want: Comple
   });
 };
 
-// Both weight types agree token for token: the tiny models' logit gaps are far larger than the differences the
-// batch shape makes in the kernels' summation order.
+/**
+ * ggml's CPU kernels round differently for one token than for several in a decode (single-token products vs batched
+ * ones, activations converted per shape): on these tiny models, whose logits all lie within ±0.7, the last logits of
+ * a prompt decoded in one batch differ from decoding its last token alone by up to 2e-4 (f32) and 5e-3 (q8_0).
+ * f32 greedy generation still agrees token for token here; q8_0 meets near-ties (top two logits within 4e-3) within
+ * a few tokens, so it is held to this: the batched tokens equal the one-at-a-time ones up to the first difference,
+ * and there the logits of both tokens (recomputed by one decode of the prompt and the tokens before) are within
+ * NEAR_TIE of each other.
+ */
+const NEAR_TIE = 0.02;
+
+async function followsUpToNearTie(t: import('ava').ExecutionContext, ctx: Context, prompt: string, got: Completion, want: Completion): Promise<boolean> {
+  const k = want.tokens.findIndex((tok, j) => tok !== got.tokens[j]);
+  if (k < 0 && got.tokens.length === want.tokens.length) return false;
+  t.true(k >= 0 && k < got.tokens.length, 'the batched tokens differ from the one-at-a-time ones at a token, not in length');
+  const row = await ctx.logits(Uint32Array.from([...ctx.model.tokenize(prompt), ...want.tokens.slice(0, k)]));
+  const gap = row[want.tokens[k]!]! - row[got.tokens[k]!]!;
+  t.true(Math.abs(gap) < NEAR_TIE, `at token ${k} the logits of the two tokens differ by ${gap}, not a near-tie`);
+  return true;
+}
+
 for (const quant of ['f32', 'q8_0']) {
   test.serial(`${quant}: greedy batched generation equals one-at-a-time generation, in waves of 3 sequences`, async (t) => {
     const model = models[quant]!;
@@ -53,15 +72,26 @@ for (const quant of ['f32', 'q8_0']) {
     const want = await oneAtATime(model, PROMPTS, options);
     const ctx = await model.createContext({ ...CTX, sequences: 3 });
     const got = await ctx.completeBatch(PROMPTS, { maxTokens: 24 });
-    same(t, got, want);
     t.true(got.every((c) => c.tokens.length > 0));
+    if (quant === 'f32') same(t, got, want);
+    else {
+      const single = await model.createContext({ ...CTX, sequences: 1 });
+      let diverged = 0;
+      for (const [i, p] of PROMPTS.entries()) diverged += (await followsUpToNearTie(t, single, p, got[i]!, want[i]!)) ? 1 : 0;
+      t.log(`q8_0: ${diverged} of ${PROMPTS.length} prompts part from one-at-a-time generation at a near-tie`);
+      single.dispose();
+    }
     // The prefix cache of sequence 0 is still right afterwards: a later call matches a fresh context.
     const after = await ctx.complete(PROMPTS[1]!, { maxTokens: 24 });
-    same(t, [after], [want[1]!]);
-    const logits = await ctx.logits(model.tokenize(PROMPTS[4]!));
+    if (quant === 'f32') same(t, [after], [want[1]!]);
+    else await followsUpToNearTie(t, ctx, PROMPTS[1]!, after, want[1]!);
     const fresh = await model.createContext({ ...CTX, sequences: 1 });
+    const diff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
     const ref = await fresh.logits(model.tokenize(PROMPTS[4]!));
-    t.true(logits.every((v, i) => Math.abs(v - ref[i]!) < 1e-3), 'logits after a batch within 1e-3 of a fresh context');
+    const tolerance = quant === 'f32' ? 1e-3 : NEAR_TIE;
+    t.true(diff(await ctx.logits(model.tokenize(PROMPTS[4]!)), ref) < tolerance, `logits after a batch within ${tolerance} of a fresh context's`);
+    // ... where a stale cache would show: another start of the same text moves the logits far more.
+    t.true(diff(await fresh.logits(model.tokenize(`Twice ${PROMPTS[4]!}`)), ref) > 5 * tolerance);
     fresh.dispose();
     ctx.dispose();
   });
@@ -81,12 +111,19 @@ test.serial('each prompt keeps its own maxTokens, stop strings and seeded sample
   const want = await oneAtATime(model, PROMPTS, options);
   const ctx = await model.createContext({ ...CTX, sequences: 8 });
   const got = await ctx.completeBatch(PROMPTS, options);
-  same(t, got, want);
+  // Greedy items token for token; sampled ones only reproducibly (a sampler turns the kernels' rounding differences,
+  // see NEAR_TIE, into other tokens far more often than greedy does).
+  const greedy = PROMPTS.map((_, i) => i).filter((i) => !options[i]!.temperature);
+  same(t, greedy.map((i) => got[i]!), greedy.map((i) => want[i]!));
   t.true(want.some((c) => c.stopReason === 'stop'));
   t.true(want.some((c, i) => c.stopReason === 'maxTokens' && c.tokens.length === options[i]!.maxTokens));
-  const sampled = got.filter((_, i) => options[i]!.temperature);
-  const greedy = await ctx.completeBatch(PROMPTS.filter((_, i) => options[i]!.temperature), { maxTokens: 20 });
-  t.notDeepEqual(sampled.map((c) => c.text), greedy.map((c) => c.text), 'sampling differs from greedy');
+  const again = await ctx.completeBatch(PROMPTS, options);
+  same(t, again, got);
+  const sampled = PROMPTS.map((_, i) => i).filter((i) => options[i]!.temperature);
+  t.true(sampled.every((i) => got[i]!.tokens.length === 20));
+  const reseeded = await ctx.completeBatch(PROMPTS, options.map((o) => (o.temperature ? { ...o, seed: o.seed! + 1 } : o)));
+  t.true(sampled.every((i) => reseeded[i]!.text !== got[i]!.text), 'each sampler follows its own seed');
+  t.true(sampled.every((i) => got[i]!.text !== free[i]!.text), 'sampling differs from greedy');
   ctx.dispose();
 });
 
@@ -141,6 +178,7 @@ test.serial('native: when the shared KV cells run out, the sequence holding the 
   const maxTokens = [60, 10, 10];
   const want = await oneAtATime(model, prompts, maxTokens.map((m) => ({ maxTokens: m })), 64);
   const ctx = await model.handle.createContext({ contextSize: 64, batchSize: 512, sequences: 4, threads: 2, flashAttention: false });
+  await t.throwsAsync(ctx.batchNext(1), { message: /No batched generation in progress/ });
   const sampler = { temperature: 0, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1, repeatLastN: -1, seed: 0 };
   await ctx.batchBegin(prompts.map((prompt, i) => ({ prompt, sampler, maxTokens: maxTokens[i]! })));
   const tokens: number[][] = [[], [], []];
@@ -158,7 +196,6 @@ test.serial('native: when the shared KV cells run out, the sequence holding the 
   }
   t.throws(() => ctx.batchStop(3), { message: /Expected a sequence of the batched generation in \[0, 3\) but received 3/ });
   await t.throwsAsync(ctx.batchBegin(prompts.concat(prompts).map((prompt) => ({ prompt, sampler, maxTokens: 4 }))), { message: /at most 4 prompts/ });
-  await t.throwsAsync(ctx.batchNext(1), { message: /No batched generation in progress/ });
   ctx.dispose();
 });
 
