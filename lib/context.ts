@@ -7,6 +7,7 @@ import type { NativeAbortToken, NativeContext } from './native/addon.js';
 import type { Model } from './model.js';
 import type { Adapter } from './adapter.js';
 import { StopMatcher } from './stop-matcher.js';
+import { checkPromptFits, generateBatch, type Completion, type StopReason } from './batch-generation.js';
 
 export interface ContinuationScore {
   /** Sum of log p(token | everything before it) over the continuation's tokens (natural log). */
@@ -21,13 +22,7 @@ export interface GenerationChunk {
   tokens: Uint32Array;
 }
 
-export type StopReason = 'eog' | 'stop' | 'maxTokens' | 'context' | 'abort';
-
-export interface Completion {
-  text: string;
-  tokens: Uint32Array;
-  stopReason: StopReason;
-}
+export type { Completion, StopReason };
 
 export interface AppliedAdapter {
   adapter: Adapter;
@@ -38,13 +33,17 @@ export interface AppliedAdapter {
 export class Context {
   readonly model: Model;
   readonly contextSize: number;
+  /** Parallel sequences: continuations scored at once, prompts completed at once by completeBatch. */
+  readonly sequences: number;
   #handle: NativeContext | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(model: Model, handle: NativeContext) {
     this.model = model;
     this.#handle = handle;
-    this.contextSize = handle.info().contextSize;
+    const info = handle.info();
+    this.contextSize = info.contextSize;
+    this.sequences = info.sequences;
   }
 
   get #native(): NativeContext {
@@ -175,6 +174,27 @@ export class Context {
       const r = await it.next();
       if (r.done) return r.value;
     }
+  }
+
+  /**
+   * Completes several prompts at once, up to `sequences` in parallel (one decode per step for all of them; more
+   * prompts run in later waves). `options` is shared or one object per prompt (own sampler, seed, maxTokens, stop
+   * strings, signal). Greedy results equal `complete`'s for each prompt. An item whose signal aborts comes back with
+   * what it generated and stopReason 'abort' while the others finish; rejects with the reason only when every
+   * prompt's signal is already aborted at the call.
+   */
+  async completeBatch(prompts: (string | Uint32Array)[], options: GenerateOptions | GenerateOptions[] = {}): Promise<Completion[]> {
+    if (!Array.isArray(prompts) || prompts.length === 0) throw invalidOption('a non-empty array of prompts', 'completeBatch prompts', prompts);
+    if (Array.isArray(options) && options.length !== prompts.length) {
+      throw invalidOption(`one options object per prompt (${prompts.length})`, 'completeBatch options', options);
+    }
+    const parsed = Array.isArray(options)
+      ? options.map((o, i) => parseOptions(generateSchema, o, `completeBatch options[${i}]`))
+      : prompts.map(() => parseOptions(generateSchema, options, 'completeBatch options'));
+    const tokens = prompts.map((p, i) => this.#tokens(p, `completeBatch prompts[${i}]`, true));
+    tokens.forEach((t, i) => checkPromptFits(t, this.contextSize, `completeBatch prompts[${i}]`));
+    if (parsed.every((o) => o.signal?.aborted)) throw parsed[0]!.signal!.reason;
+    return this.#serial(() => generateBatch(this.#native, (t) => this.model.tokenPiece(t), tokens, parsed, this.sequences, this.contextSize));
   }
 
   /** Applies LoRA adapters (replacing any applied before); an empty list removes them all. */

@@ -21,7 +21,7 @@ export const contextSchema = z.strictObject({
   contextSize: z.number().int().min(8).max(1 << 22).default(2048),
   /** Largest number of tokens decoded in one step. Default 512. */
   batchSize: z.number().int().min(1).max(1 << 20).default(512),
-  /** Parallel sequences, used to score several continuations at once. Default 8. */
+  /** Parallel sequences, used to score several continuations at once and by completeBatch. Default 8. */
   sequences: z.number().int().min(1).max(256).default(8),
   /** CPU threads; 0 = all cores. Default 0. */
   threads: z.number().int().min(0).max(1024).default(0),

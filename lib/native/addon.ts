@@ -56,12 +56,30 @@ export interface NativeAdapter {
   dispose(): void;
 }
 
+export interface NativeBatchItem {
+  prompt: Uint32Array;
+  sampler: NativeSamplerOptions;
+  maxTokens: number;
+}
+
+export interface NativeBatchStep {
+  tokens: Uint32Array;
+  finished: boolean;
+  /** 'stopped': ended by batchStop; 'context': its positions or the context's shared KV cells ran out. */
+  stopReason: '' | 'eog' | 'maxTokens' | 'context' | 'stopped';
+}
+
 export interface NativeContext {
-  info(): { contextSize: number };
+  info(): { contextSize: number; sequences: number };
   logits(tokens: Uint32Array, all: boolean, abort?: NativeAbortToken): Promise<Float32Array>;
   score(prefix: Uint32Array, continuations: Uint32Array[], abort?: NativeAbortToken): Promise<{ logProbs: Float64Array; greedy: Uint8Array }>;
   generationBegin(prompt: Uint32Array, sampler: NativeSamplerOptions, abort?: NativeAbortToken): Promise<void>;
   generationNext(maxTokens: number, abort?: NativeAbortToken): Promise<{ tokens: Uint32Array; finished: boolean; stopReason: '' | 'eog' | 'context' }>;
+  /** Item i generates in sequence i (at most `sequences` items); the prompts' common prefix is decoded once. */
+  batchBegin(items: NativeBatchItem[], abort?: NativeAbortToken): Promise<void>;
+  /** Up to maxTokens tokens per running sequence (one decode per step for all of them); one entry per item. */
+  batchNext(maxTokens: number, abort?: NativeAbortToken): Promise<NativeBatchStep[]>;
+  batchStop(sequence: number): void;
   setAdapters(adapters: NativeAdapter[], scales: Float32Array): void;
   dispose(): void;
 }

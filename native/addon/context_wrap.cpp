@@ -1,4 +1,4 @@
-// AddonContext implementation: logits, continuation scoring, generation steps, adapters.
+// AddonContext implementation: logits, continuation scoring, generation steps (one prompt or a batch), adapters.
 #include "context_wrap.h"
 
 #include "adapter_wrap.h"
@@ -12,6 +12,9 @@ Napi::Function context_wrap::define(Napi::Env env) {
         InstanceMethod<&context_wrap::score>("score"),
         InstanceMethod<&context_wrap::generation_begin>("generationBegin"),
         InstanceMethod<&context_wrap::generation_next>("generationNext"),
+        InstanceMethod<&context_wrap::batch_begin>("batchBegin"),
+        InstanceMethod<&context_wrap::batch_next>("batchNext"),
+        InstanceMethod<&context_wrap::batch_stop>("batchStop"),
         InstanceMethod<&context_wrap::set_adapters>("setAdapters"),
         InstanceMethod<&context_wrap::dispose>("dispose"),
     });
@@ -50,6 +53,7 @@ Napi::Value context_wrap::info(const Napi::CallbackInfo & info) {
     if (!session_) throw_error(env, "ERR_DISPOSED", "The context has been disposed");
     Napi::Object o = Napi::Object::New(env);
     o.Set("contextSize", session_->n_ctx());
+    o.Set("sequences", session_->n_seq_max());
     return o;
 }
 
@@ -93,12 +97,8 @@ Napi::Value context_wrap::score(const Napi::CallbackInfo & info) {
                });
 }
 
-// generationBegin(prompt: Uint32Array, sampler: object, abort?) -> Promise<void>
-Napi::Value context_wrap::generation_begin(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    auto prompt = arg_tokens(info, 0, "prompt");
-    if (info.Length() < 2 || !info[1].IsObject()) throw_error(env, "ERR_INVALID_OPTION", "Expected sampler options for argument 2");
-    Napi::Object o = info[1].As<Napi::Object>();
+// Sampler settings from a JS options object (missing keys keep the defaults).
+static pl::sampler_params sampler_from(const Napi::Object & o) {
     pl::sampler_params sp;
     sp.temperature    = (float) opt_number(o, "temperature", sp.temperature, 0, 100);
     sp.top_k          = (int32_t) opt_number(o, "topK", sp.top_k, 0, 1e9);
@@ -107,6 +107,15 @@ Napi::Value context_wrap::generation_begin(const Napi::CallbackInfo & info) {
     sp.repeat_penalty = (float) opt_number(o, "repeatPenalty", sp.repeat_penalty, 0.01, 100);
     sp.repeat_last_n  = (int32_t) opt_number(o, "repeatLastN", sp.repeat_last_n, -1, 1e9);
     sp.seed           = (uint32_t) opt_number(o, "seed", sp.seed, 0, 4294967295.0);
+    return sp;
+}
+
+// generationBegin(prompt: Uint32Array, sampler: object, abort?) -> Promise<void>
+Napi::Value context_wrap::generation_begin(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto prompt = arg_tokens(info, 0, "prompt");
+    if (info.Length() < 2 || !info[1].IsObject()) throw_error(env, "ERR_INVALID_OPTION", "Expected sampler options for argument 2");
+    const pl::sampler_params sp = sampler_from(info[1].As<Napi::Object>());
     auto abort = arg_abort(info, 2);
     return run(env, [prompt, sp, abort](pl::session & s) { s.generation_begin(prompt, sp, abort); },
                [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
@@ -126,6 +135,57 @@ Napi::Value context_wrap::generation_next(const Napi::CallbackInfo & info) {
                    o.Set("stopReason", out->stop_reason);
                    return o;
                });
+}
+
+// batchBegin(items: {prompt: Uint32Array, sampler: object, maxTokens: number}[], abort?) -> Promise<void>
+Napi::Value context_wrap::batch_begin(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of {prompt, sampler, maxTokens} for argument 1");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<pl::batch_item> items(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+        const std::string what = "batch item " + std::to_string(i);
+        Napi::Value v = arr.Get(i);
+        if (!v.IsObject()) throw_error(env, "ERR_INVALID_OPTION", "Expected an object for " + what);
+        Napi::Object o = v.As<Napi::Object>();
+        items[i].prompt = to_tokens(env, o.Get("prompt"), what + " prompt");
+        Napi::Value sampler = o.Get("sampler");
+        if (!sampler.IsObject()) throw_error(env, "ERR_INVALID_OPTION", "Expected sampler options for " + what);
+        items[i].sampler    = sampler_from(sampler.As<Napi::Object>());
+        items[i].max_tokens = (int32_t) opt_number(o, "maxTokens", items[i].max_tokens, 1, 1 << 20);
+    }
+    auto abort = arg_abort(info, 1);
+    return run(env, [items = std::move(items), abort](pl::session & s) { s.batch_begin(items, abort); },
+               [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+}
+
+// batchNext(maxTokens: number, abort?) -> Promise<{tokens: Uint32Array, finished: boolean, stopReason: string}[]>
+Napi::Value context_wrap::batch_next(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const int32_t n = (int32_t) arg_number(info, 0, "maxTokens", 1, 1 << 20);
+    auto abort = arg_abort(info, 1);
+    auto out = std::make_shared<std::vector<pl::batch_seq_step>>();
+    return run(env, [n, abort, out](pl::session & s) { *out = s.batch_next(n, abort); },
+               [out](Napi::Env env) -> Napi::Value {
+                   Napi::Array arr = Napi::Array::New(env, out->size());
+                   for (size_t i = 0; i < out->size(); i++) {
+                       Napi::Object o = Napi::Object::New(env);
+                       o.Set("tokens", tokens_to_js(env, (*out)[i].tokens));
+                       o.Set("finished", (*out)[i].finished);
+                       o.Set("stopReason", (*out)[i].stop_reason);
+                       arr.Set((uint32_t) i, o);
+                   }
+                   return arr;
+               });
+}
+
+// batchStop(sequence: number) — synchronous, cheap: ends one sequence of the batched generation and frees its cells.
+Napi::Value context_wrap::batch_stop(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto s = acquire(env);
+    struct release { std::shared_ptr<std::atomic<bool>> b; ~release() { b->store(false); } } r { busy_ };
+    const int32_t seq = (int32_t) arg_number(info, 0, "sequence", 0, 255);
+    return guarded(env, [&]() -> Napi::Value { s->batch_stop(seq); return env.Undefined(); });
 }
 
 // setAdapters(adapters: AddonAdapter[], scales: Float32Array) — synchronous, cheap.

@@ -24,6 +24,9 @@ class context_wrap : public Napi::ObjectWrap<context_wrap> {
     Napi::Value score(const Napi::CallbackInfo & info);
     Napi::Value generation_begin(const Napi::CallbackInfo & info);
     Napi::Value generation_next(const Napi::CallbackInfo & info);
+    Napi::Value batch_begin(const Napi::CallbackInfo & info);
+    Napi::Value batch_next(const Napi::CallbackInfo & info);
+    Napi::Value batch_stop(const Napi::CallbackInfo & info);
     Napi::Value set_adapters(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
 

@@ -1,4 +1,5 @@
-// Inference session: decoding with prefix reuse, option scoring in parallel sequences, token-by-token sampling.
+// Inference session: decoding with prefix reuse, option scoring in parallel sequences, token-by-token sampling
+// (batched generation of several prompts lives in pl_session_batch.cpp).
 #include "pl_session.h"
 
 #include "pl_backend.h"
@@ -10,14 +11,34 @@
 
 namespace pl {
 
-static size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
+size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
     size_t n = 0;
     while (n < a.size() && n < b.size() && a[n] == b[n]) n++;
     return n;
 }
 
-static void check_abort(const abort_flag & abort) {
+void check_abort(const abort_flag & abort) {
     if (abort && abort->load()) throw error("ERR_ABORTED", "Aborted");
+}
+
+// A sampler chain for `sp` that has seen the prompt (the penalty looks back over it, as in HF generate).
+llama_sampler * make_sampler(const sampler_params & sp, const std::vector<llama_token> & prompt, uint32_t n_ctx, int32_t n_vocab) {
+    llama_sampler * smpl = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    if (sp.repeat_penalty != 1.0f) {
+        const int32_t last_n = sp.repeat_last_n < 0 ? (int32_t) n_ctx : sp.repeat_last_n;
+        llama_sampler_chain_add(smpl, llama_sampler_init_penalties(n_vocab, last_n, sp.repeat_penalty, 0.0f, 0.0f));
+    }
+    if (sp.temperature <= 0.0f) {
+        llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+    } else {
+        if (sp.top_k > 0) llama_sampler_chain_add(smpl, llama_sampler_init_top_k(sp.top_k));
+        if (sp.top_p < 1.0f) llama_sampler_chain_add(smpl, llama_sampler_init_top_p(sp.top_p, 1));
+        if (sp.min_p > 0.0f) llama_sampler_chain_add(smpl, llama_sampler_init_min_p(sp.min_p, 1));
+        llama_sampler_chain_add(smpl, llama_sampler_init_temp(sp.temperature));
+        llama_sampler_chain_add(smpl, llama_sampler_init_dist(sp.seed));
+    }
+    for (llama_token t : prompt) llama_sampler_accept(smpl, t);
+    return smpl;
 }
 
 session::session(std::shared_ptr<model> m, const session_params & params) : model_(std::move(m)) {
@@ -50,6 +71,7 @@ session::session(std::shared_ptr<model> m, const session_params & params) : mode
 }
 
 session::~session() {
+    batch_clear();
     if (sampler_) llama_sampler_free(sampler_);
     if (batch_.token) llama_batch_free(batch_);
     if (ctx_) llama_free(ctx_);
@@ -66,6 +88,7 @@ void session::set_adapters(const std::vector<std::shared_ptr<adapter>> & adapter
         throw error("ERR_ADAPTER", "llama.cpp could not apply the adapters: " + backend_log_take());
     }
     adapters_ = adapters;
+    batch_clear();
     llama_memory_clear(llama_get_memory(ctx_), true);  // cached states were computed with other weights
     cached_.clear();
 }
@@ -97,6 +120,7 @@ void session::decode_batch(const abort_flag & abort) {
     // The KV state is now uncertain: start over on the next call.
     llama_memory_clear(llama_get_memory(ctx_), true);
     cached_.clear();
+    batch_clear();
     if (rc == 2) throw error("ERR_ABORTED", "Aborted");
     if (rc == 1) throw error("ERR_CONTEXT_OVERFLOW", "No room in the KV cache for a batch of " + std::to_string(n) + " tokens");
     throw error("ERR_NATIVE", "llama_decode failed (" + std::to_string(rc) + "): " + backend_log_take());
@@ -104,6 +128,7 @@ void session::decode_batch(const abort_flag & abort) {
 
 void session::decode_seq0(const std::vector<llama_token> & tokens, size_t keep, bool all_logits, const abort_flag & abort,
                           std::vector<float> * out) {
+    batch_clear();
     llama_memory_t mem = llama_get_memory(ctx_);
     for (uint32_t s = 1; s < n_seq_max_; s++) llama_memory_seq_rm(mem, (llama_seq_id) s, -1, -1);
     if (!llama_memory_seq_rm(mem, 0, (llama_pos) keep, -1)) {
@@ -247,21 +272,7 @@ void session::generation_begin(const std::vector<llama_token> & prompt, const sa
     const size_t keep = std::min(common_prefix(cached_, prompt), prompt.size() - 1);
     decode_seq0(prompt, keep, false, abort, nullptr);
 
-    sampler_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
-    if (sp.repeat_penalty != 1.0f) {
-        const int32_t last_n = sp.repeat_last_n < 0 ? (int32_t) n_ctx_ : sp.repeat_last_n;
-        llama_sampler_chain_add(sampler_, llama_sampler_init_penalties(model_->info().n_vocab, last_n, sp.repeat_penalty, 0.0f, 0.0f));
-    }
-    if (sp.temperature <= 0.0f) {
-        llama_sampler_chain_add(sampler_, llama_sampler_init_greedy());
-    } else {
-        if (sp.top_k > 0) llama_sampler_chain_add(sampler_, llama_sampler_init_top_k(sp.top_k));
-        if (sp.top_p < 1.0f) llama_sampler_chain_add(sampler_, llama_sampler_init_top_p(sp.top_p, 1));
-        if (sp.min_p > 0.0f) llama_sampler_chain_add(sampler_, llama_sampler_init_min_p(sp.min_p, 1));
-        llama_sampler_chain_add(sampler_, llama_sampler_init_temp(sp.temperature));
-        llama_sampler_chain_add(sampler_, llama_sampler_init_dist(sp.seed));
-    }
-    for (llama_token t : prompt) llama_sampler_accept(sampler_, t);  // the penalty sees the prompt, as in HF generate
+    sampler_ = make_sampler(sp, prompt, n_ctx_, model_->info().n_vocab);
     generating_ = true;
 }
 

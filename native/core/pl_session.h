@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace pl {
@@ -40,7 +41,29 @@ struct generation_step {
 
 };
 
+// One prompt of a batched generation, generated in its own sequence with its own sampler.
+struct batch_item {
+    std::vector<llama_token> prompt;
+    sampler_params           sampler;
+    int32_t                  max_tokens = 256;
+};
+
+// What one sequence of a batched generation produced in a step.
+struct batch_seq_step {
+    std::vector<llama_token> tokens;
+    bool                     finished = false;
+    // "eog" (end-of-generation token, not included), "maxTokens", "context" (its positions or the shared KV cells
+    // ran out), "stopped" (batch_stop), or "" while it runs.
+    std::string              stop_reason;
+};
+
 using abort_flag = std::shared_ptr<std::atomic<bool>>;
+
+// Helpers shared by the session's source files.
+size_t          common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b);
+void            check_abort(const abort_flag & abort);  // throws ERR_ABORTED when set
+// A sampler chain for `sp` that has seen the prompt (the penalty looks back over it, as in HF generate).
+llama_sampler * make_sampler(const sampler_params & sp, const std::vector<llama_token> & prompt, uint32_t n_ctx, int32_t n_vocab);
 
 class session {
   public:
@@ -48,6 +71,7 @@ class session {
     ~session();
 
     uint32_t n_ctx() const { return n_ctx_; }
+    uint32_t n_seq_max() const { return n_seq_max_; }
     void     set_adapters(const std::vector<std::shared_ptr<adapter>> & adapters, const std::vector<float> & scales);
 
     // Logits after each token (all = true: n_tokens x n_vocab) or after the last one only (n_vocab).
@@ -63,7 +87,32 @@ class session {
     // Samples up to n_max tokens of the generation begun last; stops early at end-of-generation or abort.
     generation_step generation_next(int32_t n_max, const abort_flag & abort);
 
+    // Starts generating every item at once, item i in sequence i (items.size() <= sequences). The prompts' common
+    // prefix is decoded once in sequence 0 (reusing what sequence 0 holds) and shared with the others; the rest of
+    // each prompt is decoded in n_batch-sized batches, and each sequence's first token is sampled.
+    void batch_begin(const std::vector<batch_item> & items, const abort_flag & abort);
+    // Up to n_max tokens for every running sequence; each step samples one token per sequence and decodes them all in
+    // one batch. Stops early (between tokens) when `abort` is set. Returns one entry per item.
+    std::vector<batch_seq_step> batch_next(int32_t n_max, const abort_flag & abort);
+    // Finishes sequence `seq` of the batched generation ("stopped") and frees its KV cells.
+    void batch_stop(int32_t seq);
+
   private:
+    struct batch_seq {
+        llama_sampler * sampler  = nullptr;
+        llama_token     next     = 0;     // sampled, not yet returned
+        llama_pos       pos      = 0;     // tokens the sequence holds (prompt + generated tokens decoded)
+        int32_t         produced = 0;     // tokens returned
+        int32_t         max_tokens = 0;
+        bool            finished = false;
+        std::string     reason;
+    };
+    void batch_clear();
+    void batch_finish(size_t s, const char * reason);
+    // Decodes the queued (sequence, token) pairs in n_batch-sized batches, sampling each sequence's next token from
+    // the logits of its last queued token.
+    void batch_decode(const std::vector<std::pair<size_t, llama_token>> & work, const abort_flag & abort);
+
     void decode_seq0(const std::vector<llama_token> & tokens, size_t keep, bool all_logits, const abort_flag & abort,
                      std::vector<float> * out);
     void check_fits(size_t n_tokens, const char * what) const;
@@ -79,6 +128,9 @@ class session {
     llama_sampler *                      sampler_ = nullptr;
     bool                                 generating_ = false;
     const abort_flag *                   current_abort_ = nullptr;
+    std::vector<batch_seq>               seqs_;       // the batched generation in progress (empty: none)
+    size_t                               shared_ = 0; // prompt prefix the batch's sequences share
+    size_t                               cells_ = 0;  // KV cells the batch holds (shared prefix counted once)
 };
 
 }  // namespace pl

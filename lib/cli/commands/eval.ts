@@ -47,7 +47,7 @@ Options:
                             (classification tasks: generate or loglikelihood); other tasks keep their own mode
       --max-tokens <n>      most new tokens per generated answer (default: the task's, 512 for the paper suites)
   -c, --ctx-size <n>        context size in tokens, all sequences together (default 4096)
-      --sequences <n>       parallel sequences for scoring options (default 8)
+      --sequences <n>       parallel sequences for scoring options and generating items (default 8)
   -t, --threads <n>         CPU threads (default: all cores)
       --gpu-layers <n|all>  layers to offload (default: all with a GPU build)
       --bootstrap <n>       bootstrap resamples for the intervals (default 1000)

@@ -1,5 +1,7 @@
 // Sends one model request of a task to a context: options scored by log-likelihood, a greedy completion, or a text's perplexity.
 import type { Context } from '../../context.js';
+import { checkPromptFits } from '../../batch-generation.js';
+import { PersianLoraError } from '../../errors.js';
 import type { GenerateOptions } from '../../config/inference.js';
 import { rollingWindows } from '../metrics/perplexity.js';
 import type { Prompt } from '../tasks/prompt.js';
@@ -69,4 +71,36 @@ export async function answerRequest(context: Context, request: ModelRequest, max
     return { mode: 'generate', text: completion.text };
   }
   return { mode: 'perplexity', ...(await textLogLikelihood(context, request.text, maxLength, signal)) };
+}
+
+/** What a batch of generate requests gave, item by item: an answer, null (cut off by the signal), or an overflow. */
+export type GeneratedAnswer = ModelAnswer | null | { overflow: string };
+
+/**
+ * Generates the answers of several generate requests at once (`Context.completeBatch`: up to the context's
+ * `sequences` in parallel, each with its task's sampler settings). A prompt that does not fit the context comes back
+ * as `{ overflow }` with the message a lone generation throws; an item the signal cut off comes back null, the items
+ * finished before it are kept.
+ */
+export async function answerGenerations(context: Context, requests: Extract<ModelRequest, { mode: 'generate' }>[], signal?: AbortSignal): Promise<GeneratedAnswer[]> {
+  const out: GeneratedAnswer[] = new Array(requests.length);
+  const prompts: Uint32Array[] = [];
+  const fits: number[] = [];
+  requests.forEach((r, i) => {
+    const input = promptInput(context, r.prompt);
+    const tokens = typeof input === 'string' ? context.model.tokenize(input, { addBos: true }) : input;
+    try {
+      checkPromptFits(tokens, context.contextSize, 'The prompt');
+      prompts.push(tokens);
+      fits.push(i);
+    } catch (error) {
+      if (!(error instanceof PersianLoraError && error.code === 'ERR_CONTEXT_OVERFLOW')) throw error;
+      out[i] = { overflow: error.message };
+    }
+  });
+  if (prompts.length > 0) {
+    const completions = await context.completeBatch(prompts, fits.map((i) => generateOptions(requests[i]!.generation, signal)));
+    completions.forEach((c, k) => { out[fits[k]!] = c.stopReason === 'abort' ? null : { mode: 'generate', text: c.text }; });
+  }
+  return out;
 }

@@ -26,7 +26,7 @@ export const evalRunSchema = z.strictObject({
   adapters: z.array(z.strictObject({ adapter: z.instanceof(Adapter), scale: z.number().refine(Number.isFinite, 'a finite number').default(1) })).default([]),
   /** Tokens the context holds (all parallel sequences together). Default 4096. */
   contextSize: z.int().min(16).max(1 << 22).default(4096),
-  /** Parallel sequences for scoring options; with 1 the options are decoded one after another. Default 8. */
+  /** Parallel sequences for scoring options and generating items at once; with 1, one after another. Default 8. */
   sequences: z.int().min(1).max(256).default(8),
   /** Largest number of tokens decoded in one step. Default 512. */
   batchSize: z.int().min(1).max(1 << 20).default(512),

@@ -6,7 +6,7 @@ import type { Model } from '../../model.js';
 import { packageVersion } from '../../version.js';
 import { RESULTS_SCHEMA_ID, type ItemRecord, type RunResults, type TaskResult } from '../results/schema.js';
 import { scoreItem, taskResult } from '../tasks/score.js';
-import { answerRequest } from './answer.js';
+import { answerGenerations, answerRequest, type GeneratedAnswer } from './answer.js';
 import { fileRef } from './hash.js';
 import { evalRunSchema, type EvalRunOptions, type ParsedEvalRunOptions } from './options.js';
 import type { PreparedTask, PreparedTasks } from './prepare.js';
@@ -34,10 +34,11 @@ const isOverflow = (e: unknown) => e instanceof PersianLoraError && e.code === '
 
 /**
  * Evaluates prepared tasks (`prepareTasks`) with `model` and returns the results (`runResultsSchema`'s shape). Items
- * are sent in record order, one model call each; an item that does not fit the context is listed with the parse
- * failures (reason starting `context:`) and never scored. When `signal` aborts during scoring, the item in flight is
- * dropped, every item already scored is kept, and the results come back with `partial: true` (tasks with no item
- * done are left out). Before scoring starts (while hashing) an abort rejects with the signal's reason.
+ * are sent in record order, one model call each, except generate items, which run up to `sequences` at once in
+ * parallel sequences (`Context.completeBatch`); an item that does not fit the context is listed with the parse
+ * failures (reason starting `context:`) and never scored. When `signal` aborts during scoring, the items in flight
+ * are dropped, every item already finished is kept, and the results come back with `partial: true` (tasks with no
+ * item done are left out). Before scoring starts (while hashing) an abort rejects with the signal's reason.
  */
 export async function runEvaluation(model: Model, prepared: PreparedTasks, options: EvalRunOptions = {}): Promise<RunResults> {
   const o = parseOptions(evalRunSchema, options, 'runEvaluation options');
@@ -77,20 +78,50 @@ export async function runEvaluation(model: Model, prepared: PreparedTasks, optio
   };
 }
 
-/** Scores one task's requests in order; `stopped` when the signal cut it short. */
+/** Scores one task's requests in order (generate requests up to `sequences` at once); `stopped` when the signal cut it short. */
 async function scoreTask(context: Context, run: PreparedTask, taskIndex: number, tracker: ProgressTracker, o: ParsedEvalRunOptions) {
   const { task, built } = run;
   const items: ItemRecord[] = [];
   const failures = [...built.failures];
   const maxLength = Math.max(1, Math.min(context.contextSize - 1, context.model.info.contextLength || context.contextSize - 1));
   const report = o.onProgress as ((p: EvalProgress) => void) | undefined;
+  const requests = built.requests;
   let taskDone = 0;
   let stopped = false;
-  for (const request of built.requests) {
+  // Records one item's answer in request order; false when the signal cut it off.
+  const record = (request: (typeof requests)[number], answer: GeneratedAnswer | undefined): boolean => {
+    if (answer === null) return false;
+    if (answer && 'overflow' in answer) failures.push({ ok: false, index: request.itemIndex, reason: `context: ${answer.overflow}` });
+    else if (answer) items.push(scoreItem(task, built.items.get(request.itemIndex)!, answer));
+    taskDone += 1;
+    report?.(tracker.step(task.name, taskIndex, taskDone, requests.length));
+    return true;
+  };
+  for (let next = 0; next < requests.length && !stopped;) {
     if (o.signal?.aborted) {
       stopped = true;
       break;
     }
+    const group: Extract<(typeof requests)[number], { mode: 'generate' }>[] = [];
+    for (let r = requests[next]; r?.mode === 'generate' && group.length < context.sequences; r = requests[next]) {
+      group.push(r);
+      next += 1;
+    }
+    if (group.length > 0) {
+      // Items finished before an abort are kept, even when one before them was cut off.
+      let answers: GeneratedAnswer[];
+      try {
+        answers = await answerGenerations(context, group, o.signal);
+      } catch (error) {
+        if (!o.signal?.aborted) throw error;
+        stopped = true;
+        break;
+      }
+      group.forEach((request, i) => { if (!record(request, answers[i])) stopped = true; });
+      if (o.signal?.aborted) stopped = true;
+      continue;
+    }
+    const request = requests[next++]!;
     let answer;
     try {
       answer = await answerRequest(context, request, maxLength, o.signal);
@@ -100,15 +131,10 @@ async function scoreTask(context: Context, run: PreparedTask, taskIndex: number,
         break;
       }
       if (!isOverflow(error)) throw error;
-      failures.push({ ok: false, index: request.itemIndex, reason: `context: ${(error as Error).message}` });
+      record(request, { overflow: (error as Error).message });
+      continue;
     }
-    if (answer === null) {
-      stopped = true;
-      break;
-    }
-    if (answer) items.push(scoreItem(task, built.items.get(request.itemIndex)!, answer));
-    taskDone += 1;
-    report?.(tracker.step(task.name, taskIndex, taskDone, built.requests.length));
+    if (!record(request, answer)) stopped = true;
   }
   failures.sort((a, b) => a.index - b.index);
   return { items, failures, stopped, done: taskDone };
