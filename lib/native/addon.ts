@@ -72,6 +72,7 @@ export interface NativeContextOptions {
   sequences: number;
   threads: number;
   flashAttention: boolean;
+  kvCacheType: 'f16' | 'f32';
 }
 
 export interface NativeModel {
@@ -99,6 +100,45 @@ export interface NativeTinyModelOptions {
   name?: string;
 }
 
+export interface NativeTrainerOptions {
+  rank: number;
+  alpha: number;
+  rsLora: boolean;
+  targets: string[];
+  seed: number;
+  threads: number;
+  /** Backward through the frozen base: 0 ggml's out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat. */
+  backward: number;
+}
+
+export interface NativeStepResult {
+  loss: number;
+  gradNorm: number;
+  targets: number;
+}
+
+export interface NativeOptimizerOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  clip: number;
+}
+
+export interface NativeTrainer {
+  info(): { vocabularySize: number; contextLength: number; layers: number; scale: number; steps: number; parameters: { name: string; shape: [number, number] }[] };
+  logits(tokens: Uint32Array, sequences: number, docStarts?: Uint8Array): Promise<Float32Array>;
+  loss(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<number>;
+  gradients(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<NativeStepResult>;
+  step(tokens: Uint32Array, sequences: number, weights: Float32Array | undefined, docStarts: Uint8Array | undefined, optimizer: NativeOptimizerOptions): Promise<NativeStepResult>;
+  getGradient(index: number): Float32Array;
+  getParameter(index: number): Float32Array;
+  setParameter(index: number, values: Float32Array): void;
+  exportAdapter(path: string, name: string): Promise<void>;
+  dispose(): void;
+}
+
 export interface NativeAddon {
   AbortToken: new () => NativeAbortToken;
   loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
@@ -106,6 +146,7 @@ export interface NativeAddon {
   writeTinyModel(options: NativeTinyModelOptions): Promise<number>;
   quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;
   systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string };
+  createTrainer(path: string, options: NativeTrainerOptions): Promise<NativeTrainer>;
 }
 
 let cached: NativeAddon | undefined;
