@@ -244,6 +244,14 @@ ggml_tensor * train_model::lora_mm(ggml_context * ctx, ggml_tensor * w, ggml_ten
     return ggml_add(ctx, y, ggml_scale(ctx, ab, lora_scale()));
 }
 
+// [a, b, Hkv, B] (contiguous) -> [a, b, H, B] with head h = kv head h / (H / Hkv).
+static ggml_tensor * repeat_heads(ggml_context * ctx, ggml_tensor * t, int64_t H) {
+    const int64_t a = t->ne[0], b = t->ne[1], Hkv = t->ne[2], B = t->ne[3];
+    ggml_tensor * r = ggml_reshape_4d(ctx, t, a * b, 1, Hkv, B);
+    r = ggml_repeat_4d(ctx, r, a * b, H / Hkv, Hkv, B);
+    return ggml_reshape_4d(ctx, r, a, b, H, B);
+}
+
 ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) const {
     const int64_t T = in.n_tokens, B = in.n_seqs, N = T * B;
     const int64_t C = hp_.n_embd, H = hp_.n_head, Hkv = hp_.n_head_kv, D = C / H;
@@ -264,6 +272,12 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, D, H, T, B), 0, 2, 1, 3);      // [D, T, H, B]
         k = ggml_permute(ctx, ggml_reshape_4d(ctx, k, D, Hkv, T, B), 0, 2, 1, 3);    // [D, T, Hkv, B]
         ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, v, D, Hkv, T, B), 1, 2, 0, 3));  // [T, D, Hkv, B]
+        if (Hkv != H && B > 1) {
+            // ggml's MUL_MAT backward handles the head broadcast only for B = 1: repeat each kv head H/Hkv times
+            // (head h reads kv head h / (H/Hkv), llama.cpp's grouping) when there are several sequences.
+            k  = repeat_heads(ctx, ggml_cont(ctx, k), H);
+            vt = repeat_heads(ctx, vt, H);
+        }
         ggml_tensor * kq = ggml_mul_mat(ctx, k, q);                       // [T(keys), T(queries), H, B]
         kq = ggml_soft_max_ext(ctx, kq, in.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);                    // [D, T, H, B]
