@@ -5,7 +5,7 @@ export const loraTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof loraTargets)[number];
 
 /** How the gradient passes through a frozen base weight (see docs/training.md): `f16` measured fastest on the CPU. */
-export const backwardModes = ['out_prod', 'f32', 'f16'] as const;
+export const backwardModes = ['out_prod', 'f32', 'f16', 'cast'] as const;
 
 const probability = z.number().min(0).lt(1);
 

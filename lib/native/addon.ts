@@ -107,7 +107,7 @@ export interface NativeTrainerOptions {
   targets: string[];
   seed: number;
   threads: number;
-  /** Backward through the frozen base: 0 ggml's out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat. */
+  /** Backward through the frozen base: 0 ggml's out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat, 3 F32 cast then out_prod. */
   backward: number;
 }
 

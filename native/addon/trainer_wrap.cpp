@@ -29,7 +29,7 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     lp.seed    = (uint64_t) opt_number(o, "seed", (double) lp.seed, 0, 9007199254740991.0);
     lp.rs_lora = o.Has("rsLora") && o.Get("rsLora").ToBoolean();
     const int32_t threads = (int32_t) opt_number(o, "threads", 1, 1, 1024);
-    const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_F16, 0, 2);
+    const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_F16, 0, 3);
     if (o.Has("targets")) {
         if (!o.Get("targets").IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of strings for option targets");
         Napi::Array arr = o.Get("targets").As<Napi::Array>();

@@ -10,7 +10,7 @@
 #include "gguf.h"
 
 #include <cmath>
-#include <cstdio>
+#include <fstream>
 #include <map>
 
 namespace pl {
@@ -39,9 +39,11 @@ static int64_t kv_int(const gguf_context * g, const std::string & key, int64_t f
     }
 }
 
-static float kv_float(const gguf_context * g, const std::string & key, float fallback) {
+static float kv_float(const gguf_context * g, const std::string & key, float fallback, const std::string & path) {
     const int64_t id = gguf_find_key(g, key.c_str());
-    return id < 0 ? fallback : gguf_get_val_f32(g, id);
+    if (id < 0) return fallback;
+    if (gguf_get_kv_type(g, id) != GGUF_TYPE_FLOAT32) throw error("ERR_BAD_FORMAT", path + ": " + key + " is not a float32");
+    return gguf_get_val_f32(g, id);
 }
 
 std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora) {
@@ -71,15 +73,15 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
     hp.n_ff         = (int32_t) kv_int(g.get(), a + "feed_forward_length", 0, true, path);
     hp.n_ctx_train  = (int32_t) kv_int(g.get(), a + "context_length", 0, true, path);
     hp.n_rot        = (int32_t) kv_int(g.get(), a + "rope.dimension_count", hp.n_head ? hp.n_embd / hp.n_head : 0, false, path);
-    hp.rope_freq_base = kv_float(g.get(), a + "rope.freq_base", 10000.0f);
-    hp.rms_eps      = kv_float(g.get(), a + "attention.layer_norm_rms_epsilon", 1e-5f);
+    hp.rope_freq_base = kv_float(g.get(), a + "rope.freq_base", 10000.0f, path);
+    hp.rms_eps      = kv_float(g.get(), a + "attention.layer_norm_rms_epsilon", 1e-5f, path);
     if (hp.n_head < 1 || hp.n_embd % hp.n_head != 0 || hp.n_head_kv < 1 || hp.n_head % hp.n_head_kv != 0) {
         throw error("ERR_MODEL_LOAD", path + ": inconsistent head counts");
     }
     if (gguf_find_key(g.get(), "llama.attention.scale") >= 0) throw error("ERR_MODEL_LOAD", path + " sets llama.attention.scale, which the trainer does not support yet");
     const int64_t scaling = gguf_find_key(g.get(), "llama.rope.scaling.type");
-    if (scaling >= 0 && std::string(gguf_get_val_str(g.get(), scaling)) != "none") {
-        throw error("ERR_MODEL_LOAD", path + " uses RoPE scaling \"" + gguf_get_val_str(g.get(), scaling) + "\", which the trainer does not support yet");
+    if (scaling >= 0 && (gguf_get_kv_type(g.get(), scaling) != GGUF_TYPE_STRING || std::string(gguf_get_val_str(g.get(), scaling)) != "none")) {
+        throw error("ERR_MODEL_LOAD", path + " uses RoPE scaling (llama.rope.scaling.type), which the trainer does not support yet");
     }
 
     auto get = [&](const std::string & name, int64_t ne0, int64_t ne1, bool required = true) -> ggml_tensor * {
@@ -123,14 +125,14 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
     if (!m->backend_) throw error("ERR_NATIVE", "Cannot initialise the ggml CPU backend");
     m->buf_base_ = ggml_backend_alloc_ctx_tensors(m->ctx_base_, m->backend_);
     if (!m->buf_base_) throw error("ERR_NATIVE", "Cannot allocate " + std::to_string(summary.data_bytes) + " bytes for the weights of " + path);
-    std::unique_ptr<FILE, decltype(&fclose)> f(fopen(path.c_str(), "rb"), fclose);
+    std::ifstream f(path, std::ios::binary);
     if (!f) throw error("ERR_FILE_NOT_FOUND", "Cannot open " + path);
     std::vector<uint8_t> staging;
     for (int64_t i = 0; i < gguf_get_n_tensors(g.get()); i++) {
         ggml_tensor * t = ggml_get_tensor(m->ctx_base_, gguf_get_tensor_name(g.get(), i));
         const size_t offset = gguf_get_data_offset(g.get()) + gguf_get_tensor_offset(g.get(), i), n = ggml_nbytes(t);
         staging.resize(n);
-        if (fseek(f.get(), (long) offset, SEEK_SET) != 0 || fread(staging.data(), 1, n, f.get()) != n) {
+        if (!f.seekg((std::streamoff) offset) || !f.read(reinterpret_cast<char *>(staging.data()), (std::streamsize) n)) {
             throw error("ERR_BAD_FORMAT", path + ": truncated data for tensor " + t->name);
         }
         ggml_backend_tensor_set(t, staging.data(), 0, n);

@@ -24,7 +24,7 @@ struct trainer::run {
 
 trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode)
     : model_(std::move(model)), n_threads_(n_threads > 0 ? n_threads : 1), mode_(mode) {
-    if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_F16) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
+    if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_CAST) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
     for (const lora_pair & p : model_->pairs()) {
         params_.push_back(p.a);
         params_.push_back(p.b);
@@ -77,9 +77,14 @@ void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const 
         ggml_tensor * node = ggml_graph_node(gf, i);
         if (node->op != GGML_OP_OUT_PROD || !model_->is_frozen_weight(node->src[0])) continue;
         ggml_tensor * w = node->src[0], * dyt = node->src[1];
+        if (mode_ == BACKWARD_CAST) {
+            if (w->type != GGML_TYPE_F32) node->src[0] = ggml_cast(ctx, w, GGML_TYPE_F32);
+            continue;
+        }
         if (dyt->op != GGML_OP_TRANSPOSE) throw error("ERR_NATIVE", "Unexpected backward for frozen weight " + std::string(w->name));
         ggml_tensor * dy = dyt->src[0];                                   // [out, N]
         ggml_tensor * wt;                                                 // [out, in]
+        if (mode_ == BACKWARD_F16 && w->type == GGML_TYPE_F32) continue;  // F32 out_prod measured as fast or faster
         if (w->type == GGML_TYPE_F32 || (mode_ == BACKWARD_F16 && w->type == GGML_TYPE_F16)) {
             wt = ggml_cont(ctx, ggml_transpose(ctx, w));
         } else {

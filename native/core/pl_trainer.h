@@ -21,7 +21,8 @@ namespace pl {
 enum backward_mode : int32_t {
     BACKWARD_OUT_PROD = 0,  // ggml's autodiff as it stands: out_prod(W, dyᵀ), W in its stored type
     BACKWARD_F32      = 1,  // mul_mat(cont(transpose(W as F32)), dy)
-    BACKWARD_F16      = 2,  // mul_mat(transpose(W) as contiguous F16, dy); F32 weights keep the F32 path
+    BACKWARD_F16      = 2,  // mul_mat(transpose(W) as contiguous F16, dy); F32 weights keep ggml's out_prod
+    BACKWARD_CAST     = 3,  // out_prod(W as F32, dyᵀ): a contiguous dequantization, then ggml's F32 out_prod
 };
 
 struct optimizer_params {
