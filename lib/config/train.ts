@@ -30,6 +30,8 @@ export const trainerSchema = z.strictObject({
   alpha: z.number().positive().max(1e9).default(16),
   /** Projections that get a LoRA pair. Default all seven. */
   targets: z.array(z.enum(loraTargets)).min(1).default([...loraTargets]).refine((t) => new Set(t).size === t.length, 'no repeated target'),
+  /** LoRA dropout on the input of A in training steps (PEFT's lora_dropout; the study uses 0.05). Default 0. */
+  dropout: probability.default(0),
   /** Rank-stabilised scaling alpha / sqrt(r). Default false. */
   rsLora: z.boolean().default(false),
   /** Seed of the LoRA initialisation (A Kaiming-uniform, B zero). Default 42. */

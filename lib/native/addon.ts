@@ -104,6 +104,7 @@ export interface NativeTrainerOptions {
   rank: number;
   alpha: number;
   rsLora: boolean;
+  dropout: number;
   targets: string[];
   seed: number;
   threads: number;

@@ -60,7 +60,7 @@ export class Trainer {
     const o = parseOptions(trainerSchema, options, 'trainer options');
     try {
       const handle = await native().createTrainer(basePath, {
-        rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, targets: o.targets, seed: o.seed,
+        rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,
         threads: o.threads === 0 ? os.availableParallelism() : o.threads, backward: backwardModes.indexOf(o.backward),
       });
       return new Trainer(basePath, o, handle);
@@ -117,13 +117,13 @@ export class Trainer {
     return this.#call((h) => h.logits(b.tokens, b.sequences, b.docStarts));
   }
 
-  /** Weighted mean cross-entropy of the batch, without a backward pass. */
+  /** Weighted mean cross-entropy of the batch, without a backward pass or dropout. */
   loss(batch: TrainBatch): Promise<number> {
     const b = this.#batch(batch, 'loss batch');
     return this.#call((h) => h.loss(b.tokens, b.sequences, b.weights, b.docStarts));
   }
 
-  /** Loss and the gradient of every LoRA parameter (in `parameters` order), without an update. */
+  /** Loss and the gradient of every LoRA parameter (in `parameters` order), without an update; dropout applies. */
   gradients(batch: TrainBatch): Promise<StepResult & { gradients: Float32Array[] }> {
     const b = this.#batch(batch, 'gradients batch');
     return this.#call(async (h) => {

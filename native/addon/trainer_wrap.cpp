@@ -28,6 +28,7 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     lp.alpha   = (float) opt_number(o, "alpha", lp.alpha, 1e-9, 1e9);
     lp.seed    = (uint64_t) opt_number(o, "seed", (double) lp.seed, 0, 9007199254740991.0);
     lp.rs_lora = o.Has("rsLora") && o.Get("rsLora").ToBoolean();
+    lp.dropout = (float) opt_number(o, "dropout", 0, 0, 0.999999);
     const int32_t threads = (int32_t) opt_number(o, "threads", 1, 1, 1024);
     const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_F16, 0, 3);
     if (o.Has("targets")) {

@@ -55,6 +55,7 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
     }
     if (lora.rank < 1 || lora.rank > 4096) throw error("ERR_INVALID_OPTION", "LoRA rank must be in [1, 4096], got " + std::to_string(lora.rank));
     if (!(lora.alpha > 0.0f) || !std::isfinite(lora.alpha)) throw error("ERR_INVALID_OPTION", "LoRA alpha must be a positive number");
+    if (!(lora.dropout >= 0.0f && lora.dropout < 1.0f)) throw error("ERR_INVALID_OPTION", "LoRA dropout must be in [0, 1), got " + std::to_string(lora.dropout));
     if (lora.targets == 0 || (lora.targets & ~(uint32_t) LORA_ALL)) throw error("ERR_INVALID_OPTION", "LoRA targets must name at least one of q, k, v, o, gate, up, down");
 
     std::unique_ptr<train_model> m(new train_model());
@@ -239,10 +240,17 @@ train_inputs train_model::prepare(const train_batch & batch) const {
     return in;
 }
 
-ggml_tensor * train_model::lora_mm(ggml_context * ctx, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const {
+ggml_tensor * train_model::lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const {
     ggml_tensor * y = ggml_mul_mat(ctx, w, x);                            // [out, N]
     if (!pair) return y;
-    ggml_tensor * ab = ggml_mul_mat(ctx, pair->b, ggml_mul_mat(ctx, pair->a, x));  // [R, N] -> [out, N]
+    ggml_tensor * xa = x;
+    if (in.dropout > 0.0f) {
+        ggml_tensor * mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1]);
+        ggml_set_input(mask);
+        in.dropout_masks.push_back(mask);
+        xa = ggml_mul(ctx, x, mask);
+    }
+    ggml_tensor * ab = ggml_mul_mat(ctx, pair->b, ggml_mul_mat(ctx, pair->a, xa));  // [R, N] -> [out, N]
     return ggml_add(ctx, y, ggml_scale(ctx, ab, lora_scale()));
 }
 
@@ -266,9 +274,9 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
     ggml_tensor * x = ggml_get_rows(ctx, tok_embd_, in.tokens);          // [C, N]
     for (const layer & L : layers_) {
         ggml_tensor * h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.attn_norm);
-        ggml_tensor * q = ggml_reshape_3d(ctx, lora_mm(ctx, L.wq, h, L.lq), D, H, N);
-        ggml_tensor * k = ggml_reshape_3d(ctx, lora_mm(ctx, L.wk, h, L.lk), D, Hkv, N);
-        ggml_tensor * v = lora_mm(ctx, L.wv, h, L.lv);                    // [D·Hkv, N]
+        ggml_tensor * q = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wq, h, L.lq), D, H, N);
+        ggml_tensor * k = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wk, h, L.lk), D, Hkv, N);
+        ggml_tensor * v = lora_mm(ctx, in, L.wv, h, L.lv);                    // [D·Hkv, N]
         q = ggml_rope_ext(ctx, q, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
         k = ggml_rope_ext(ctx, k, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
         q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, D, H, T, B), 0, 2, 1, 3);      // [D, T, H, B]
@@ -284,10 +292,10 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
         kq = ggml_soft_max_ext(ctx, kq, in.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);                    // [D, T, H, B]
         ggml_tensor * o = ggml_reshape_2d(ctx, ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3)), C, N);
-        x = ggml_add(ctx, lora_mm(ctx, L.wo, o, L.lo), x);
+        x = ggml_add(ctx, lora_mm(ctx, in, L.wo, o, L.lo), x);
         h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.ffn_norm);
-        ggml_tensor * f = ggml_swiglu_split(ctx, lora_mm(ctx, L.w_gate, h, L.lgate), lora_mm(ctx, L.w_up, h, L.lup));  // [F, N]
-        x = ggml_add(ctx, lora_mm(ctx, L.w_down, f, L.ldown), x);
+        ggml_tensor * f = ggml_swiglu_split(ctx, lora_mm(ctx, in, L.w_gate, h, L.lgate), lora_mm(ctx, in, L.w_up, h, L.lup));  // [F, N]
+        x = ggml_add(ctx, lora_mm(ctx, in, L.w_down, f, L.ldown), x);
     }
     return ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), output_norm_);
 }
@@ -325,6 +333,17 @@ void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
     ggml_backend_tensor_set(in.tokens, in.tokens_data.data(), 0, ggml_nbytes(in.tokens));
     ggml_backend_tensor_set(in.pos, in.pos_data.data(), 0, ggml_nbytes(in.pos));
     ggml_backend_tensor_set(in.mask, in.mask_data.data(), 0, ggml_nbytes(in.mask));
+    if (!in.dropout_masks.empty()) {
+        portable_rng rng(in.dropout_seed);
+        const double keep = 1.0 - (double) in.dropout;
+        const float scale = (float) (1.0 / keep);
+        std::vector<float> mask;
+        for (ggml_tensor * m : in.dropout_masks) {
+            mask.resize((size_t) ggml_nelements(m));
+            for (float & v : mask) v = rng.uniform() < keep ? scale : 0.0f;
+            ggml_backend_tensor_set(m, mask.data(), 0, ggml_nbytes(m));
+        }
+    }
     std::vector<float> onehot;
     for (const train_inputs::loss_group & g : in.groups) {
         if (!g.idx) continue;

@@ -31,6 +31,7 @@ struct lora_params {
     bool     rs_lora = false;      // scale alpha / sqrt(rank) instead of alpha / rank
     uint32_t targets = LORA_ALL;   // bit set of lora_target
     uint64_t seed    = 42;         // A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's Kaiming-uniform, a = sqrt(5)); B = 0
+    float    dropout = 0.0f;       // LoRA dropout on x before A (PEFT's lora_dropout), in training graphs only
 };
 
 struct train_hparams {
@@ -74,6 +75,11 @@ struct train_inputs {
     };
     std::vector<loss_group> groups;
     double weight_sum = 0.0;
+    // LoRA dropout of this graph (set before build_hidden; 0 for evaluation): one F32 [in, N] mask per adapted
+    // projection, values 0 or 1/(1-p), drawn from a portable RNG seeded with dropout_seed.
+    float                       dropout = 0.0f;
+    uint64_t                    dropout_seed = 0;
+    std::vector<ggml_tensor *>  dropout_masks;
 };
 
 class train_model {
@@ -105,7 +111,7 @@ class train_model {
 
   private:
     train_model() = default;
-    ggml_tensor * lora_mm(ggml_context * ctx, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const;
+    ggml_tensor * lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const;
 
     struct layer {
         ggml_tensor * attn_norm = nullptr, * wq = nullptr, * wk = nullptr, * wv = nullptr, * wo = nullptr;

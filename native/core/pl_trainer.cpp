@@ -153,6 +153,9 @@ step_result trainer::gradients(const train_batch & batch) {
     run r;
     r.in = model_->prepare(batch);
     require_targets(r.in);
+    // Dropout masks depend on (seed, step) only: the same step of a resumed run draws the same masks.
+    r.in.dropout = model_->lora().dropout;
+    r.in.dropout_seed = model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1);
     r.ctx = new_graph_ctx(graph_size() * 4);
     r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
     ggml_cgraph * gb = ggml_new_graph_custom(r.ctx, graph_size() * 4, true);

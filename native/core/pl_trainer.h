@@ -51,9 +51,10 @@ class trainer {
 
     // Logits of every position, row-major [N][V].
     std::vector<float> logits(const train_batch & batch);
-    // Loss only (no backward); throws ERR_INVALID_OPTION if no token has weight.
+    // Loss only (no backward, no dropout); throws ERR_INVALID_OPTION if no token has weight.
     double loss(const train_batch & batch);
-    // Loss and gradients; the gradients stay readable through grad() until the next call.
+    // Loss and gradients, with LoRA dropout if configured (masks seeded by seed and step count); the gradients stay
+    // readable through grad() until the next call.
     step_result gradients(const train_batch & batch);
     // gradients(), then clipping and one AdamW step (PyTorch's AdamW: decoupled weight decay, bias correction).
     step_result step(const train_batch & batch, const optimizer_params & opt);

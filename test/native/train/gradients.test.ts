@@ -115,3 +115,38 @@ for (const quant of ['f32', 'q8_0', 'q4_k_m'] as const) {
     t.true(f16 < 1e-2);
   });
 }
+
+// Dropout masks are drawn from (seed, step): within one step they are fixed, so the dropout loss that gradients()
+// reports can itself be differentiated by central differences (same tolerance as above). F32 base: with a quantized
+// base the activations are quantized in each product, which makes the loss piecewise constant at fine scales.
+test('LoRA dropout: fixed masks within a step, consistent forward and backward, new masks after a step', async (t) => {
+  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { rank: 4, alpha: 8, dropout: 0.3, threads: 2 });
+  try {
+    await randomiseB(trainer, 0.1);
+    const b = batch();
+    const g1 = await trainer.gradients(b), g2 = await trainer.gradients(b);
+    t.deepEqual(g2.gradients, g1.gradients);
+    const evalLoss = await trainer.loss(b);
+    t.not(g1.loss, evalLoss);
+    const pi = 12, h = 1e-2;
+    const base = await trainer.getParameter(pi);
+    const grad = g1.gradients[pi]!;
+    const k = [...grad.keys()].sort((x, y) => Math.abs(grad[y]!) - Math.abs(grad[x]!))[0]!;
+    const v = base.slice();
+    v[k] = base[k]! + h;
+    await trainer.setParameter(pi, v);
+    const plus = (await trainer.gradients(b)).loss;
+    v[k] = base[k]! - h;
+    await trainer.setParameter(pi, v);
+    const minus = (await trainer.gradients(b)).loss;
+    await trainer.setParameter(pi, base);
+    const fd = (plus - minus) / (2 * h);
+    t.true(Math.abs(fd - grad[k]!) <= 2e-4 + 1e-2 * Math.abs(grad[k]!), `autodiff ${grad[k]} vs finite difference ${fd}`);
+    await trainer.step(b, { lr: 0 });
+    const g3 = await trainer.gradients(b);
+    t.notDeepEqual(g3.gradients, g1.gradients);
+    t.not(g3.loss, g1.loss);
+  } finally {
+    trainer.dispose();
+  }
+});

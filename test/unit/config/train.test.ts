@@ -7,7 +7,7 @@ import { PersianLoraError } from '../../../lib/errors.js';
 test('trainer defaults', (t) => {
   const o = parseOptions(trainerSchema, {}, 'trainer options');
   t.deepEqual(o, {
-    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], rsLora: false, seed: 42, threads: 0, backward: 'f16',
+    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, backward: 'f16',
     optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, clip: 1 },
   });
 });
@@ -26,6 +26,7 @@ const cases: [string, unknown, RegExp][] = [
   ['no target', { targets: [] }, /trainer options\.targets/],
   ['a repeated target', { targets: ['q', 'q'] }, /no repeated target/],
   ['alpha 0', { alpha: 0 }, /trainer options\.alpha/],
+  ['dropout 1', { dropout: 1 }, /trainer options\.dropout/],
   ['a misspelt option', { rsLoRA: true }, /^Unknown option trainer options\.rsLoRA$/],
   ['beta 1', { optimizer: { betas: [0.9, 1] } }, /trainer options\.optimizer\.betas\.1/],
   ['a negative clip', { optimizer: { clip: -1 } }, /trainer options\.optimizer\.clip/],
