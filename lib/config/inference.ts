@@ -27,6 +27,8 @@ export const contextSchema = z.strictObject({
   threads: z.number().int().min(0).max(1024).default(0),
   /** Use flash attention. Default false. */
   flashAttention: z.boolean().default(false),
+  /** Type of the KV cache: llama.cpp's default 'f16', or 'f32' (exact attention, twice the memory). Default 'f16'. */
+  kvCacheType: z.enum(['f16', 'f32']).default('f16'),
 });
 export type ContextOptions = z.input<typeof contextSchema>;
 

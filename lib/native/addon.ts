@@ -90,6 +90,7 @@ export interface NativeContextOptions {
   sequences: number;
   threads: number;
   flashAttention: boolean;
+  kvCacheType: 'f16' | 'f32';
 }
 
 export interface NativeModel {
@@ -133,6 +134,46 @@ export interface NativeGgmlTypeInfo {
   canQuantize: boolean;
 }
 
+export interface NativeTrainerOptions {
+  rank: number;
+  alpha: number;
+  rsLora: boolean;
+  dropout: number;
+  targets: string[];
+  seed: number;
+  threads: number;
+  /** Backward through the frozen base: 0 ggml's out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat, 3 F32 cast then out_prod. */
+  backward: number;
+}
+
+export interface NativeStepResult {
+  loss: number;
+  gradNorm: number;
+  targets: number;
+}
+
+export interface NativeOptimizerOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  clip: number;
+}
+
+export interface NativeTrainer {
+  info(): { vocabularySize: number; contextLength: number; layers: number; scale: number; steps: number; parameters: { name: string; shape: [number, number] }[] };
+  logits(tokens: Uint32Array, sequences: number, docStarts?: Uint8Array): Promise<Float32Array>;
+  loss(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<number>;
+  gradients(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<NativeStepResult>;
+  step(tokens: Uint32Array, sequences: number, weights: Float32Array | undefined, docStarts: Uint8Array | undefined, optimizer: NativeOptimizerOptions): Promise<NativeStepResult>;
+  getGradient(index: number): Float32Array;
+  getParameter(index: number): Float32Array;
+  setParameter(index: number, values: Float32Array): void;
+  exportAdapter(path: string, name: string): Promise<void>;
+  dispose(): void;
+}
+
 export interface NativeAddon {
   AbortToken: new () => NativeAbortToken;
   loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
@@ -146,6 +187,7 @@ export interface NativeAddon {
   dequantizeRows(type: number, data: Uint8Array, rowLength: number): Promise<Float32Array>;
   /** `data` holds whole rows of `rowLength` values; each row is quantized on its own. */
   quantizeRows(type: number, data: Float32Array, rowLength: number): Promise<Uint8Array>;
+  createTrainer(path: string, options: NativeTrainerOptions): Promise<NativeTrainer>;
 }
 
 let cached: NativeAddon | undefined;

@@ -3,6 +3,7 @@
 #include "adapter_wrap.h"
 #include "context_wrap.h"
 #include "model_wrap.h"
+#include "trainer_wrap.h"
 #include "napi_util.h"
 #include "quant_wrap.h"
 
@@ -85,11 +86,15 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     d->context     = Napi::Persistent(context);
     d->adapter     = Napi::Persistent(adapter);
     d->abort_token = Napi::Persistent(token);
+    Napi::Function trainer = trainer_wrap::define(env);
+    d->trainer     = Napi::Persistent(trainer);
     env.SetInstanceData(d);
     exports.Set("AddonModel", model);
     exports.Set("AddonContext", context);
     exports.Set("AddonAdapter", adapter);
     exports.Set("AbortToken", token);
+    exports.Set("AddonTrainer", trainer);
+    exports.Set("createTrainer", Napi::Function::New(env, trainer_wrap::create, "createTrainer"));
     exports.Set("loadModel", Napi::Function::New(env, model_wrap::load, "loadModel"));
     exports.Set("inspectGguf", Napi::Function::New(env, inspect_gguf, "inspectGguf"));
     exports.Set("writeTinyModel", Napi::Function::New(env, write_tiny_model, "writeTinyModel"));

@@ -171,6 +171,7 @@ Napi::Value model_wrap::create_context(const Napi::CallbackInfo & info) {
         sp.n_seq_max  = (uint32_t) opt_number(o, "sequences", sp.n_seq_max, 1, 256);
         sp.n_threads  = (int32_t) opt_number(o, "threads", 0, 0, 1024);
         if (o.Has("flashAttention")) sp.flash_attn = o.Get("flashAttention").ToBoolean();
+        if (o.Has("kvCacheType")) sp.kv_f32 = o.Get("kvCacheType").ToString().Utf8Value() == "f32";
     }
     auto session = std::make_shared<std::shared_ptr<pl::session>>();
     return promise_worker::run(env, [m, sp, session] { *session = std::make_shared<pl::session>(m, sp); },

@@ -18,6 +18,7 @@ struct instance_data {
     Napi::FunctionReference context;
     Napi::FunctionReference adapter;
     Napi::FunctionReference abort_token;
+    Napi::FunctionReference trainer;
 };
 
 inline instance_data & data(Napi::Env env) { return *env.GetInstanceData<instance_data>(); }

@@ -56,6 +56,7 @@ session::session(std::shared_ptr<model> m, const session_params & params) : mode
     cp.kv_unified      = true;
     cp.flash_attn_type = params.flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     cp.no_perf         = true;
+    if (params.kv_f32) cp.type_k = cp.type_v = GGML_TYPE_F32;
     cp.abort_callback  = [](void * ud) -> bool {
         auto * self = static_cast<session *>(ud);
         return self->current_abort_ && *self->current_abort_ && (*self->current_abort_)->load();

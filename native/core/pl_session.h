@@ -16,6 +16,7 @@ struct session_params {
     uint32_t n_seq_max = 8;   // parallel sequences (options scored at once)
     int32_t  n_threads = 0;   // 0 = hardware concurrency
     bool     flash_attn = false;
+    bool     kv_f32    = false;  // keep the KV cache in F32 instead of llama.cpp's default F16
 };
 
 struct sampler_params {

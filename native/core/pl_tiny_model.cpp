@@ -4,6 +4,7 @@
 #include "pl_backend.h"
 #include "pl_error.h"
 #include "pl_gguf.h"
+#include "pl_rng.h"
 
 #include "ggml.h"
 #include "gguf.h"
@@ -16,20 +17,6 @@
 #include <vector>
 
 namespace pl {
-
-// splitmix64 + Box-Muller: the same numbers on every platform and compiler (std::normal_distribution is not).
-struct portable_rng {
-    uint64_t state;
-    explicit portable_rng(uint64_t seed) : state(seed) {}
-    uint64_t next() {
-        uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return ((next() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }  // (0, 1)
-    float normal() { return (float) (std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform())); }
-};
 
 static void require(bool ok, const std::string & message) {
     if (!ok) throw error("ERR_INVALID_OPTION", message);

@@ -177,7 +177,7 @@ test.serial('native: when the shared KV cells run out, the sequence holding the 
   const prompts = ['The quick brown fox jumps over the lazy dog. '.repeat(3), 'Hello there', 'Good morning'].map((p) => model.tokenize(p));
   const maxTokens = [60, 10, 10];
   const want = await oneAtATime(model, prompts, maxTokens.map((m) => ({ maxTokens: m })), 64);
-  const ctx = await model.handle.createContext({ contextSize: 64, batchSize: 512, sequences: 4, threads: 2, flashAttention: false });
+  const ctx = await model.handle.createContext({ contextSize: 64, batchSize: 512, sequences: 4, threads: 2, flashAttention: false, kvCacheType: 'f16' });
   await t.throwsAsync(ctx.batchNext(1), { message: /No batched generation in progress/ });
   const sampler = { temperature: 0, topK: 40, topP: 0.95, minP: 0.05, repeatPenalty: 1, repeatLastN: -1, seed: 0 };
   await ctx.batchBegin(prompts.map((prompt, i) => ({ prompt, sampler, maxTokens: maxTokens[i]! })));

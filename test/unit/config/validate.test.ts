@@ -18,7 +18,7 @@ for (const [name, input, message] of cases) {
 
 test('defaults live in the schema', (t) => {
   const o = parseOptions(contextSchema, {}, 'ctx');
-  t.deepEqual(o, { contextSize: 2048, batchSize: 512, sequences: 8, threads: 0, flashAttention: false });
+  t.deepEqual(o, { contextSize: 2048, batchSize: 512, sequences: 8, threads: 0, flashAttention: false, kvCacheType: 'f16' });
   const g = parseOptions(generateSchema, { stop: ['\n'] }, 'gen');
   t.is(g.maxTokens, 256);
   t.is(g.temperature, 0);

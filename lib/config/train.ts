@@ -1,0 +1,46 @@
+// Options of the LoRA trainer and of each optimizer step: the one place their defaults live.
+import { z } from 'zod';
+
+export const loraTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type LoraTarget = (typeof loraTargets)[number];
+
+/** How the gradient passes through a frozen base weight (see docs/training.md): `f16` measured fastest on the CPU. */
+export const backwardModes = ['out_prod', 'f32', 'f16', 'cast'] as const;
+
+const probability = z.number().min(0).lt(1);
+
+export const optimizerSchema = z.strictObject({
+  /** Learning rate of this step (the schedule is the caller's). Default 2e-4. */
+  lr: z.number().min(0).max(1000).default(2e-4),
+  /** AdamW betas. Default [0.9, 0.999]. */
+  betas: z.tuple([probability, probability]).default([0.9, 0.999]),
+  /** AdamW epsilon. Default 1e-8. */
+  eps: z.number().positive().max(1).default(1e-8),
+  /** Decoupled weight decay (PyTorch AdamW). Default 0. */
+  weightDecay: z.number().min(0).max(1000).default(0),
+  /** Global gradient-norm limit; 0 turns clipping off. Default 1. */
+  clip: z.number().min(0).default(1),
+});
+export type OptimizerOptions = z.input<typeof optimizerSchema>;
+
+export const trainerSchema = z.strictObject({
+  /** LoRA rank r. Default 8. */
+  rank: z.number().int().min(1).max(4096).default(8),
+  /** LoRA alpha: the update is scaled by alpha / r (alpha / sqrt(r) with rsLora). Default 16. */
+  alpha: z.number().positive().max(1e9).default(16),
+  /** Projections that get a LoRA pair. Default all seven. */
+  targets: z.array(z.enum(loraTargets)).min(1).default([...loraTargets]).refine((t) => new Set(t).size === t.length, 'no repeated target'),
+  /** LoRA dropout on the input of A in training steps (PEFT's lora_dropout; the study uses 0.05). Default 0. */
+  dropout: probability.default(0),
+  /** Rank-stabilised scaling alpha / sqrt(r). Default false. */
+  rsLora: z.boolean().default(false),
+  /** Seed of the LoRA initialisation (A Kaiming-uniform, B zero). Default 42. */
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(42),
+  /** CPU threads; 0 = all cores. Default 0. */
+  threads: z.number().int().min(0).max(1024).default(0),
+  /** Backward through the frozen base weights. Default 'f16'. */
+  backward: z.enum(backwardModes).default('f16'),
+  /** Optimizer settings used by step() unless a step overrides them. */
+  optimizer: optimizerSchema.default(optimizerSchema.parse({})),
+});
+export type TrainerOptions = z.input<typeof trainerSchema>;

@@ -1,0 +1,176 @@
+// Trainer: LoRA on a frozen GGUF base (any stored type) through the native training graph, one step at a time.
+import os from 'node:os';
+import { parseOptions } from '../config/validate.js';
+import { optimizerSchema, trainerSchema, backwardModes, type OptimizerOptions, type TrainerOptions } from '../config/train.js';
+import { PersianLoraError, fromNativeError, invalidOption } from '../errors.js';
+import { native, type NativeTrainer } from '../native/addon.js';
+
+/** A batch: `sequences` rows of equal length laid out one after the other in `tokens`. */
+export interface TrainBatch {
+  tokens: Uint32Array;
+  /** Number of sequences B; tokens.length must be a multiple. Default 1. */
+  sequences?: number;
+  /** Loss weight of each token as a target (predicted from the token before it); 0 masks it. Default all 1. */
+  weights?: Float32Array;
+  /** 1 where a packed document begins: attention and positions restart there, and its first token is no target. */
+  docStarts?: Uint8Array;
+}
+
+export interface StepResult {
+  /** Weighted mean cross-entropy of the batch before the update (nats). */
+  loss: number;
+  /** Global L2 norm of the LoRA gradients before clipping. */
+  gradNorm: number;
+  /** Tokens with a non-zero weight. */
+  targets: number;
+}
+
+export interface TrainerParameter {
+  /** e.g. `blk.0.attn_q.weight.lora_a`. */
+  name: string;
+  /** ggml order: A is [in, r], B is [r, out]. */
+  shape: [number, number];
+}
+
+export class Trainer {
+  readonly basePath: string;
+  readonly options: ReturnType<typeof trainerSchema.parse>;
+  readonly parameters: readonly TrainerParameter[];
+  /** Multiplier of B·A: alpha / r, or alpha / sqrt(r) with rsLora. */
+  readonly scale: number;
+  readonly contextLength: number;
+  readonly vocabularySize: number;
+  #handle: NativeTrainer | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(basePath: string, options: ReturnType<typeof trainerSchema.parse>, handle: NativeTrainer) {
+    this.basePath = basePath;
+    this.options = options;
+    this.#handle = handle;
+    const info = handle.info();
+    this.parameters = info.parameters;
+    this.scale = info.scale;
+    this.contextLength = info.contextLength;
+    this.vocabularySize = info.vocabularySize;
+  }
+
+  /** Loads `basePath` (weights stay in their stored type) and creates freshly initialised LoRA pairs. */
+  static async create(basePath: string, options: TrainerOptions = {}): Promise<Trainer> {
+    if (typeof basePath !== 'string' || basePath.length === 0) throw invalidOption('a GGUF path', 'Trainer.create basePath', basePath);
+    const o = parseOptions(trainerSchema, options, 'trainer options');
+    try {
+      const handle = await native().createTrainer(basePath, {
+        rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,
+        threads: o.threads === 0 ? os.availableParallelism() : o.threads, backward: backwardModes.indexOf(o.backward),
+      });
+      return new Trainer(basePath, o, handle);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+  }
+
+  get #native(): NativeTrainer {
+    if (!this.#handle) throw new PersianLoraError('ERR_DISPOSED', 'The trainer has been disposed');
+    return this.#handle;
+  }
+
+  /** Runs native calls one at a time, in call order. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #call<T>(fn: (h: NativeTrainer) => Promise<T>): Promise<T> {
+    const h = this.#native;
+    return this.#serial(async () => {
+      try {
+        return await fn(h);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
+    });
+  }
+
+  #batch(batch: TrainBatch, label: string): Required<Pick<TrainBatch, 'tokens' | 'sequences'>> & TrainBatch {
+    if (batch === null || typeof batch !== 'object') throw invalidOption('a batch object', label, batch);
+    const { tokens, sequences = 1, weights, docStarts } = batch;
+    if (!(tokens instanceof Uint32Array) || tokens.length === 0) throw invalidOption('a non-empty Uint32Array', `${label}.tokens`, tokens);
+    if (!Number.isInteger(sequences) || sequences < 1 || tokens.length % sequences !== 0) {
+      throw invalidOption(`a positive integer dividing the token count ${tokens.length}`, `${label}.sequences`, sequences);
+    }
+    if (tokens.length / sequences > this.contextLength) {
+      throw new PersianLoraError('ERR_CONTEXT_OVERFLOW', `Expected at most ${this.contextLength} tokens per sequence (the model's context) for ${label}.tokens but received ${tokens.length / sequences}`);
+    }
+    if (weights !== undefined && (!(weights instanceof Float32Array) || weights.length !== tokens.length)) {
+      throw invalidOption(`a Float32Array of length ${tokens.length}`, `${label}.weights`, weights);
+    }
+    if (docStarts !== undefined && (!(docStarts instanceof Uint8Array) || docStarts.length !== tokens.length)) {
+      throw invalidOption(`a Uint8Array of length ${tokens.length}`, `${label}.docStarts`, docStarts);
+    }
+    return { tokens, sequences, weights, docStarts };
+  }
+
+  /** Logits of every position as the training forward computes them: row-major [tokens][vocabulary]. */
+  logits(batch: TrainBatch): Promise<Float32Array> {
+    const b = this.#batch(batch, 'logits batch');
+    return this.#call((h) => h.logits(b.tokens, b.sequences, b.docStarts));
+  }
+
+  /** Weighted mean cross-entropy of the batch, without a backward pass or dropout. */
+  loss(batch: TrainBatch): Promise<number> {
+    const b = this.#batch(batch, 'loss batch');
+    return this.#call((h) => h.loss(b.tokens, b.sequences, b.weights, b.docStarts));
+  }
+
+  /** Loss and the gradient of every LoRA parameter (in `parameters` order), without an update; dropout applies. */
+  gradients(batch: TrainBatch): Promise<StepResult & { gradients: Float32Array[] }> {
+    const b = this.#batch(batch, 'gradients batch');
+    return this.#call(async (h) => {
+      const r = await h.gradients(b.tokens, b.sequences, b.weights, b.docStarts);
+      return { ...r, gradients: this.parameters.map((_, i) => h.getGradient(i)) };
+    });
+  }
+
+  /** One AdamW step on the batch; `optimizer` overrides the trainer's optimizer options for this step (e.g. lr). */
+  step(batch: TrainBatch, optimizer: OptimizerOptions = {}): Promise<StepResult> {
+    const b = this.#batch(batch, 'step batch');
+    const o = parseOptions(optimizerSchema, { ...this.options.optimizer, ...optimizer }, 'step optimizer');
+    return this.#call((h) => h.step(b.tokens, b.sequences, b.weights, b.docStarts, {
+      lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, clip: o.clip,
+    }));
+  }
+
+  /** Values of parameter `index` (ggml order, see `parameters`). */
+  getParameter(index: number): Promise<Float32Array> {
+    this.#index(index, 'getParameter index');
+    return this.#call(async (h) => h.getParameter(index));
+  }
+
+  setParameter(index: number, values: Float32Array): Promise<void> {
+    this.#index(index, 'setParameter index');
+    const p = this.parameters[index]!;
+    if (!(values instanceof Float32Array) || values.length !== p.shape[0] * p.shape[1]) {
+      throw invalidOption(`a Float32Array of length ${p.shape[0] * p.shape[1]}`, 'setParameter values', values);
+    }
+    return this.#call(async (h) => h.setParameter(index, values));
+  }
+
+  #index(index: number, label: string): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.parameters.length) {
+      throw invalidOption(`an integer in [0, ${this.parameters.length - 1}]`, label, index);
+    }
+  }
+
+  /** Writes the adapter as the LoRA GGUF llama.cpp loads (atomically: a temporary file, then a rename). */
+  exportAdapter(path: string, name = 'persian-lora adapter'): Promise<void> {
+    if (typeof path !== 'string' || path.length === 0) throw invalidOption('a file path', 'exportAdapter path', path);
+    return this.#call((h) => h.exportAdapter(path, name));
+  }
+
+  /** Frees the trainer (after any running call ends). Idempotent. */
+  dispose(): void {
+    this.#handle?.dispose();
+    this.#handle = undefined;
+  }
+}

@@ -1,0 +1,357 @@
+// The training graph on ggml: GGUF base loading (stored types kept), LoRA pairs, forward pass, mask and loss.
+#include "pl_train_graph.h"
+
+#include "pl_backend.h"
+#include "pl_error.h"
+#include "pl_gguf.h"
+#include "pl_rng.h"
+
+#include "ggml-cpu.h"
+#include "gguf.h"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+
+namespace pl {
+
+lora_target lora_target_parse(const std::string & name) {
+    static const std::map<std::string, lora_target> names = {
+        { "q", LORA_Q }, { "k", LORA_K }, { "v", LORA_V }, { "o", LORA_O }, { "gate", LORA_GATE }, { "up", LORA_UP }, { "down", LORA_DOWN },
+    };
+    auto it = names.find(name);
+    if (it == names.end()) throw error("ERR_INVALID_OPTION", "Unknown LoRA target \"" + name + "\" (expected q, k, v, o, gate, up or down)");
+    return it->second;
+}
+
+static int64_t kv_int(const gguf_context * g, const std::string & key, int64_t fallback, bool required, const std::string & path) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0) {
+        if (required) throw error("ERR_MODEL_LOAD", path + " has no " + key);
+        return fallback;
+    }
+    switch (gguf_get_kv_type(g, id)) {
+        case GGUF_TYPE_UINT32: return gguf_get_val_u32(g, id);
+        case GGUF_TYPE_INT32:  return gguf_get_val_i32(g, id);
+        case GGUF_TYPE_UINT64: return (int64_t) gguf_get_val_u64(g, id);
+        case GGUF_TYPE_INT64:  return gguf_get_val_i64(g, id);
+        default: throw error("ERR_BAD_FORMAT", path + ": " + key + " is not an integer");
+    }
+}
+
+static float kv_float(const gguf_context * g, const std::string & key, float fallback, const std::string & path) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0) return fallback;
+    if (gguf_get_kv_type(g, id) != GGUF_TYPE_FLOAT32) throw error("ERR_BAD_FORMAT", path + ": " + key + " is not a float32");
+    return gguf_get_val_f32(g, id);
+}
+
+std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora) {
+    backend_init();
+    const gguf_summary summary = gguf_inspect(path);
+    if (summary.type == "adapter") throw error("ERR_MODEL_LOAD", path + " is a LoRA adapter, not a base model");
+    if (summary.architecture != "llama") {
+        throw error("ERR_MODEL_LOAD", path + " has architecture \"" + summary.architecture + "\"; the trainer supports \"llama\"");
+    }
+    if (lora.rank < 1 || lora.rank > 4096) throw error("ERR_INVALID_OPTION", "LoRA rank must be in [1, 4096], got " + std::to_string(lora.rank));
+    if (!(lora.alpha > 0.0f) || !std::isfinite(lora.alpha)) throw error("ERR_INVALID_OPTION", "LoRA alpha must be a positive number");
+    if (!(lora.dropout >= 0.0f && lora.dropout < 1.0f)) throw error("ERR_INVALID_OPTION", "LoRA dropout must be in [0, 1), got " + std::to_string(lora.dropout));
+    if (lora.targets == 0 || (lora.targets & ~(uint32_t) LORA_ALL)) throw error("ERR_INVALID_OPTION", "LoRA targets must name at least one of q, k, v, o, gate, up, down");
+
+    std::unique_ptr<train_model> m(new train_model());
+    m->lora_ = lora;
+    gguf_init_params gp = { /*no_alloc =*/ true, /*ctx =*/ &m->ctx_base_ };
+    std::unique_ptr<gguf_context, decltype(&gguf_free)> g(gguf_init_from_file(path.c_str(), gp), gguf_free);
+    if (!g) throw error("ERR_BAD_FORMAT", "Cannot read the GGUF file " + path);
+
+    train_hparams & hp = m->hp_;
+    const std::string a = "llama.";
+    hp.architecture = summary.architecture;
+    hp.n_embd       = (int32_t) kv_int(g.get(), a + "embedding_length", 0, true, path);
+    hp.n_layer      = (int32_t) kv_int(g.get(), a + "block_count", 0, true, path);
+    hp.n_head       = (int32_t) kv_int(g.get(), a + "attention.head_count", 0, true, path);
+    hp.n_head_kv    = (int32_t) kv_int(g.get(), a + "attention.head_count_kv", hp.n_head, false, path);
+    hp.n_ff         = (int32_t) kv_int(g.get(), a + "feed_forward_length", 0, true, path);
+    hp.n_ctx_train  = (int32_t) kv_int(g.get(), a + "context_length", 0, true, path);
+    hp.n_rot        = (int32_t) kv_int(g.get(), a + "rope.dimension_count", hp.n_head ? hp.n_embd / hp.n_head : 0, false, path);
+    hp.rope_freq_base = kv_float(g.get(), a + "rope.freq_base", 10000.0f, path);
+    hp.rms_eps      = kv_float(g.get(), a + "attention.layer_norm_rms_epsilon", 1e-5f, path);
+    if (hp.n_head < 1 || hp.n_embd % hp.n_head != 0 || hp.n_head_kv < 1 || hp.n_head % hp.n_head_kv != 0) {
+        throw error("ERR_MODEL_LOAD", path + ": inconsistent head counts");
+    }
+    if (gguf_find_key(g.get(), "llama.attention.scale") >= 0) throw error("ERR_MODEL_LOAD", path + " sets llama.attention.scale, which the trainer does not support yet");
+    const int64_t scaling = gguf_find_key(g.get(), "llama.rope.scaling.type");
+    if (scaling >= 0 && (gguf_get_kv_type(g.get(), scaling) != GGUF_TYPE_STRING || std::string(gguf_get_val_str(g.get(), scaling)) != "none")) {
+        throw error("ERR_MODEL_LOAD", path + " uses RoPE scaling (llama.rope.scaling.type), which the trainer does not support yet");
+    }
+
+    auto get = [&](const std::string & name, int64_t ne0, int64_t ne1, bool required = true) -> ggml_tensor * {
+        ggml_tensor * t = ggml_get_tensor(m->ctx_base_, name.c_str());
+        if (!t) {
+            if (required) throw error("ERR_MODEL_LOAD", path + " has no tensor " + name);
+            return nullptr;
+        }
+        if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1) {
+            throw error("ERR_MODEL_LOAD", path + ": tensor " + name + " has shape [" + std::to_string(t->ne[0]) + ", " + std::to_string(t->ne[1]) +
+                                              "], expected [" + std::to_string(ne0) + ", " + std::to_string(ne1) + "]");
+        }
+        return t;
+    };
+    ggml_tensor * embd = ggml_get_tensor(m->ctx_base_, "token_embd.weight");
+    if (!embd) throw error("ERR_MODEL_LOAD", path + " has no tensor token_embd.weight");
+    hp.n_vocab = (int32_t) embd->ne[1];
+    const int64_t C = hp.n_embd, D = C / hp.n_head, Ckv = D * hp.n_head_kv;
+    m->tok_embd_    = get("token_embd.weight", C, hp.n_vocab);
+    m->output_norm_ = get("output_norm.weight", C, 1);
+    m->output_      = get("output.weight", C, hp.n_vocab, false);
+    if (!m->output_) m->output_ = m->tok_embd_;  // tied embeddings, as llama.cpp does
+    if (ggml_get_tensor(m->ctx_base_, "rope_freqs.weight")) throw error("ERR_MODEL_LOAD", path + " uses RoPE frequency factors, which the trainer does not support yet");
+    for (int32_t l = 0; l < hp.n_layer; l++) {
+        const std::string b = "blk." + std::to_string(l) + ".";
+        layer L;
+        L.attn_norm = get(b + "attn_norm.weight", C, 1);
+        L.wq = get(b + "attn_q.weight", C, C);
+        L.wk = get(b + "attn_k.weight", C, Ckv);
+        L.wv = get(b + "attn_v.weight", C, Ckv);
+        L.wo = get(b + "attn_output.weight", C, C);
+        L.ffn_norm = get(b + "ffn_norm.weight", C, 1);
+        L.w_gate = get(b + "ffn_gate.weight", C, hp.n_ff);
+        L.w_up   = get(b + "ffn_up.weight", C, hp.n_ff);
+        L.w_down = get(b + "ffn_down.weight", hp.n_ff, C);
+        m->layers_.push_back(L);
+    }
+
+    // Weights: one CPU buffer, filled from the file in their stored types.
+    m->backend_ = ggml_backend_cpu_init();
+    if (!m->backend_) throw error("ERR_NATIVE", "Cannot initialise the ggml CPU backend");
+    m->buf_base_ = ggml_backend_alloc_ctx_tensors(m->ctx_base_, m->backend_);
+    if (!m->buf_base_) throw error("ERR_NATIVE", "Cannot allocate " + std::to_string(summary.data_bytes) + " bytes for the weights of " + path);
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw error("ERR_FILE_NOT_FOUND", "Cannot open " + path);
+    std::vector<uint8_t> staging;
+    for (int64_t i = 0; i < gguf_get_n_tensors(g.get()); i++) {
+        ggml_tensor * t = ggml_get_tensor(m->ctx_base_, gguf_get_tensor_name(g.get(), i));
+        const size_t offset = gguf_get_data_offset(g.get()) + gguf_get_tensor_offset(g.get(), i), n = ggml_nbytes(t);
+        staging.resize(n);
+        if (!f.seekg((std::streamoff) offset) || !f.read(reinterpret_cast<char *>(staging.data()), (std::streamsize) n)) {
+            throw error("ERR_BAD_FORMAT", path + ": truncated data for tensor " + t->name);
+        }
+        ggml_backend_tensor_set(t, staging.data(), 0, n);
+    }
+
+    // LoRA pairs, in file order: blk.<l>.<weight>, q k v o gate up down.
+    struct slot { lora_target target; const char * name; ggml_tensor * layer::*w; const lora_pair * layer::*p; };
+    static const slot slots[] = {
+        { LORA_Q, "attn_q", &layer::wq, &layer::lq },           { LORA_K, "attn_k", &layer::wk, &layer::lk },
+        { LORA_V, "attn_v", &layer::wv, &layer::lv },           { LORA_O, "attn_output", &layer::wo, &layer::lo },
+        { LORA_GATE, "ffn_gate", &layer::w_gate, &layer::lgate }, { LORA_UP, "ffn_up", &layer::w_up, &layer::lup },
+        { LORA_DOWN, "ffn_down", &layer::w_down, &layer::ldown },
+    };
+    size_t n_pairs = 0;
+    for (const slot & s : slots) n_pairs += (lora.targets & s.target) ? (size_t) hp.n_layer : 0;
+    ggml_init_params lp = { ggml_tensor_overhead() * (2 * n_pairs + 1), nullptr, true };
+    m->ctx_lora_ = ggml_init(lp);
+    m->pairs_.reserve(n_pairs);
+    for (int32_t l = 0; l < hp.n_layer; l++) {
+        for (const slot & s : slots) {
+            if (!(lora.targets & s.target)) continue;
+            ggml_tensor * w = m->layers_[l].*s.w;
+            lora_pair p;
+            p.target = "blk." + std::to_string(l) + "." + s.name + ".weight";
+            p.a = ggml_new_tensor_2d(m->ctx_lora_, GGML_TYPE_F32, w->ne[0], lora.rank);
+            p.b = ggml_new_tensor_2d(m->ctx_lora_, GGML_TYPE_F32, lora.rank, w->ne[1]);
+            ggml_set_name(p.a, (p.target + ".lora_a").c_str());
+            ggml_set_name(p.b, (p.target + ".lora_b").c_str());
+            ggml_set_param(p.a);
+            ggml_set_param(p.b);
+            m->pairs_.push_back(p);
+            m->layers_[l].*s.p = &m->pairs_.back();
+        }
+    }
+    m->buf_lora_ = ggml_backend_alloc_ctx_tensors(m->ctx_lora_, m->backend_);
+    if (!m->buf_lora_) throw error("ERR_NATIVE", "Cannot allocate the LoRA parameters");
+    portable_rng rng(lora.seed);
+    std::vector<float> init;
+    for (const lora_pair & p : m->pairs_) {
+        const double bound = 1.0 / std::sqrt((double) p.a->ne[0]);
+        init.resize((size_t) ggml_nelements(p.a));
+        for (float & v : init) v = (float) ((2.0 * rng.uniform() - 1.0) * bound);
+        ggml_backend_tensor_set(p.a, init.data(), 0, ggml_nbytes(p.a));
+        ggml_backend_tensor_memset(p.b, 0, 0, ggml_nbytes(p.b));
+    }
+    return m;
+}
+
+train_model::~train_model() {
+    if (buf_lora_) ggml_backend_buffer_free(buf_lora_);
+    if (buf_base_) ggml_backend_buffer_free(buf_base_);
+    if (ctx_lora_) ggml_free(ctx_lora_);
+    if (ctx_base_) ggml_free(ctx_base_);
+    if (backend_) ggml_backend_free(backend_);
+}
+
+float train_model::lora_scale() const {
+    return lora_.rs_lora ? lora_.alpha / std::sqrt((float) lora_.rank) : lora_.alpha / (float) lora_.rank;
+}
+
+bool train_model::is_frozen_weight(const ggml_tensor * t) const {
+    return t && t->buffer == buf_base_;
+}
+
+train_inputs train_model::prepare(const train_batch & batch) const {
+    const int64_t T = batch.n_tokens, B = batch.n_seqs;
+    if (T < 1 || B < 1 || !batch.tokens) throw error("ERR_INVALID_OPTION", "A batch needs at least one token in at least one sequence");
+    if (T > hp_.n_ctx_train) {
+        throw error("ERR_CONTEXT_OVERFLOW", "Sequence length " + std::to_string(T) + " exceeds the model's context length " + std::to_string(hp_.n_ctx_train));
+    }
+    train_inputs in;
+    in.n_tokens = T;
+    in.n_seqs = B;
+    in.tokens_data.assign(batch.tokens, batch.tokens + T * B);
+    in.pos_data.resize((size_t) (T * B));
+    in.mask_data.assign((size_t) (T * T * B), -INFINITY);
+    std::vector<int32_t> doc((size_t) T);
+    std::map<float, size_t> group_of;
+    for (int64_t b = 0; b < B; b++) {
+        int32_t d = 0, p = 0;
+        for (int64_t t = 0; t < T; t++) {
+            const int64_t i = b * T + t;
+            const int32_t tok = batch.tokens[i];
+            if (tok < 0 || tok >= hp_.n_vocab) {
+                throw error("ERR_TOKEN_RANGE", "Token id " + std::to_string(tok) + " at index " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(hp_.n_vocab) + ")");
+            }
+            const bool starts = t == 0 || (batch.doc_start && batch.doc_start[i]);
+            if (starts && t > 0) { d++; p = 0; }
+            doc[(size_t) t] = d;
+            in.pos_data[(size_t) i] = p++;
+            for (int64_t k = 0; k <= t; k++) {
+                if (doc[(size_t) k] == d) in.mask_data[(size_t) (b * T * T + t * T + k)] = 0.0f;
+            }
+            const float w = batch.weights ? batch.weights[i] : 1.0f;
+            if (!(w >= 0.0f) || !std::isfinite(w)) throw error("ERR_INVALID_OPTION", "Token weight at index " + std::to_string(i) + " must be a finite number >= 0, got " + std::to_string(w));
+            if (starts || w == 0.0f) continue;
+            auto [it, added] = group_of.emplace(w, in.groups.size());
+            if (added) in.groups.push_back({ w, {}, {} });
+            in.groups[it->second].rows.push_back((int32_t) (i - 1));
+            in.groups[it->second].labels.push_back(tok);
+            in.weight_sum += w;
+        }
+    }
+    return in;
+}
+
+ggml_tensor * train_model::lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const {
+    ggml_tensor * y = ggml_mul_mat(ctx, w, x);                            // [out, N]
+    if (!pair) return y;
+    ggml_tensor * xa = x;
+    if (in.dropout > 0.0f) {
+        ggml_tensor * mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1]);
+        ggml_set_input(mask);
+        in.dropout_masks.push_back(mask);
+        xa = ggml_mul(ctx, x, mask);
+    }
+    ggml_tensor * ab = ggml_mul_mat(ctx, pair->b, ggml_mul_mat(ctx, pair->a, xa));  // [R, N] -> [out, N]
+    return ggml_add(ctx, y, ggml_scale(ctx, ab, lora_scale()));
+}
+
+// [a, b, Hkv, B] (contiguous) -> [a, b, H, B] with head h = kv head h / (H / Hkv).
+static ggml_tensor * repeat_heads(ggml_context * ctx, ggml_tensor * t, int64_t H) {
+    const int64_t a = t->ne[0], b = t->ne[1], Hkv = t->ne[2], B = t->ne[3];
+    ggml_tensor * r = ggml_reshape_4d(ctx, t, a * b, 1, Hkv, B);
+    r = ggml_repeat_4d(ctx, r, a * b, H / Hkv, Hkv, B);
+    return ggml_reshape_4d(ctx, r, a, b, H, B);
+}
+
+ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) const {
+    const int64_t T = in.n_tokens, B = in.n_seqs, N = T * B;
+    const int64_t C = hp_.n_embd, H = hp_.n_head, Hkv = hp_.n_head_kv, D = C / H;
+    in.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+    in.pos    = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+    in.mask   = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, T, T, 1, B);
+    for (ggml_tensor * t : { in.tokens, in.pos, in.mask }) ggml_set_input(t);
+    const float kq_scale = 1.0f / std::sqrt((float) D);
+
+    ggml_tensor * x = ggml_get_rows(ctx, tok_embd_, in.tokens);          // [C, N]
+    for (const layer & L : layers_) {
+        ggml_tensor * h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.attn_norm);
+        ggml_tensor * q = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wq, h, L.lq), D, H, N);
+        ggml_tensor * k = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wk, h, L.lk), D, Hkv, N);
+        ggml_tensor * v = lora_mm(ctx, in, L.wv, h, L.lv);                    // [D·Hkv, N]
+        q = ggml_rope_ext(ctx, q, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
+        k = ggml_rope_ext(ctx, k, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
+        q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, D, H, T, B), 0, 2, 1, 3);      // [D, T, H, B]
+        k = ggml_permute(ctx, ggml_reshape_4d(ctx, k, D, Hkv, T, B), 0, 2, 1, 3);    // [D, T, Hkv, B]
+        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, v, D, Hkv, T, B), 1, 2, 0, 3));  // [T, D, Hkv, B]
+        if (Hkv != H && B > 1) {
+            // ggml's MUL_MAT backward handles the head broadcast only for B = 1: repeat each kv head H/Hkv times
+            // (head h reads kv head h / (H/Hkv), llama.cpp's grouping) when there are several sequences.
+            k  = repeat_heads(ctx, ggml_cont(ctx, k), H);
+            vt = repeat_heads(ctx, vt, H);
+        }
+        ggml_tensor * kq = ggml_mul_mat(ctx, k, q);                       // [T(keys), T(queries), H, B]
+        kq = ggml_soft_max_ext(ctx, kq, in.mask, kq_scale, 0.0f);
+        ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);                    // [D, T, H, B]
+        ggml_tensor * o = ggml_reshape_2d(ctx, ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3)), C, N);
+        x = ggml_add(ctx, lora_mm(ctx, in, L.wo, o, L.lo), x);
+        h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.ffn_norm);
+        ggml_tensor * f = ggml_swiglu_split(ctx, lora_mm(ctx, in, L.w_gate, h, L.lgate), lora_mm(ctx, in, L.w_up, h, L.lup));  // [F, N]
+        x = ggml_add(ctx, lora_mm(ctx, in, L.w_down, f, L.ldown), x);
+    }
+    return ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), output_norm_);
+}
+
+ggml_tensor * train_model::build_logits(ggml_context * ctx, ggml_tensor * hidden) const {
+    return ggml_mul_mat(ctx, output_, hidden);
+}
+
+// Weighted mean over targets: sum_i w_i · CE_i / sum_i w_i. ggml's CROSS_ENTROPY_LOSS is a plain mean over rows
+// whose backward assumes each label row sums to 1, so targets are grouped by weight and each group's mean is
+// scaled by w·n / sum(w); only rows with a target reach the output head.
+ggml_tensor * train_model::build_loss(ggml_context * ctx, train_inputs & in, ggml_tensor * hidden) const {
+    ggml_tensor * loss = nullptr;
+    for (train_inputs::loss_group & g : in.groups) {
+        const int64_t n = (int64_t) g.rows.size();
+        g.idx    = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n);
+        g.onehot = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp_.n_vocab, n);
+        ggml_set_input(g.idx);
+        ggml_set_input(g.onehot);
+        ggml_tensor * logits = ggml_mul_mat(ctx, output_, ggml_get_rows(ctx, hidden, g.idx));  // [V, n]
+        ggml_tensor * ce = ggml_cross_entropy_loss(ctx, logits, g.onehot);
+        const double share = (double) g.weight * (double) n / in.weight_sum;
+        if (share != 1.0) ce = ggml_scale(ctx, ce, (float) share);
+        loss = loss ? ggml_add(ctx, loss, ce) : ce;
+    }
+    if (loss) {
+        ggml_set_name(loss, "loss");
+        ggml_set_output(loss);
+        ggml_set_loss(loss);
+    }
+    return loss;
+}
+
+void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
+    ggml_backend_tensor_set(in.tokens, in.tokens_data.data(), 0, ggml_nbytes(in.tokens));
+    ggml_backend_tensor_set(in.pos, in.pos_data.data(), 0, ggml_nbytes(in.pos));
+    ggml_backend_tensor_set(in.mask, in.mask_data.data(), 0, ggml_nbytes(in.mask));
+    if (!in.dropout_masks.empty()) {
+        portable_rng rng(in.dropout_seed);
+        const double keep = 1.0 - (double) in.dropout;
+        const float scale = (float) (1.0 / keep);
+        std::vector<float> mask;
+        for (ggml_tensor * m : in.dropout_masks) {
+            mask.resize((size_t) ggml_nelements(m));
+            for (float & v : mask) v = rng.uniform() < keep ? scale : 0.0f;
+            ggml_backend_tensor_set(m, mask.data(), 0, ggml_nbytes(m));
+        }
+    }
+    std::vector<float> onehot;
+    for (const train_inputs::loss_group & g : in.groups) {
+        if (!g.idx) continue;
+        ggml_backend_tensor_set(g.idx, g.rows.data(), 0, ggml_nbytes(g.idx));
+        onehot.assign((size_t) n_vocab * g.labels.size(), 0.0f);
+        for (size_t r = 0; r < g.labels.size(); r++) onehot[r * (size_t) n_vocab + (size_t) g.labels[r]] = 1.0f;
+        ggml_backend_tensor_set(g.onehot, onehot.data(), 0, ggml_nbytes(g.onehot));
+    }
+}
+
+}  // namespace pl

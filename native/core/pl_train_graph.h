@@ -1,0 +1,137 @@
+// The training graph: a llama-architecture forward pass on ggml over a frozen GGUF base (kept in its stored type),
+// with trainable LoRA A/B pairs, the packed-document causal mask, and the weighted causal-LM cross-entropy.
+//
+// Shapes (ggml order, fastest dimension first):
+//   T = tokens per sequence, B = sequences, N = T·B, C = n_embd, V = n_vocab, H = heads, Hkv = kv heads,
+//   D = head size (C / H), F = feed-forward width, R = LoRA rank.
+#pragma once
+
+#include "ggml-backend.h"
+#include "ggml.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pl {
+
+// The projections a LoRA pair can adapt.
+enum lora_target : uint32_t {
+    LORA_Q = 1, LORA_K = 2, LORA_V = 4, LORA_O = 8, LORA_GATE = 16, LORA_UP = 32, LORA_DOWN = 64,
+    LORA_ALL = 127,
+};
+
+// Parses "q", "k", "v", "o", "gate", "up", "down"; throws ERR_INVALID_OPTION naming the unknown target.
+lora_target lora_target_parse(const std::string & name);
+
+struct lora_params {
+    int32_t  rank    = 8;
+    float    alpha   = 16.0f;
+    bool     rs_lora = false;      // scale alpha / sqrt(rank) instead of alpha / rank
+    uint32_t targets = LORA_ALL;   // bit set of lora_target
+    uint64_t seed    = 42;         // A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's Kaiming-uniform, a = sqrt(5)); B = 0
+    float    dropout = 0.0f;       // LoRA dropout on x before A (PEFT's lora_dropout), in training graphs only
+};
+
+struct train_hparams {
+    std::string architecture;
+    int32_t n_vocab = 0, n_ctx_train = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_rot = 0;
+    float   rope_freq_base = 10000.0f;
+    float   rms_eps = 1e-5f;
+};
+
+// One trainable pair on the base weight `target` (e.g. "blk.0.attn_q.weight"): y = W·x + scale · B·(A·x).
+struct lora_pair {
+    std::string   target;
+    ggml_tensor * a = nullptr;     // [in, R]
+    ggml_tensor * b = nullptr;     // [R, out]
+};
+
+// A batch as the host holds it: sequence b occupies tokens [b·T, (b+1)·T).
+struct train_batch {
+    const int32_t * tokens    = nullptr;  // [N]
+    const float *   weights   = nullptr;  // [N] loss weight of token i as a target (predicted from i-1); may be null
+    const uint8_t * doc_start = nullptr;  // [N] 1 where a packed document begins; may be null (one document a sequence)
+    int64_t         n_tokens  = 0;        // T
+    int64_t         n_seqs    = 1;        // B
+};
+
+// The inputs of one graph: host data derived from a train_batch by prepare(), tensors made by the build_* calls,
+// copied in after allocation by train_inputs_set().
+struct train_inputs {
+    int64_t               n_tokens = 0, n_seqs = 1;
+    std::vector<int32_t>  tokens_data, pos_data;
+    std::vector<float>    mask_data;
+    ggml_tensor * tokens = nullptr;   // I32 [N]
+    ggml_tensor * pos    = nullptr;   // I32 [N], restarting at 0 at every document start
+    ggml_tensor * mask   = nullptr;   // F32 [T, T, 1, B]: 0 where key k may be seen from query q, -inf elsewhere
+    struct loss_group {
+        float                 weight;
+        std::vector<int32_t>  rows;    // positions whose next token is a target of this weight
+        std::vector<int32_t>  labels;  // those target tokens
+        ggml_tensor *         idx = nullptr;   // I32 [n]
+        ggml_tensor *         onehot = nullptr;  // F32 [V, n]
+    };
+    std::vector<loss_group> groups;
+    double weight_sum = 0.0;
+    // LoRA dropout of this graph (set before build_hidden; 0 for evaluation): one F32 [in, N] mask per adapted
+    // projection, values 0 or 1/(1-p), drawn from a portable RNG seeded with dropout_seed.
+    float                       dropout = 0.0f;
+    uint64_t                    dropout_seed = 0;
+    std::vector<ggml_tensor *>  dropout_masks;
+};
+
+class train_model {
+  public:
+    // Loads the base from `path` into a CPU buffer (weights stay in their stored types) and creates the LoRA pairs.
+    // Throws ERR_FILE_NOT_FOUND / ERR_BAD_FORMAT for the file, ERR_MODEL_LOAD for an unsupported architecture or a
+    // missing tensor, ERR_INVALID_OPTION for a bad LoRA configuration.
+    static std::unique_ptr<train_model> load(const std::string & path, const lora_params & lora);
+    ~train_model();
+
+    const train_hparams &          hparams() const { return hp_; }
+    const lora_params &            lora() const { return lora_; }
+    float                          lora_scale() const;   // alpha / R, or alpha / sqrt(R) with rsLoRA
+    const std::vector<lora_pair> & pairs() const { return pairs_; }
+    ggml_backend_t                 backend() const { return backend_; }
+
+    // Checks a batch against the model (token range, sizes, context) and derives its inputs' host data.
+    train_inputs prepare(const train_batch & batch) const;
+
+    // Builds the forward pass into `ctx` (no_alloc) and returns the final normalised hidden states [C, N].
+    ggml_tensor * build_hidden(ggml_context * ctx, train_inputs & in) const;
+    // Logits for every position: [V, N].
+    ggml_tensor * build_logits(ggml_context * ctx, ggml_tensor * hidden) const;
+    // Weighted mean cross-entropy over the batch's targets (a scalar), flagged as the loss; null if no token has weight.
+    ggml_tensor * build_loss(ggml_context * ctx, train_inputs & in, ggml_tensor * hidden) const;
+
+    // True for a frozen base weight of this model (used to route its backward, see pl_trainer.cpp).
+    bool is_frozen_weight(const ggml_tensor * t) const;
+
+  private:
+    train_model() = default;
+    ggml_tensor * lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const;
+
+    struct layer {
+        ggml_tensor * attn_norm = nullptr, * wq = nullptr, * wk = nullptr, * wv = nullptr, * wo = nullptr;
+        ggml_tensor * ffn_norm = nullptr, * w_gate = nullptr, * w_up = nullptr, * w_down = nullptr;
+        const lora_pair * lq = nullptr, * lk = nullptr, * lv = nullptr, * lo = nullptr;
+        const lora_pair * lgate = nullptr, * lup = nullptr, * ldown = nullptr;
+    };
+
+    train_hparams          hp_;
+    lora_params            lora_;
+    ggml_tensor *          tok_embd_ = nullptr, * output_norm_ = nullptr, * output_ = nullptr;
+    std::vector<layer>     layers_;
+    std::vector<lora_pair> pairs_;
+    ggml_context *         ctx_base_ = nullptr;   // the GGUF's tensors
+    ggml_context *         ctx_lora_ = nullptr;
+    ggml_backend_t         backend_ = nullptr;
+    ggml_backend_buffer_t  buf_base_ = nullptr, buf_lora_ = nullptr;
+};
+
+// Copies the host data of prepared inputs into their allocated tensors.
+void train_inputs_set(const train_inputs & in, int32_t n_vocab);
+
+}  // namespace pl

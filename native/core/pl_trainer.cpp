@@ -1,0 +1,245 @@
+// The LoRA trainer: graph runs (forward, backward), the frozen-weight backward routing, AdamW and adapter export.
+#include "pl_trainer.h"
+
+#include "pl_error.h"
+
+#include "ggml-cpu.h"
+#include "gguf.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace pl {
+
+// One graph built for one batch: its context, the inputs, and the tensors read back after compute.
+struct trainer::run {
+    ggml_context * ctx = nullptr;
+    ggml_cgraph *  gf = nullptr;
+    train_inputs   in;
+    ggml_tensor *  loss = nullptr, * logits = nullptr, * loss_grad = nullptr;
+    std::vector<ggml_tensor *> grads;
+    ~run() { if (ctx) ggml_free(ctx); }
+};
+
+trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode)
+    : model_(std::move(model)), n_threads_(n_threads > 0 ? n_threads : 1), mode_(mode) {
+    if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_CAST) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
+    for (const lora_pair & p : model_->pairs()) {
+        params_.push_back(p.a);
+        params_.push_back(p.b);
+    }
+    for (ggml_tensor * t : params_) {
+        grads_.emplace_back((size_t) ggml_nelements(t), 0.0f);
+        m_.emplace_back((size_t) ggml_nelements(t), 0.0f);
+        v_.emplace_back((size_t) ggml_nelements(t), 0.0f);
+    }
+    ggml_backend_cpu_set_n_threads(model_->backend(), n_threads_);
+    alloc_ = ggml_gallocr_new(ggml_backend_get_default_buffer_type(model_->backend()));
+}
+
+trainer::~trainer() {
+    if (alloc_) ggml_gallocr_free(alloc_);
+}
+
+size_t trainer::graph_size() const {
+    return 2048 + (size_t) model_->hparams().n_layer * 1024;
+}
+
+param_info trainer::param(size_t i) const {
+    ggml_tensor * t = params_.at(i);
+    return { t->name, t->ne[0], t->ne[1] };
+}
+
+std::vector<float> trainer::param_get(size_t i) const {
+    std::vector<float> out((size_t) ggml_nelements(params_.at(i)));
+    ggml_backend_tensor_get(params_[i], out.data(), 0, out.size() * sizeof(float));
+    return out;
+}
+
+void trainer::param_set(size_t i, const std::vector<float> & values) {
+    if (i >= params_.size()) throw error("ERR_INVALID_OPTION", "Parameter index " + std::to_string(i) + " is out of range");
+    if (values.size() != (size_t) ggml_nelements(params_[i])) {
+        throw error("ERR_INVALID_OPTION", std::string("Parameter ") + params_[i]->name + " holds " + std::to_string(ggml_nelements(params_[i])) +
+                                              " values, received " + std::to_string(values.size()));
+    }
+    ggml_backend_tensor_set(params_[i], values.data(), 0, values.size() * sizeof(float));
+}
+
+// ggml's autodiff gives dx = out_prod(W, dyᵀ) for y = W·x. For a frozen base weight that kernel re-dequantizes
+// each row of W once per token and runs 5-80x slower than the forward product (DESIGN §6). After the backward
+// is built, each such node is rewritten in place as mul_mat(Wᵀ, dy) with Wᵀ made contiguous (F32 or F16) by
+// ggml's own copy ops; the graph allocator frees each Wᵀ after its one use, so one weight at a time is expanded.
+void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const {
+    if (mode_ == BACKWARD_OUT_PROD) return;
+    const int n = ggml_graph_n_nodes(gf);
+    for (int i = 0; i < n; i++) {
+        ggml_tensor * node = ggml_graph_node(gf, i);
+        if (node->op != GGML_OP_OUT_PROD || !model_->is_frozen_weight(node->src[0])) continue;
+        ggml_tensor * w = node->src[0], * dyt = node->src[1];
+        if (mode_ == BACKWARD_CAST) {
+            if (w->type != GGML_TYPE_F32) node->src[0] = ggml_cast(ctx, w, GGML_TYPE_F32);
+            continue;
+        }
+        if (dyt->op != GGML_OP_TRANSPOSE) throw error("ERR_NATIVE", "Unexpected backward for frozen weight " + std::string(w->name));
+        ggml_tensor * dy = dyt->src[0];                                   // [out, N]
+        ggml_tensor * wt;                                                 // [out, in]
+        if (mode_ == BACKWARD_F16 && w->type == GGML_TYPE_F32) continue;  // F32 out_prod measured as fast or faster
+        if (w->type == GGML_TYPE_F32 || (mode_ == BACKWARD_F16 && w->type == GGML_TYPE_F16)) {
+            wt = ggml_cont(ctx, ggml_transpose(ctx, w));
+        } else {
+            ggml_tensor * w32 = ggml_cast(ctx, w, GGML_TYPE_F32);
+            wt = mode_ == BACKWARD_F32 ? ggml_cont(ctx, ggml_transpose(ctx, w32))
+                                       : ggml_cpy(ctx, ggml_transpose(ctx, w32), ggml_new_tensor_2d(ctx, GGML_TYPE_F16, w->ne[1], w->ne[0]));
+        }
+        node->op = GGML_OP_MUL_MAT;
+        std::memset(node->op_params, 0, sizeof(node->op_params));
+        node->src[0] = wt;
+        node->src[1] = dy;
+    }
+}
+
+void trainer::compute(run & r) {
+    if (!ggml_gallocr_alloc_graph(alloc_, r.gf)) throw error("ERR_NATIVE", "Cannot allocate the compute buffers of the training graph");
+    train_inputs_set(r.in, model_->hparams().n_vocab);
+    if (r.loss_grad) {
+        const float one = 1.0f;
+        ggml_backend_tensor_set(r.loss_grad, &one, 0, sizeof(one));
+    }
+    if (ggml_backend_graph_compute(model_->backend(), r.gf) != GGML_STATUS_SUCCESS) throw error("ERR_NATIVE", "ggml could not compute the training graph");
+}
+
+static ggml_context * new_graph_ctx(size_t size) {
+    ggml_init_params p = { ggml_tensor_overhead() * size * 2 + ggml_graph_overhead_custom(size, true) * 2, nullptr, true };
+    ggml_context * ctx = ggml_init(p);
+    if (!ctx) throw error("ERR_NATIVE", "Cannot create a ggml context for the training graph");
+    return ctx;
+}
+
+std::vector<float> trainer::logits(const train_batch & batch) {
+    run r;
+    r.in = model_->prepare(batch);
+    r.in.groups.clear();
+    r.ctx = new_graph_ctx(graph_size());
+    r.logits = model_->build_logits(r.ctx, model_->build_hidden(r.ctx, r.in));
+    ggml_set_output(r.logits);
+    r.gf = ggml_new_graph_custom(r.ctx, graph_size(), false);
+    ggml_build_forward_expand(r.gf, r.logits);
+    compute(r);
+    std::vector<float> out((size_t) ggml_nelements(r.logits));
+    ggml_backend_tensor_get(r.logits, out.data(), 0, ggml_nbytes(r.logits));
+    return out;
+}
+
+static void require_targets(const train_inputs & in) {
+    if (in.groups.empty()) throw error("ERR_INVALID_OPTION", "The batch has no target token with a non-zero weight");
+}
+
+double trainer::loss(const train_batch & batch) {
+    run r;
+    r.in = model_->prepare(batch);
+    require_targets(r.in);
+    r.ctx = new_graph_ctx(graph_size());
+    r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
+    r.gf = ggml_new_graph_custom(r.ctx, graph_size(), false);
+    ggml_build_forward_expand(r.gf, r.loss);
+    compute(r);
+    float loss = 0.0f;
+    ggml_backend_tensor_get(r.loss, &loss, 0, sizeof(loss));
+    return loss;
+}
+
+step_result trainer::gradients(const train_batch & batch) {
+    run r;
+    r.in = model_->prepare(batch);
+    require_targets(r.in);
+    // Dropout masks depend on (seed, step) only: the same step of a resumed run draws the same masks.
+    r.in.dropout = model_->lora().dropout;
+    r.in.dropout_seed = model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1);
+    r.ctx = new_graph_ctx(graph_size() * 4);
+    r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
+    ggml_cgraph * gb = ggml_new_graph_custom(r.ctx, graph_size() * 4, true);
+    ggml_build_forward_expand(gb, r.loss);
+    ggml_build_backward_expand(r.ctx, gb, nullptr);
+    r.loss_grad = ggml_graph_get_grad(gb, r.loss);
+    ggml_set_input(r.loss_grad);
+    for (ggml_tensor * p : params_) {
+        ggml_tensor * g = ggml_graph_get_grad(gb, p);
+        if (g) ggml_set_output(g);
+        r.grads.push_back(g);
+    }
+    route_frozen_backward(r.ctx, gb);
+    // A fresh graph from the outputs, so that the nodes added by the routing come before their users.
+    r.gf = ggml_new_graph_custom(r.ctx, graph_size() * 4, false);
+    ggml_build_forward_expand(r.gf, r.loss);
+    for (ggml_tensor * g : r.grads) if (g) ggml_build_forward_expand(r.gf, g);
+    compute(r);
+
+    step_result res;
+    float loss = 0.0f;
+    ggml_backend_tensor_get(r.loss, &loss, 0, sizeof(loss));
+    res.loss = loss;
+    for (const auto & g : r.in.groups) res.targets += (int64_t) g.rows.size();
+    double sq = 0.0;
+    for (size_t i = 0; i < params_.size(); i++) {
+        if (r.grads[i]) ggml_backend_tensor_get(r.grads[i], grads_[i].data(), 0, grads_[i].size() * sizeof(float));
+        else std::fill(grads_[i].begin(), grads_[i].end(), 0.0f);
+        for (float v : grads_[i]) sq += (double) v * v;
+    }
+    res.grad_norm = std::sqrt(sq);
+    return res;
+}
+
+step_result trainer::step(const train_batch & batch, const optimizer_params & o) {
+    if (!(o.lr >= 0.0f) || !(o.beta1 >= 0.0f && o.beta1 < 1.0f) || !(o.beta2 >= 0.0f && o.beta2 < 1.0f) || !(o.eps > 0.0f) ||
+        !(o.weight_decay >= 0.0f) || !(o.clip >= 0.0f)) {
+        throw error("ERR_INVALID_OPTION", "Optimizer parameters out of range (lr >= 0, 0 <= betas < 1, eps > 0, weight decay >= 0, clip >= 0)");
+    }
+    const step_result res = gradients(batch);
+    if (!std::isfinite(res.grad_norm)) throw error("ERR_NATIVE", "The gradients are not finite (loss " + std::to_string(res.loss) + ")");
+    const float clip = o.clip > 0.0f && res.grad_norm > o.clip ? (float) (o.clip / (res.grad_norm + 1e-6)) : 1.0f;
+    steps_++;
+    const double bc1 = 1.0 - std::pow((double) o.beta1, (double) steps_), bc2 = 1.0 - std::pow((double) o.beta2, (double) steps_);
+    std::vector<float> p;
+    for (size_t i = 0; i < params_.size(); i++) {
+        p = param_get(i);
+        std::vector<float> & m = m_[i], & v = v_[i];
+        const std::vector<float> & g = grads_[i];
+        for (size_t k = 0; k < p.size(); k++) {
+            const float gk = g[k] * clip;
+            m[k] = o.beta1 * m[k] + (1.0f - o.beta1) * gk;
+            v[k] = o.beta2 * v[k] + (1.0f - o.beta2) * gk * gk;
+            const double mh = m[k] / bc1, vh = v[k] / bc2;
+            p[k] = (float) (p[k] * (1.0 - (double) o.lr * o.weight_decay) - o.lr * mh / (std::sqrt(vh) + o.eps));
+        }
+        ggml_backend_tensor_set(params_[i], p.data(), 0, p.size() * sizeof(float));
+    }
+    return res;
+}
+
+void trainer::export_adapter(const std::string & path, const std::string & name) const {
+    std::unique_ptr<gguf_context, decltype(&gguf_free)> g(gguf_init_empty(), gguf_free);
+    gguf_set_val_str(g.get(), "general.architecture", model_->hparams().architecture.c_str());
+    gguf_set_val_str(g.get(), "general.type", "adapter");
+    gguf_set_val_str(g.get(), "general.name", name.c_str());
+    gguf_set_val_str(g.get(), "adapter.type", "lora");
+    gguf_set_val_f32(g.get(), "adapter.lora.alpha", model_->lora_scale() * (float) model_->lora().rank);
+    size_t bytes = 0;
+    for (ggml_tensor * t : params_) bytes += ggml_nbytes(t) + ggml_tensor_overhead();
+    ggml_init_params ip = { bytes + 1024, nullptr, false };
+    std::unique_ptr<ggml_context, decltype(&ggml_free)> ctx(ggml_init(ip), ggml_free);
+    for (ggml_tensor * t : params_) {
+        ggml_tensor * c = ggml_dup_tensor(ctx.get(), t);
+        ggml_set_name(c, t->name);
+        ggml_backend_tensor_get(t, c->data, 0, ggml_nbytes(t));
+        gguf_add_tensor(g.get(), c);
+    }
+    const std::string tmp = path + ".tmp";
+    if (!gguf_write_to_file(g.get(), tmp.c_str(), false)) throw error("ERR_NATIVE", "Could not write " + tmp);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw error("ERR_NATIVE", "Could not move " + tmp + " to " + path);
+    }
+}
+
+}  // namespace pl

@@ -1,0 +1,87 @@
+// A LoRA trainer over the training graph: logits, loss, gradients (ggml autodiff with a fast backward through the
+// frozen base), global-norm clipping, AdamW on the LoRA parameters, and export as a llama.cpp LoRA GGUF.
+//
+// Intended usage:
+//   auto t = trainer(train_model::load(path, lora), threads, BACKWARD_F16);
+//   for each batch: t.step(batch, opt)   (lr etc. per step: the schedule lives with the caller)
+//   t.export_adapter("adapter.gguf");
+#pragma once
+
+#include "pl_train_graph.h"
+
+#include "ggml-alloc.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pl {
+
+// How the gradient reaches x through a frozen base weight W in y = W·x (dx = Wᵀ·dy).
+enum backward_mode : int32_t {
+    BACKWARD_OUT_PROD = 0,  // ggml's autodiff as it stands: out_prod(W, dyᵀ), W in its stored type
+    BACKWARD_F32      = 1,  // mul_mat(cont(transpose(W as F32)), dy)
+    BACKWARD_F16      = 2,  // mul_mat(transpose(W) as contiguous F16, dy); F32 weights keep ggml's out_prod
+    BACKWARD_CAST     = 3,  // out_prod(W as F32, dyᵀ): a contiguous dequantization, then ggml's F32 out_prod
+};
+
+struct optimizer_params {
+    float lr = 1e-4f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;
+    float clip = 0.0f;  // global gradient-norm limit; 0 = no clipping
+};
+
+struct step_result {
+    double  loss = 0.0;        // weighted mean cross-entropy (nats)
+    double  grad_norm = 0.0;   // global L2 norm of the LoRA gradients, before clipping
+    int64_t targets = 0;       // tokens with a non-zero weight
+};
+
+struct param_info {
+    std::string name;          // e.g. blk.0.attn_q.weight.lora_a
+    int64_t     ne0 = 0, ne1 = 0;
+};
+
+class trainer {
+  public:
+    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode);
+    ~trainer();
+
+    const train_model & model() const { return *model_; }
+    int64_t             steps() const { return steps_; }
+
+    // Logits of every position, row-major [N][V].
+    std::vector<float> logits(const train_batch & batch);
+    // Loss only (no backward, no dropout); throws ERR_INVALID_OPTION if no token has weight.
+    double loss(const train_batch & batch);
+    // Loss and gradients, with LoRA dropout if configured (masks seeded by seed and step count); the gradients stay
+    // readable through grad() until the next call.
+    step_result gradients(const train_batch & batch);
+    // gradients(), then clipping and one AdamW step (PyTorch's AdamW: decoupled weight decay, bias correction).
+    step_result step(const train_batch & batch, const optimizer_params & opt);
+
+    size_t                     n_params() const { return params_.size(); }
+    param_info                 param(size_t i) const;
+    std::vector<float>         param_get(size_t i) const;
+    void                       param_set(size_t i, const std::vector<float> & values);
+    const std::vector<float> & grad(size_t i) const { return grads_.at(i); }
+
+    // Writes the adapter atomically (temporary file, then rename). alpha is written so that llama.cpp's alpha / R
+    // equals this trainer's scale (so rsLoRA adapters load unchanged).
+    void export_adapter(const std::string & path, const std::string & name) const;
+
+  private:
+    struct run;
+    void compute(run & r);
+    void route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const;
+    size_t graph_size() const;
+
+    std::unique_ptr<train_model> model_;
+    std::vector<ggml_tensor *>   params_;
+    std::vector<std::vector<float>> grads_, m_, v_;
+    int32_t        n_threads_;
+    backward_mode  mode_;
+    int64_t        steps_ = 0;
+    ggml_gallocr_t alloc_ = nullptr;
+};
+
+}  // namespace pl

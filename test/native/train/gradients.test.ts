@@ -1,0 +1,152 @@
+// Loss and LoRA gradients of the training graph: weighted cross-entropy from logits, central finite differences,
+// and agreement of the frozen-weight backward routes.
+import test from 'ava';
+import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
+import { tinyModel } from '../helpers.js';
+import { randomiseB } from './helpers.js';
+
+const SMALL = { vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, kvHeads: 2, initStd: 0.1 } as const;
+
+/** Two sequences of 12 tokens; the second packs two documents; weights 0, 0.5 and 2 among the 1s. */
+function batch(): TrainBatch {
+  const T = 12;
+  const tokens = new Uint32Array(2 * T).map((_, i) => 100 + ((i * 7919) % 5000));
+  const weights = new Float32Array(2 * T).fill(1);
+  weights[3] = 0;
+  weights[4] = 0.5;
+  weights[15] = 2;
+  const docStarts = new Uint8Array(2 * T);
+  docStarts[T + 7] = 1;
+  return { tokens, sequences: 2, weights, docStarts };
+}
+
+test('the loss is the weighted mean of -log p(target) over the targets, from the same logits', async (t) => {
+  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { rank: 4, threads: 2 });
+  try {
+    await randomiseB(trainer, 0.1);
+    const b = batch();
+    const logits = await trainer.logits(b);
+    const V = trainer.vocabularySize, T = 12;
+    let num = 0, den = 0;
+    for (let i = 0; i < b.tokens.length; i++) {
+      // a target: not the first token of its sequence or document, with a non-zero weight
+      if (i % T === 0 || b.docStarts![i] === 1 || b.weights![i] === 0) continue;
+      const row = logits.subarray((i - 1) * V, i * V);
+      let max = -Infinity;
+      for (const v of row) max = Math.max(max, v);
+      let sum = 0;
+      for (const v of row) sum += Math.exp(v - max);
+      num += b.weights![i]! * (Math.log(sum) + max - row[b.tokens[i]!]!);
+      den += b.weights![i]!;
+    }
+    const loss = await trainer.loss(b);
+    t.true(Math.abs(loss - num / den) < 1e-5, `${loss} vs ${num / den}`);
+    const g = await trainer.gradients(b);
+    t.is(g.loss, loss);
+    t.is(g.targets, 2 * 11 - 1 - 1);
+  } finally {
+    trainer.dispose();
+  }
+});
+
+// Central differences of the F32 loss, step 1e-2, at the 3 largest-gradient entries of 8 parameters. The loss is
+// about 11 and F32 rounds it to ~1e-6, so the difference quotient carries ~5e-5 of noise; the O(h²) truncation is
+// below that (measured worst 7e-5 absolute, 1.3e-3 relative). Tolerance: 2e-4 absolute + 1 % relative.
+test('LoRA A and B gradients match central finite differences (F32 base, GQA, 2 sequences, packed documents)', async (t) => {
+  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { rank: 4, alpha: 8, threads: 2 });
+  try {
+    await randomiseB(trainer, 0.1);
+    const b = batch();
+    const g = await trainer.gradients(b);
+    const h = 1e-2;
+    let checked = 0, worst = 0;
+    for (const pi of [0, 1, 6, 7, 12, 13, 26, 27]) {
+      const base = await trainer.getParameter(pi);
+      const grad = g.gradients[pi]!;
+      const top = [...grad.keys()].sort((x, y) => Math.abs(grad[y]!) - Math.abs(grad[x]!)).slice(0, 3);
+      for (const k of top) {
+        const v = base.slice();
+        v[k] = base[k]! + h;
+        await trainer.setParameter(pi, v);
+        const plus = await trainer.loss(b);
+        v[k] = base[k]! - h;
+        await trainer.setParameter(pi, v);
+        const minus = await trainer.loss(b);
+        await trainer.setParameter(pi, base);
+        const fd = (plus - minus) / (2 * h);
+        const err = Math.abs(fd - grad[k]!);
+        worst = Math.max(worst, err);
+        t.true(err <= 2e-4 + 1e-2 * Math.abs(grad[k]!), `${trainer.parameters[pi]!.name}[${k}]: autodiff ${grad[k]} vs finite difference ${fd}`);
+        t.true(Math.abs(grad[k]!) > 1e-3);  // the entries checked carry signal
+        checked++;
+      }
+    }
+    t.is(checked, 24);
+    t.log(`worst |autodiff - finite difference| = ${worst.toExponential(2)}`);
+  } finally {
+    trainer.dispose();
+  }
+});
+
+function relDiff(a: Float32Array[], b: Float32Array[]): number {
+  let num = 0, den = 0;
+  a.forEach((x, i) => x.forEach((v, k) => { num += (v - b[i]![k]!) ** 2; den += v * v; }));
+  return Math.sqrt(num / den);
+}
+
+// ggml's own out_prod backward is the reference. The F32 route differs only in summation order (1e-5); the F16
+// route rounds dy and the dequantized weight to F16 (relative 2^-11 each), so 1e-2 of the gradient norm.
+for (const quant of ['f32', 'q8_0', 'q4_k_m'] as const) {
+  test(`frozen-weight backward routes agree with ggml's out_prod: ${quant}`, async (t) => {
+    const base = await tinyModel({ ...SMALL, dim: 256, quant });
+    const grads: Record<string, Float32Array[]> = {};
+    for (const backward of ['out_prod', 'f32', 'f16'] as const) {
+      const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward });
+      try {
+        await randomiseB(trainer, 0.1);
+        grads[backward] = (await trainer.gradients(batch())).gradients;
+      } finally {
+        trainer.dispose();
+      }
+    }
+    const f32 = relDiff(grads.out_prod!, grads.f32!), f16 = relDiff(grads.out_prod!, grads.f16!);
+    t.log(`${quant}: relative L2 difference f32 route ${f32.toExponential(2)}, f16 route ${f16.toExponential(2)}`);
+    t.true(f32 < 1e-5);
+    t.true(f16 < 1e-2);
+  });
+}
+
+// Dropout masks are drawn from (seed, step): within one step they are fixed, so the dropout loss that gradients()
+// reports can itself be differentiated by central differences (same tolerance as above). F32 base: with a quantized
+// base the activations are quantized in each product, which makes the loss piecewise constant at fine scales.
+test('LoRA dropout: fixed masks within a step, consistent forward and backward, new masks after a step', async (t) => {
+  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { rank: 4, alpha: 8, dropout: 0.3, threads: 2 });
+  try {
+    await randomiseB(trainer, 0.1);
+    const b = batch();
+    const g1 = await trainer.gradients(b), g2 = await trainer.gradients(b);
+    t.deepEqual(g2.gradients, g1.gradients);
+    const evalLoss = await trainer.loss(b);
+    t.not(g1.loss, evalLoss);
+    const pi = 12, h = 1e-2;
+    const base = await trainer.getParameter(pi);
+    const grad = g1.gradients[pi]!;
+    const k = [...grad.keys()].sort((x, y) => Math.abs(grad[y]!) - Math.abs(grad[x]!))[0]!;
+    const v = base.slice();
+    v[k] = base[k]! + h;
+    await trainer.setParameter(pi, v);
+    const plus = (await trainer.gradients(b)).loss;
+    v[k] = base[k]! - h;
+    await trainer.setParameter(pi, v);
+    const minus = (await trainer.gradients(b)).loss;
+    await trainer.setParameter(pi, base);
+    const fd = (plus - minus) / (2 * h);
+    t.true(Math.abs(fd - grad[k]!) <= 2e-4 + 1e-2 * Math.abs(grad[k]!), `autodiff ${grad[k]} vs finite difference ${fd}`);
+    await trainer.step(b, { lr: 0 });
+    const g3 = await trainer.gradients(b);
+    t.notDeepEqual(g3.gradients, g1.gradients);
+    t.not(g3.loss, g1.loss);
+  } finally {
+    trainer.dispose();
+  }
+});

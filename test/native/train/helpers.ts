@@ -1,0 +1,35 @@
+// Shared fixtures of the trainer tests: tiny bases, seeded LoRA values, and comparison helpers.
+import type { Trainer } from '../../../lib/train/trainer.js';
+
+/** Width 256 so that llama.cpp's K-quants (256-value super-blocks) apply; GQA with 2 kv heads for 4 heads. */
+export const BASE = { vocab: 'llama-spm', layers: 2, dim: 256, heads: 4, kvHeads: 2, initStd: 0.05 } as const;
+
+/** Deterministic values in [-scale, scale] (an LCG, independent of the native RNG). */
+export function seededArray(n: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** Gives every B a non-zero value (B starts at zero, which would hide the adapter and A's gradients). */
+export async function randomiseB(trainer: Trainer, scale: number, seed = 7): Promise<void> {
+  for (const [i, p] of trainer.parameters.entries()) {
+    if (p.name.endsWith('.lora_b')) await trainer.setParameter(i, seededArray(p.shape[0] * p.shape[1], seed + i, scale));
+  }
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array, from = 0, to = a.length): number {
+  let m = 0;
+  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+export function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (const v of a) m = Math.max(m, Math.abs(v));
+  return m;
+}

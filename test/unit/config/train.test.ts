@@ -1,0 +1,39 @@
+// Trainer and optimizer options: defaults in the schema, and messages naming the option path.
+import test from 'ava';
+import { parseOptions } from '../../../lib/config/validate.js';
+import { optimizerSchema, trainerSchema } from '../../../lib/config/train.js';
+import { PersianLoraError } from '../../../lib/errors.js';
+
+test('trainer defaults', (t) => {
+  const o = parseOptions(trainerSchema, {}, 'trainer options');
+  t.deepEqual(o, {
+    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, backward: 'f16',
+    optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, clip: 1 },
+  });
+});
+
+test('a step overrides the learning rate only', (t) => {
+  const base = parseOptions(trainerSchema, { optimizer: { weightDecay: 0.01 } }, 'trainer options').optimizer;
+  const o = parseOptions(optimizerSchema, { ...base, lr: 5e-5 }, 'step optimizer');
+  t.is(o.lr, 5e-5);
+  t.is(o.weightDecay, 0.01);
+});
+
+const cases: [string, unknown, RegExp][] = [
+  ['rank 0', { rank: 0 }, /^Expected a value >= 1 for trainer options\.rank but received number 0$/],
+  ['a fractional rank', { rank: 2.5 }, /trainer options\.rank/],
+  ['an unknown target', { targets: ['q', 'qkv'] }, /^Expected one of "q", "k", "v", "o", "gate", "up", "down" for trainer options\.targets\.1 but received "qkv"$/],
+  ['no target', { targets: [] }, /trainer options\.targets/],
+  ['a repeated target', { targets: ['q', 'q'] }, /no repeated target/],
+  ['alpha 0', { alpha: 0 }, /trainer options\.alpha/],
+  ['dropout 1', { dropout: 1 }, /trainer options\.dropout/],
+  ['a misspelt option', { rsLoRA: true }, /^Unknown option trainer options\.rsLoRA$/],
+  ['beta 1', { optimizer: { betas: [0.9, 1] } }, /trainer options\.optimizer\.betas\.1/],
+  ['a negative clip', { optimizer: { clip: -1 } }, /trainer options\.optimizer\.clip/],
+  ['an unknown backward route', { backward: 'f8' }, /trainer options\.backward/],
+];
+for (const [name, input, message] of cases) {
+  test(`trainer options: ${name}`, (t) => {
+    t.throws(() => parseOptions(trainerSchema, input, 'trainer options'), { instanceOf: PersianLoraError, message });
+  });
+}
