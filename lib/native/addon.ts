@@ -170,6 +170,11 @@ export interface NativeTrainer {
   getGradient(index: number): Float32Array;
   getParameter(index: number): Float32Array;
   setParameter(index: number, values: Float32Array): void;
+  /** AdamW moment of parameter `index`: which 0 = first (m), 1 = second (v). */
+  getMoment(index: number, which: 0 | 1): Float32Array;
+  setMoment(index: number, which: 0 | 1, values: Float32Array): void;
+  /** Sets the optimizer step count (bias correction and dropout masks follow it). */
+  setSteps(steps: number): void;
   exportAdapter(path: string, name: string): Promise<void>;
   dispose(): void;
 }

@@ -32,6 +32,15 @@ export interface TrainerParameter {
   shape: [number, number];
 }
 
+export interface TrainerState {
+  steps: number;
+  /** In `parameters` order. */
+  parameters: Float32Array[];
+  /** AdamW first and second moments, in `parameters` order. */
+  moment1: Float32Array[];
+  moment2: Float32Array[];
+}
+
 export class Trainer {
   readonly basePath: string;
   readonly options: ReturnType<typeof trainerSchema.parse>;
@@ -160,6 +169,37 @@ export class Trainer {
     if (!Number.isInteger(index) || index < 0 || index >= this.parameters.length) {
       throw invalidOption(`an integer in [0, ${this.parameters.length - 1}]`, label, index);
     }
+  }
+
+  /** Optimizer steps taken (restored by importState). */
+  get steps(): number {
+    return this.#native.info().steps;
+  }
+
+  /** Parameters, AdamW moments and the step count: everything a checkpoint needs to continue bit for bit. */
+  exportState(): Promise<TrainerState> {
+    return this.#call(async (h) => ({
+      steps: h.info().steps,
+      parameters: this.parameters.map((_, i) => h.getParameter(i)),
+      moment1: this.parameters.map((_, i) => h.getMoment(i, 0)),
+      moment2: this.parameters.map((_, i) => h.getMoment(i, 1)),
+    }));
+  }
+
+  importState(state: TrainerState): Promise<void> {
+    for (const key of ['parameters', 'moment1', 'moment2'] as const) {
+      if (!Array.isArray(state[key]) || state[key].length !== this.parameters.length) {
+        throw invalidOption(`${this.parameters.length} Float32Arrays (one per parameter)`, `importState state.${key}`, state[key]);
+      }
+    }
+    return this.#call(async (h) => {
+      this.parameters.forEach((_, i) => {
+        h.setParameter(i, state.parameters[i]!);
+        h.setMoment(i, 0, state.moment1[i]!);
+        h.setMoment(i, 1, state.moment2[i]!);
+      });
+      h.setSteps(state.steps);
+    });
   }
 
   /** Writes the adapter as the LoRA GGUF llama.cpp loads (atomically: a temporary file, then a rename). */

@@ -13,6 +13,9 @@ Napi::Function trainer_wrap::define(Napi::Env env) {
         InstanceMethod<&trainer_wrap::get_gradient>("getGradient"),
         InstanceMethod<&trainer_wrap::get_parameter>("getParameter"),
         InstanceMethod<&trainer_wrap::set_parameter>("setParameter"),
+        InstanceMethod<&trainer_wrap::get_moment>("getMoment"),
+        InstanceMethod<&trainer_wrap::set_moment>("setMoment"),
+        InstanceMethod<&trainer_wrap::set_steps>("setSteps"),
         InstanceMethod<&trainer_wrap::export_adapter>("exportAdapter"),
         InstanceMethod<&trainer_wrap::dispose>("dispose"),
     });
@@ -226,6 +229,40 @@ Napi::Value trainer_wrap::set_parameter(const Napi::CallbackInfo & info) {
     auto arr = info[1].As<Napi::Float32Array>();
     std::vector<float> values(arr.Data(), arr.Data() + arr.ElementLength());
     return guarded(env, [&] { t->param_set(i, values); return env.Undefined(); });
+}
+
+// getMoment(index, which: 0 = m, 1 = v) -> Float32Array
+Napi::Value trainer_wrap::get_moment(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto t = acquire(env);
+    struct release { std::shared_ptr<std::atomic<bool>> b; ~release() { b->store(false); } } r { busy_ };
+    const size_t i = (size_t) arg_number(info, 0, "index", 0, (double) t->n_params() - 1);
+    const int which = (int) arg_number(info, 1, "which", 0, 1);
+    return floats_to_js(env, t->moment_get(i, which));
+}
+
+// setMoment(index, which, values: Float32Array)
+Napi::Value trainer_wrap::set_moment(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto t = acquire(env);
+    struct release { std::shared_ptr<std::atomic<bool>> b; ~release() { b->store(false); } } r { busy_ };
+    const size_t i = (size_t) arg_number(info, 0, "index", 0, (double) t->n_params() - 1);
+    const int which = (int) arg_number(info, 1, "which", 0, 1);
+    if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw_error(env, "ERR_INVALID_OPTION", "Expected a Float32Array for argument 3 (values)");
+    }
+    auto arr = info[2].As<Napi::Float32Array>();
+    std::vector<float> values(arr.Data(), arr.Data() + arr.ElementLength());
+    return guarded(env, [&] { t->moment_set(i, which, values); return env.Undefined(); });
+}
+
+// setSteps(n): the optimizer step count (after a resume)
+Napi::Value trainer_wrap::set_steps(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto t = acquire(env);
+    struct release { std::shared_ptr<std::atomic<bool>> b; ~release() { b->store(false); } } r { busy_ };
+    const int64_t n = (int64_t) arg_number(info, 0, "steps", 0, 9007199254740991.0);
+    return guarded(env, [&] { t->steps_set(n); return env.Undefined(); });
 }
 
 // exportAdapter(path, name) -> Promise<void>

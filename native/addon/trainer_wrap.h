@@ -28,6 +28,9 @@ class trainer_wrap : public Napi::ObjectWrap<trainer_wrap> {
     Napi::Value get_gradient(const Napi::CallbackInfo & info);
     Napi::Value get_parameter(const Napi::CallbackInfo & info);
     Napi::Value set_parameter(const Napi::CallbackInfo & info);
+    Napi::Value get_moment(const Napi::CallbackInfo & info);
+    Napi::Value set_moment(const Napi::CallbackInfo & info);
+    Napi::Value set_steps(const Napi::CallbackInfo & info);
     Napi::Value export_adapter(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
 

@@ -66,6 +66,25 @@ void trainer::param_set(size_t i, const std::vector<float> & values) {
     ggml_backend_tensor_set(params_[i], values.data(), 0, values.size() * sizeof(float));
 }
 
+const std::vector<float> & trainer::moment_get(size_t i, int which) const {
+    if (i >= params_.size() || (which != 0 && which != 1)) throw error("ERR_INVALID_OPTION", "No optimizer moment " + std::to_string(which) + " for parameter " + std::to_string(i));
+    return which == 0 ? m_[i] : v_[i];
+}
+
+void trainer::moment_set(size_t i, int which, const std::vector<float> & values) {
+    if (i >= params_.size() || (which != 0 && which != 1)) throw error("ERR_INVALID_OPTION", "No optimizer moment " + std::to_string(which) + " for parameter " + std::to_string(i));
+    std::vector<float> & dst = which == 0 ? m_[i] : v_[i];
+    if (values.size() != dst.size()) {
+        throw error("ERR_INVALID_OPTION", std::string("Optimizer moment of ") + params_[i]->name + " holds " + std::to_string(dst.size()) + " values, received " + std::to_string(values.size()));
+    }
+    dst = values;
+}
+
+void trainer::steps_set(int64_t n) {
+    if (n < 0) throw error("ERR_INVALID_OPTION", "The step count must be >= 0");
+    steps_ = n;
+}
+
 // ggml's autodiff gives dx = out_prod(W, dyᵀ) for y = W·x. For a frozen base weight that kernel re-dequantizes
 // each row of W once per token and runs 5-80x slower than the forward product (DESIGN §6). After the backward
 // is built, each such node is rewritten in place as mul_mat(Wᵀ, dy) with Wᵀ made contiguous (F32 or F16) by

@@ -65,6 +65,12 @@ class trainer {
     void                       param_set(size_t i, const std::vector<float> & values);
     const std::vector<float> & grad(size_t i) const { return grads_.at(i); }
 
+    // Optimizer state, for checkpoints: AdamW's first (which = 0) and second (which = 1) moments of parameter i,
+    // and the step count (it drives bias correction and the dropout masks).
+    const std::vector<float> & moment_get(size_t i, int which) const;
+    void                       moment_set(size_t i, int which, const std::vector<float> & values);
+    void                       steps_set(int64_t n);
+
     // Writes the adapter atomically (temporary file, then rename). alpha is written so that llama.cpp's alpha / R
     // equals this trainer's scale (so rsLoRA adapters load unchanged).
     void export_adapter(const std::string & path, const std::string & name) const;

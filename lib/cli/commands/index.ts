@@ -8,10 +8,11 @@ import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { tinyModelCommand } from './tiny-model.js';
+import { trainCommand } from './train.js';
 import { vocabExtendCommand } from './vocab-extend.js';
 import { vocabStatsCommand } from './vocab-stats.js';
 
 export const commands: Command[] = [
-  demoCommand, inspectCommand, generateCommand, evalCommand, compareCommand, dataFetchParallelCommand,
+  demoCommand, inspectCommand, generateCommand, trainCommand, evalCommand, compareCommand, dataFetchParallelCommand,
   vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
 ];

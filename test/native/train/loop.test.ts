@@ -1,0 +1,92 @@
+// The TS training loop over the native trainer: bitwise resume after an interrupt, and the train CLI end to end.
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Trainer } from '../../../lib/train/trainer.js';
+import { NativeEngine } from '../../../lib/train/native-engine.js';
+import { runTraining, type LoopOptions } from '../../../lib/train/loop.js';
+import { loadModel } from '../../../lib/model.js';
+import { runCli } from '../../helpers/cli.js';
+import { tinyModel } from '../helpers.js';
+import type { TrainingExample } from '../../../lib/data/tokenizer.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-native-train-'));
+const plan = { sequences: 2, length: 16, padToken: 0 };
+const examples: TrainingExample[] = Array.from({ length: 8 }, (_, i) => ({
+  tokens: Uint32Array.from({ length: 16 }, (_, j) => 1 + ((i * 131 + j * 17) % 3000)),
+  weights: Float32Array.from({ length: 16 }, (_, j) => (j === 0 ? 0 : 1)),
+}));
+const options: LoopOptions = { epochs: 2, gradAccum: 2, seed: 3, schedule: { kind: 'cosine', warmup: 1, lr: 5e-3 }, weightDecay: 0.01, maxGradNorm: 1 };
+const trainerOptions = { rank: 4, alpha: 8, targets: ['q', 'v', 'down'] as ('q' | 'v' | 'down')[], dropout: 0.1, threads: 2, seed: 11 };
+
+test('an interrupted run resumes to bitwise the same losses (CPU, same threads), dropout included', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, quant: 'q8_0' });
+  const full: number[] = [];
+  const a = await Trainer.create(base, trainerOptions);
+  await runTraining({ engine: new NativeEngine(a), train: examples, plan, options, runDir: tmp(), onEvent: (e) => e.type === 'step' && full.push(e.loss) });
+  a.dispose();
+  t.is(full.length, 4);
+
+  const runDir = tmp();
+  const controller = new AbortController();
+  const first: number[] = [];
+  const b = await Trainer.create(base, trainerOptions);
+  const stopped = await runTraining({ engine: new NativeEngine(b), train: examples, plan, options, runDir, signal: controller.signal,
+    onEvent: (e) => { if (e.type === 'step') { first.push(e.loss); if (e.step === 2) controller.abort(); } } });
+  b.dispose();
+  t.is(stopped.stopped, 'abort');
+  const rest: number[] = [];
+  const c = await Trainer.create(base, trainerOptions);
+  const done = await runTraining({ engine: new NativeEngine(c), train: examples, plan, options, runDir, resume: true, onEvent: (e) => e.type === 'step' && rest.push(e.loss) });
+  t.is(done.stopped, 'done');
+  t.deepEqual([...first, ...rest], full);
+
+  // the exported adapter is served by llama.cpp with the trainer's own logits
+  const model = await loadModel(base);
+  const adapter = await model.loadAdapter(done.adapterPath!);
+  const ctx = await model.createContext({ contextSize: 64, threads: 2, kvCacheType: 'f32' });
+  ctx.setAdapters([{ adapter }]);
+  const tokens = examples[0]!.tokens;
+  const served = await ctx.logits(tokens, { all: true });
+  const trained = await c.logits({ tokens });
+  let diff = 0;
+  for (let i = 0; i < served.length; i++) diff = Math.max(diff, Math.abs(served[i]! - trained[i]!));
+  t.true(diff < 1e-3, `max |Δlogit| ${diff}`);
+  c.dispose();
+  ctx.dispose();
+  model.dispose();
+});
+
+test('train CLI: runs, writes metrics and an adapter, refuses to overwrite, resumes, and explains bad input', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, quant: 'q8_0' });
+  const dir = tmp();
+  const data = path.join(dir, 'fa.txt');
+  writeFileSync(data, Array.from({ length: 30 }, (_, i) => `سلام دنیا ${i}، این یک جمله‌ی آزمایشی است.`).join('\n') + '\n');
+  const out = path.join(dir, 'run');
+  const r = await runCli('train', '--base', base, '--data', data, '--out', out, '--seq-len', '32', '--batch', '2', '--grad-accum', '1', '--max-steps', '4', '-t', '2', '--rank', '2');
+  t.is(r.code, 0, r.err);
+  t.regex(r.err, /step 4\/4 \| loss \d+\.\d+ \| lr .* \| \d+ tok\/s \| ETA/);
+  const steps = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
+  t.is(steps.length, 4);
+  const again = await runCli('train', '--base', base, '--data', data, '--out', out);
+  t.is(again.code, 2);
+  t.regex(again.err, /already holds a run: use --resume/);
+  const gen = await runCli('generate', '-m', base, '--lora', path.join(out, 'adapter.gguf'), '-p', 'سلام', '-n', '4', '-t', '2');
+  t.is(gen.code, 0, gen.err);
+
+  const empty = path.join(dir, 'empty.txt');
+  writeFileSync(empty, '\n\n');
+  const e1 = await runCli('train', '--base', base, '--data', empty, '--out', path.join(dir, 'r2'));
+  t.is(e1.code, 1);
+  t.regex(e1.err, /holds no training examples/);
+  const e2 = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r3'), '--rank', '0');
+  t.is(e2.code, 2);
+  t.regex(e2.err, /Expected an integer >= 1 for --rank but received "0"/);
+  const e3 = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r4'), '--targets', 'q,wq');
+  t.is(e3.code, 2);
+  t.regex(e3.err, /Unknown LoRA target "wq"/);
+  const e4 = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r5'), '--seq-len', '100000');
+  t.not(e4.code, 0);
+  t.regex(e4.err, /seq-len 100000 exceeds the model's context length 512|more than the sequence length/);
+});
