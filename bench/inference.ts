@@ -39,31 +39,35 @@ function llamaBench(): string {
   return bin;
 }
 
-interface Row { model: string; test: string; addon: number; llama: number }
+interface Rate { best: number; mean: number }
+interface Row { model: string; test: string; addon: Rate; llama: Rate }
 const rows: Row[] = [];
 const bin = llamaBench();
 for (const m of values.quick ? models.slice(0, 1) : models) {
   const file = path.join(outDir, m.file);
   if (!existsSync(file)) await createTinyModel({ ...m.options, out: file });
   const worker = execFileSync(process.execPath, [path.join(packageRoot, 'dist', 'bench', 'inference-worker.js'), file, String(threads), String(nPrompt), String(nGen), String(reps)], { encoding: 'utf8' });
-  const addon = JSON.parse(worker.trim().split('\n').pop()!) as Record<string, { tokensPerSecond: number }>;
-  const lb = JSON.parse(execFileSync(bin, ['-m', file, '-p', String(nPrompt), '-n', String(nGen), '-t', String(threads), '-r', String(reps), '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { n_prompt: number; n_gen: number; avg_ts: number }[];
-  const pp = lb.find((r) => r.n_prompt === nPrompt && r.n_gen === 0)!.avg_ts;
-  const tg = lb.find((r) => r.n_gen === nGen && r.n_prompt === 0)!.avg_ts;
-  rows.push({ model: m.label, test: `pp${nPrompt}`, addon: addon[`pp${nPrompt}`]!.tokensPerSecond, llama: pp });
-  rows.push({ model: m.label, test: `tg${nGen}`, addon: addon[`tg${nGen}`]!.tokensPerSecond, llama: tg });
+  const addon = JSON.parse(worker.trim().split('\n').pop()!) as Record<string, Rate>;
+  const lb = JSON.parse(execFileSync(bin, ['-m', file, '-p', String(nPrompt), '-n', String(nGen), '-t', String(threads), '-r', String(reps), '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { n_prompt: number; n_gen: number; avg_ts: number; samples_ts: number[] }[];
+  const rate = (r: { avg_ts: number; samples_ts: number[] }): Rate => ({ best: Math.max(...r.samples_ts), mean: r.avg_ts });
+  const pp = rate(lb.find((r) => r.n_prompt === nPrompt && r.n_gen === 0)!);
+  const tg = rate(lb.find((r) => r.n_gen === nGen && r.n_prompt === 0)!);
+  rows.push({ model: m.label, test: `pp${nPrompt}`, addon: addon[`pp${nPrompt}`]!, llama: pp });
+  rows.push({ model: m.label, test: `tg${nGen}`, addon: addon[`tg${nGen}`]!, llama: tg });
   process.stderr.write(`[bench] ${m.label}: done\n`);
 }
 writeFileSync(path.join(outDir, 'inference.json'), JSON.stringify({ threads, reps, rows }, null, 2));
+const load = os.loadavg()[0]!.toFixed(1);
 const table = [
-  '| model | test | addon tok/s | llama-bench tok/s | ratio |',
-  '|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.model} | ${r.test} | ${r.addon.toFixed(1)} | ${r.llama.toFixed(1)} | ${(r.addon / r.llama).toFixed(3)} |`),
+  '| model | test | addon tok/s (best / mean) | llama-bench tok/s (best / mean) | ratio of best | ratio of means |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.test} | ${r.addon.best.toFixed(1)} / ${r.addon.mean.toFixed(1)} | ${r.llama.best.toFixed(1)} / ${r.llama.mean.toFixed(1)} | ${(r.addon.best / r.llama.best).toFixed(3)} | ${(r.addon.mean / r.llama.mean).toFixed(3)} |`),
 ].join('\n');
 writeResultsSection('Inference: addon vs llama-bench', `npm run bench -- inference -- --threads ${threads} --reps ${reps}`, [
   `Same GGUF files, ${threads} threads, ${reps} repetitions each; pp${nPrompt} = one ${nPrompt}-token random prompt (logits of the last token),`,
   `tg${nGen} = ${nGen} tokens decoded one at a time (the addon also samples greedily and detokenizes; llama-bench does not sample).`,
   'Each side runs in its own process; llama-bench is built from the vendored tree with the same flags.',
+  `Load average (1 min) at the end of the run: ${load} on ${os.availableParallelism()} cores; on a shared machine the best repetition is the robust figure.`,
   '',
   table,
 ].join('\n'));
