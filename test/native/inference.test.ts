@@ -3,6 +3,7 @@ import test from 'ava';
 import { loadModel, type Model } from '../../lib/model.js';
 import { writeLoraAdapter } from '../../lib/lora/adapter-file.js';
 import { scratchPath, tinyModel } from './helpers.js';
+import { seededArray } from './train/helpers.js';
 
 const DIM = 64;
 const LAYERS = 2;
@@ -15,15 +16,6 @@ function logSoftmaxAt(row: Float32Array, target: number): number {
   return row[target]! - max - Math.log(sum);
 }
 
-function seededArray(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 function writeAdapter(file: string, model: Model, rank: number, seed: number, dims = { in: DIM, out: DIM }, architecture = 'llama'): string {
   writeLoraAdapter(file, {
@@ -187,4 +179,3 @@ test('adapter scale 0 equals no adapter', async (t) => {
   ctx.dispose();
 });
 
-export { writeAdapter, seededArray };
