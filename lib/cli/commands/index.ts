@@ -5,14 +5,16 @@ import { compareCommand } from './compare.js';
 import { dataFetchParallelCommand } from './data-fetch-parallel.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
 import { tinyModelCommand } from './tiny-model.js';
 import { trainCommand } from './train.js';
 import { vocabExtendCommand } from './vocab-extend.js';
 import { vocabStatsCommand } from './vocab-stats.js';
 
 export const commands: Command[] = [
-  demoCommand, inspectCommand, generateCommand, trainCommand, evalCommand, compareCommand, dataFetchParallelCommand,
+  demoCommand, inspectCommand, generateCommand, trainCommand, exportCommand, mergeCommand, evalCommand, compareCommand, dataFetchParallelCommand,
   vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
 ];
