@@ -1,12 +1,15 @@
 // Trainable token rows (trainRows): finite-difference gradients, frozen rows below fromId, the embedding learning
-// rate, memorisation through new tokens, and llama.cpp parity of the exported base with the adapter.
-import { openSync, readSync, closeSync } from 'node:fs';
+// rate, memorisation through new tokens, llama.cpp parity of the exported base with the adapter, and the train CLI.
+import { openSync, readSync, closeSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
 import test from 'ava';
 import { loadModel } from '../../../lib/model.js';
 import { native } from '../../../lib/native/addon.js';
 import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
 import { readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
 import { scratchPath, tinyModel } from '../helpers.js';
+import { runCli } from '../../helpers/cli.js';
 import { BASE, maxAbs, maxAbsDiff, randomiseB } from './helpers.js';
 
 const SMALL = { vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, kvHeads: 2, initStd: 0.1 } as const;
@@ -210,4 +213,30 @@ test('clear errors: fromId outside the vocabulary, exportBase without trainable 
   } finally {
     trainer.dispose();
   }
+});
+
+test('train CLI --train-rows: writes base.gguf with the trained rows next to the adapter; explains bad values', async (t) => {
+  const base = await tinyModel({ ...SMALL, quant: 'q8_0' });
+  const dir = mkdtempSync(nodePath.join(os.tmpdir(), 'pl-rows-cli-'));
+  const data = nodePath.join(dir, 'fa.txt');
+  writeFileSync(data, Array.from({ length: 20 }, (_, i) => `سلام دنیا ${i}، این یک جمله‌ی آزمایشی است.`).join('\n') + '\n');
+  const out = nodePath.join(dir, 'run');
+  const r = await runCli('train', '--base', base, '--data', data, '--out', out, '--seq-len', '32', '--batch', '2', '--grad-accum', '1',
+    '--max-steps', '2', '-t', '2', '--rank', '2', '--train-rows', 'all', '--embedding-lr', '1e-2');
+  t.is(r.code, 0, r.err);
+  const made = nodePath.join(out, 'base.gguf');
+  t.true(existsSync(made));
+  t.regex(r.out, /base with trained rows: .*base\.gguf/);
+  // the output head trained (every row gets a gradient), the embedding is now F32
+  const before = tensorRows(base, 'output.weight', 0, 32000), after = tensorRows(made, 'output.weight', 0, 32000);
+  t.is(native().ggmlTypeInfo(after.type).name, 'f32');
+  t.true(maxAbsDiff(new Float32Array(after.bytes.buffer), await native().dequantizeRows(before.type, before.bytes, SMALL.dim)) > 1e-3);
+  const gen = await runCli('generate', '-m', made, '--lora', nodePath.join(out, 'adapter.gguf'), '-p', 'سلام', '-n', '4', '-t', '2');
+  t.is(gen.code, 0, gen.err);
+  const e1 = await runCli('train', '--base', base, '--data', data, '--out', nodePath.join(dir, 'r2'), '--train-rows', 'new');
+  t.is(e1.code, 2);
+  t.regex(e1.err, /--train-rows new needs persian_lora\.vocab\.first_new_id/);
+  const e2 = await runCli('train', '--base', base, '--data', data, '--out', nodePath.join(dir, 'r3'), '--train-rows', 'some');
+  t.is(e2.code, 2);
+  t.regex(e2.err, /Expected none, all, new or a token id for --train-rows but received "some"/);
 });
