@@ -32,6 +32,8 @@ export const tinyModelSchema = z.strictObject({
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(42),
   /** Standard deviation of the random projections. Default 0.02. */
   initStd: z.number().min(0).max(10).default(0.02),
+  /** No output.weight: the output head reuses token_embd (tied embeddings). Default false. */
+  tiedEmbeddings: z.boolean().default(false),
   /** Weight type of the written model. Default f32. */
   quant: z.enum(quantTypes).default('f32'),
   /** Threads for quantization (0 = all). Default 0. */
@@ -70,7 +72,7 @@ export async function createTinyModel(options: TinyModelOptions): Promise<TinyMo
     const f32 = path.join(work, 'f32.gguf');
     const parameters = await addon.writeTinyModel({
       vocabPath, outPath: f32, layers: o.layers, dim: o.dim, heads: o.heads, kvHeads: o.kvHeads ?? o.heads,
-      ffn: o.ffn ?? 2 * o.dim, context: o.context, seed: o.seed, initStd: o.initStd,
+      ffn: o.ffn ?? 2 * o.dim, context: o.context, seed: o.seed, initStd: o.initStd, tiedEmbeddings: o.tiedEmbeddings,
       name: `persian-lora tiny ${o.layers}x${o.dim} ${o.quant}`,
     });
     const tmp = path.join(work, 'out.gguf');

@@ -20,6 +20,8 @@ export const optimizerSchema = z.strictObject({
   weightDecay: z.number().min(0).max(1000).default(0),
   /** Global gradient-norm limit; 0 turns clipping off. Default 1. */
   clip: z.number().min(0).default(1),
+  /** Learning rate of the trainable token rows (trainRows); default: the same as lr. */
+  embeddingLr: z.number().min(0).max(1000).optional(),
 });
 export type OptimizerOptions = z.input<typeof optimizerSchema>;
 
@@ -40,6 +42,12 @@ export const trainerSchema = z.strictObject({
   threads: z.number().int().min(0).max(1024).default(0),
   /** Backward through the frozen base weights. Default 'f16'. */
   backward: z.enum(backwardModes).default('f16'),
+  /**
+   * Token rows of token_embd and of the output head that train as full F32 rows (with tied embeddings, the one
+   * shared matrix): 'none'; 'all' (the study's modules_to_save); or { fromId } for a vocabulary extension (ids >=
+   * fromId train, lower ids stay frozen in their stored type). Default 'none'.
+   */
+  trainRows: z.union([z.enum(['none', 'all']), z.strictObject({ fromId: z.number().int().min(0).max(2 ** 31 - 1) })]).default('none'),
   /** Optimizer settings used by step() unless a step overrides them. */
   optimizer: optimizerSchema.default(optimizerSchema.parse({})),
 });

@@ -115,6 +115,7 @@ export interface NativeTinyModelOptions {
   context: number;
   seed: number;
   initStd: number;
+  tiedEmbeddings: boolean;
   name?: string;
 }
 
@@ -144,6 +145,8 @@ export interface NativeTrainerOptions {
   threads: number;
   /** Backward through the frozen base: 0 ggml's out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat, 3 F32 cast then out_prod. */
   backward: number;
+  /** First token id whose embedding and output rows train (F32); 0 = all rows, -1 = none. */
+  rowsFrom: number;
 }
 
 export interface NativeStepResult {
@@ -159,10 +162,17 @@ export interface NativeOptimizerOptions {
   eps: number;
   weightDecay: number;
   clip: number;
+  /** Learning rate of the trainable token rows; -1 = lr. */
+  embeddingLr: number;
 }
 
 export interface NativeTrainer {
-  info(): { vocabularySize: number; contextLength: number; layers: number; scale: number; steps: number; parameters: { name: string; shape: [number, number] }[] };
+  info(): {
+    vocabularySize: number; contextLength: number; layers: number; scale: number; steps: number;
+    parameters: { name: string; shape: [number, number] }[];
+    /** The first loraParameters entries of `parameters` are LoRA A/B; then token_embd.rows and output.rows. */
+    loraParameters: number; rowsFrom: number; tiedEmbeddings: boolean;
+  };
   logits(tokens: Uint32Array, sequences: number, docStarts?: Uint8Array): Promise<Float32Array>;
   loss(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<number>;
   gradients(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<NativeStepResult>;
@@ -176,6 +186,8 @@ export interface NativeTrainer {
   /** Sets the optimizer step count (bias correction and dropout masks follow it). */
   setSteps(steps: number): void;
   exportAdapter(path: string, name: string): Promise<void>;
+  /** The base GGUF with the trained token rows written in (F32 tensors, or the stored type with keepType). */
+  exportBase(path: string, keepType: boolean): Promise<void>;
   dispose(): void;
 }
 

@@ -34,7 +34,7 @@ export class NativeEngine implements TrainEngine {
   constructor(readonly trainer: Trainer) {}
 
   async step(batches: TrainBatch[], h: OptimizerHyper) {
-    const r = await this.trainer.step(toTrainerBatch(batches), { lr: h.lr, betas: [h.beta1, h.beta2], eps: h.eps, weightDecay: h.weightDecay, clip: h.maxGradNorm });
+    const r = await this.trainer.step(toTrainerBatch(batches), { lr: h.lr, betas: [h.beta1, h.beta2], eps: h.eps, weightDecay: h.weightDecay, clip: h.maxGradNorm, embeddingLr: h.embeddingLr });
     return { loss: r.loss, tokens: r.targets, gradNorm: r.gradNorm };
   }
 

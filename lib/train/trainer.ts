@@ -49,6 +49,12 @@ export class Trainer {
   readonly scale: number;
   readonly contextLength: number;
   readonly vocabularySize: number;
+  /** How many leading entries of `parameters` are LoRA A/B pairs; the rest are token rows. */
+  readonly loraParameterCount: number;
+  /** First token id whose rows train (0 = all), or -1 when no rows train. */
+  readonly rowsFrom: number;
+  /** True when the base has no output.weight (the head reuses token_embd, and so do its trainable rows). */
+  readonly tiedEmbeddings: boolean;
   #handle: NativeTrainer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -61,6 +67,9 @@ export class Trainer {
     this.scale = info.scale;
     this.contextLength = info.contextLength;
     this.vocabularySize = info.vocabularySize;
+    this.loraParameterCount = info.loraParameters;
+    this.rowsFrom = info.rowsFrom;
+    this.tiedEmbeddings = info.tiedEmbeddings;
   }
 
   /** Loads `basePath` (weights stay in their stored type) and creates freshly initialised LoRA pairs. */
@@ -71,6 +80,7 @@ export class Trainer {
       const handle = await native().createTrainer(basePath, {
         rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,
         threads: o.threads === 0 ? os.availableParallelism() : o.threads, backward: backwardModes.indexOf(o.backward),
+        rowsFrom: o.trainRows === 'none' ? -1 : o.trainRows === 'all' ? 0 : o.trainRows.fromId,
       });
       return new Trainer(basePath, o, handle);
     } catch (error) {
@@ -146,7 +156,7 @@ export class Trainer {
     const b = this.#batch(batch, 'step batch');
     const o = parseOptions(optimizerSchema, { ...this.options.optimizer, ...optimizer }, 'step optimizer');
     return this.#call((h) => h.step(b.tokens, b.sequences, b.weights, b.docStarts, {
-      lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, clip: o.clip,
+      lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, clip: o.clip, embeddingLr: o.embeddingLr ?? -1,
     }));
   }
 
@@ -206,6 +216,20 @@ export class Trainer {
   exportAdapter(path: string, name = 'persian-lora adapter'): Promise<void> {
     if (typeof path !== 'string' || path.length === 0) throw invalidOption('a file path', 'exportAdapter path', path);
     return this.#call((h) => h.exportAdapter(path, name));
+  }
+
+  /**
+   * Writes the base GGUF with the trained token rows in place (token_embd.weight, and output.weight unless tied);
+   * every other tensor and key is copied. A llama.cpp LoRA adapter cannot carry full rows, so a run with trainRows
+   * ships this base plus exportAdapter's adapter. By default the two tensors become F32 (exactly what the trainer
+   * computes with); keepType quantizes the trained rows back into the stored type (frozen rows byte for byte).
+   */
+  exportBase(path: string, options: { keepType?: boolean } = {}): Promise<void> {
+    if (typeof path !== 'string' || path.length === 0) throw invalidOption('a file path', 'exportBase path', path);
+    if (this.rowsFrom < 0) throw invalidOption("trainRows 'all' or { fromId } (no token rows train, so the base is unchanged)", 'exportBase trainer options.trainRows', 'none');
+    const keepType = options.keepType ?? false;
+    if (typeof keepType !== 'boolean') throw invalidOption('a boolean', 'exportBase options.keepType', keepType);
+    return this.#call((h) => h.exportBase(path, keepType));
   }
 
   /** Frees the trainer (after any running call ends). Idempotent. */

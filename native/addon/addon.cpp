@@ -55,6 +55,7 @@ static Napi::Value write_tiny_model(const Napi::CallbackInfo & info) {
     p.n_ctx      = (int32_t) opt_number(o, "context", p.n_ctx, 8, 1 << 22);
     p.seed       = (uint64_t) opt_number(o, "seed", (double) p.seed, 0, 9007199254740991.0);
     p.init_std   = (float) opt_number(o, "initStd", p.init_std, 0, 10);
+    p.tied       = o.Has("tiedEmbeddings") && o.Get("tiedEmbeddings").ToBoolean();
     if (o.Get("name").IsString()) p.name = o.Get("name").As<Napi::String>().Utf8Value();
     auto n = std::make_shared<uint64_t>(0);
     return promise_worker::run(env, [p, n] { *n = pl::tiny_model_write(p); },

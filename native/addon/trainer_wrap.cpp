@@ -17,6 +17,7 @@ Napi::Function trainer_wrap::define(Napi::Env env) {
         InstanceMethod<&trainer_wrap::set_moment>("setMoment"),
         InstanceMethod<&trainer_wrap::set_steps>("setSteps"),
         InstanceMethod<&trainer_wrap::export_adapter>("exportAdapter"),
+        InstanceMethod<&trainer_wrap::export_base>("exportBase"),
         InstanceMethod<&trainer_wrap::dispose>("dispose"),
     });
 }
@@ -32,6 +33,8 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     lp.seed    = (uint64_t) opt_number(o, "seed", (double) lp.seed, 0, 9007199254740991.0);
     lp.rs_lora = o.Has("rsLora") && o.Get("rsLora").ToBoolean();
     lp.dropout = (float) opt_number(o, "dropout", 0, 0, 0.999999);
+    pl::rows_params rp;
+    rp.from = (int32_t) opt_number(o, "rowsFrom", -1, -1, 2147483647.0);
     const int32_t threads = (int32_t) opt_number(o, "threads", 1, 1, 1024);
     const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_F16, 0, 3);
     if (o.Has("targets")) {
@@ -48,7 +51,7 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
         }
     }
     auto result = std::make_shared<std::shared_ptr<pl::trainer>>();
-    return promise_worker::run(env, [path, lp, threads, mode, result] { *result = std::make_shared<pl::trainer>(pl::train_model::load(path, lp), threads, mode); },
+    return promise_worker::run(env, [path, lp, rp, threads, mode, result] { *result = std::make_shared<pl::trainer>(pl::train_model::load(path, lp, rp), threads, mode); },
         [result](Napi::Env env) -> Napi::Value {
             auto * holder = new std::shared_ptr<pl::trainer>(*result);
             auto ext = Napi::External<std::shared_ptr<pl::trainer>>::New(env, holder, [](Napi::Env, std::shared_ptr<pl::trainer> * p) { delete p; });
@@ -145,6 +148,9 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     o.Set("layers", m.hparams().n_layer);
     o.Set("scale", m.lora_scale());
     o.Set("steps", Napi::Number::New(env, (double) trainer_->steps()));
+    o.Set("loraParameters", Napi::Number::New(env, (double) trainer_->n_lora_params()));
+    o.Set("rowsFrom", m.rows_from());
+    o.Set("tiedEmbeddings", m.tied());
     Napi::Array params = Napi::Array::New(env, trainer_->n_params());
     for (size_t i = 0; i < trainer_->n_params(); i++) {
         const pl::param_info p = trainer_->param(i);
@@ -197,6 +203,7 @@ Napi::Value trainer_wrap::step(const Napi::CallbackInfo & info) {
     op.eps          = (float) opt_number(o, "eps", op.eps, 1e-30, 1);
     op.weight_decay = (float) opt_number(o, "weightDecay", op.weight_decay, 0, 1e3);
     op.clip         = (float) opt_number(o, "clip", op.clip, 0, 1e30);
+    op.embedding_lr = (float) opt_number(o, "embeddingLr", -1, -1, 1e3);
     auto out = std::make_shared<pl::step_result>();
     return run(env, [b, op, out](pl::trainer & t) { *out = t.step(b->view(), op); },
                [out](Napi::Env env) -> Napi::Value { return step_to_js(env, *out); });
@@ -269,6 +276,14 @@ Napi::Value trainer_wrap::set_steps(const Napi::CallbackInfo & info) {
 Napi::Value trainer_wrap::export_adapter(const Napi::CallbackInfo & info) {
     const std::string path = arg_string(info, 0, "path"), name = arg_string(info, 1, "name");
     return run(info.Env(), [path, name](pl::trainer & t) { t.export_adapter(path, name); },
+               [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+}
+
+// exportBase(path, keepType) -> Promise<void>
+Napi::Value trainer_wrap::export_base(const Napi::CallbackInfo & info) {
+    const std::string path = arg_string(info, 0, "path");
+    const bool keep_type = info.Length() > 1 && info[1].ToBoolean();
+    return run(info.Env(), [path, keep_type](pl::trainer & t) { t.export_base(path, keep_type); },
                [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
 }
 

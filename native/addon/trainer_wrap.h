@@ -32,6 +32,7 @@ class trainer_wrap : public Napi::ObjectWrap<trainer_wrap> {
     Napi::Value set_moment(const Napi::CallbackInfo & info);
     Napi::Value set_steps(const Napi::CallbackInfo & info);
     Napi::Value export_adapter(const Napi::CallbackInfo & info);
+    Napi::Value export_base(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
 
     std::shared_ptr<pl::trainer>       trainer_;

@@ -80,7 +80,7 @@ uint64_t tiny_model_write(const tiny_model_params & p) {
         specs.push_back({ b + "ffn_up.weight", p.n_embd, p.n_ff, false });
     }
     specs.push_back({ "output_norm.weight", p.n_embd, 1, true });
-    specs.push_back({ "output.weight", p.n_embd, n_vocab, false });
+    if (!p.tied) specs.push_back({ "output.weight", p.n_embd, n_vocab, false });
 
     ggml_init_params gp = { /*mem_size =*/ ggml_tensor_overhead() * (specs.size() + 4), /*mem_buffer =*/ nullptr, /*no_alloc =*/ true };
     std::unique_ptr<ggml_context, decltype(&ggml_free)> meta(ggml_init(gp), ggml_free);

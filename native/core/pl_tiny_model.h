@@ -17,6 +17,7 @@ struct tiny_model_params {
     int32_t     n_ctx     = 512;
     uint64_t    seed      = 42;
     float       init_std  = 0.02f;     // standard deviation of the random projections
+    bool        tied      = false;     // no output.weight: the head reuses token_embd (tied embeddings)
     std::string name      = "persian-lora tiny";
 };
 

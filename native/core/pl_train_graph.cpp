@@ -10,6 +10,7 @@
 #include "gguf.h"
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 
@@ -46,7 +47,7 @@ static float kv_float(const gguf_context * g, const std::string & key, float fal
     return gguf_get_val_f32(g, id);
 }
 
-std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora) {
+std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora, const rows_params & rows) {
     backend_init();
     const gguf_summary summary = gguf_inspect(path);
     if (summary.type == "adapter") throw error("ERR_MODEL_LOAD", path + " is a LoRA adapter, not a base model");
@@ -60,6 +61,7 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
 
     std::unique_ptr<train_model> m(new train_model());
     m->lora_ = lora;
+    m->path_ = path;
     gguf_init_params gp = { /*no_alloc =*/ true, /*ctx =*/ &m->ctx_base_ };
     std::unique_ptr<gguf_context, decltype(&gguf_free)> g(gguf_init_from_file(path.c_str(), gp), gguf_free);
     if (!g) throw error("ERR_BAD_FORMAT", "Cannot read the GGUF file " + path);
@@ -104,7 +106,11 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
     m->tok_embd_    = get("token_embd.weight", C, hp.n_vocab);
     m->output_norm_ = get("output_norm.weight", C, 1);
     m->output_      = get("output.weight", C, hp.n_vocab, false);
-    if (!m->output_) m->output_ = m->tok_embd_;  // tied embeddings, as llama.cpp does
+    if (!m->output_) { m->output_ = m->tok_embd_; m->tied_ = true; }  // tied embeddings, as llama.cpp does
+    if (rows.from >= hp.n_vocab) {
+        throw error("ERR_INVALID_OPTION", "Trainable rows from token id " + std::to_string(rows.from) + " are outside the vocabulary [0, " + std::to_string(hp.n_vocab) + ") of " + path);
+    }
+    m->rows_from_ = rows.from < 0 ? -1 : rows.from;
     if (ggml_get_tensor(m->ctx_base_, "rope_freqs.weight")) throw error("ERR_MODEL_LOAD", path + " uses RoPE frequency factors, which the trainer does not support yet");
     for (int32_t l = 0; l < hp.n_layer; l++) {
         const std::string b = "blk." + std::to_string(l) + ".";
@@ -149,7 +155,7 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
     };
     size_t n_pairs = 0;
     for (const slot & s : slots) n_pairs += (lora.targets & s.target) ? (size_t) hp.n_layer : 0;
-    ggml_init_params lp = { ggml_tensor_overhead() * (2 * n_pairs + 1), nullptr, true };
+    ggml_init_params lp = { ggml_tensor_overhead() * (2 * n_pairs + 3), nullptr, true };
     m->ctx_lora_ = ggml_init(lp);
     m->pairs_.reserve(n_pairs);
     for (int32_t l = 0; l < hp.n_layer; l++) {
@@ -168,8 +174,22 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
             m->layers_[l].*s.p = &m->pairs_.back();
         }
     }
+    if (m->rows_from_ >= 0) {
+        const int64_t n_rows = hp.n_vocab - m->rows_from_;
+        m->embd_rows_ = ggml_new_tensor_2d(m->ctx_lora_, GGML_TYPE_F32, C, n_rows);
+        ggml_set_name(m->embd_rows_, "token_embd.rows");
+        ggml_set_param(m->embd_rows_);
+        m->output_rows_ = m->embd_rows_;
+        if (!m->tied_) {
+            m->output_rows_ = ggml_new_tensor_2d(m->ctx_lora_, GGML_TYPE_F32, C, n_rows);
+            ggml_set_name(m->output_rows_, "output.rows");
+            ggml_set_param(m->output_rows_);
+        }
+    }
     m->buf_lora_ = ggml_backend_alloc_ctx_tensors(m->ctx_lora_, m->backend_);
     if (!m->buf_lora_) throw error("ERR_NATIVE", "Cannot allocate the LoRA parameters");
+    if (m->embd_rows_) m->init_rows(m->embd_rows_, m->tok_embd_);
+    if (m->output_rows_ && !m->tied_) m->init_rows(m->output_rows_, m->output_);
     portable_rng rng(lora.seed);
     std::vector<float> init;
     for (const lora_pair & p : m->pairs_) {
@@ -180,6 +200,21 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
         ggml_backend_tensor_memset(p.b, 0, 0, ggml_nbytes(p.b));
     }
     return m;
+}
+
+// Dequantizes the base rows [from, V) of src into the F32 rows dst, one row at a time (the rest stays as stored).
+void train_model::init_rows(ggml_tensor * dst, const ggml_tensor * src) const {
+    const int64_t C = src->ne[0];
+    std::vector<uint8_t> row(src->nb[1]);
+    std::vector<float> out((size_t) C);
+    const ggml_type_traits * tt = ggml_get_type_traits(src->type);
+    for (int64_t r = 0; r < dst->ne[1]; r++) {
+        ggml_backend_tensor_get(src, row.data(), (size_t) (rows_from_ + r) * src->nb[1], src->nb[1]);
+        if (src->type == GGML_TYPE_F32) std::memcpy(out.data(), row.data(), (size_t) C * sizeof(float));
+        else if (tt->to_float) tt->to_float(row.data(), out.data(), C);
+        else throw error("ERR_MODEL_LOAD", std::string("Cannot dequantize ") + src->name + " of type " + ggml_type_name(src->type));
+        ggml_backend_tensor_set(dst, out.data(), (size_t) r * dst->nb[1], (size_t) C * sizeof(float));
+    }
 }
 
 train_model::~train_model() {
@@ -196,48 +231,6 @@ float train_model::lora_scale() const {
 
 bool train_model::is_frozen_weight(const ggml_tensor * t) const {
     return t && t->buffer == buf_base_;
-}
-
-train_inputs train_model::prepare(const train_batch & batch) const {
-    const int64_t T = batch.n_tokens, B = batch.n_seqs;
-    if (T < 1 || B < 1 || !batch.tokens) throw error("ERR_INVALID_OPTION", "A batch needs at least one token in at least one sequence");
-    if (T > hp_.n_ctx_train) {
-        throw error("ERR_CONTEXT_OVERFLOW", "Sequence length " + std::to_string(T) + " exceeds the model's context length " + std::to_string(hp_.n_ctx_train));
-    }
-    train_inputs in;
-    in.n_tokens = T;
-    in.n_seqs = B;
-    in.tokens_data.assign(batch.tokens, batch.tokens + T * B);
-    in.pos_data.resize((size_t) (T * B));
-    in.mask_data.assign((size_t) (T * T * B), -INFINITY);
-    std::vector<int32_t> doc((size_t) T);
-    std::map<float, size_t> group_of;
-    for (int64_t b = 0; b < B; b++) {
-        int32_t d = 0, p = 0;
-        for (int64_t t = 0; t < T; t++) {
-            const int64_t i = b * T + t;
-            const int32_t tok = batch.tokens[i];
-            if (tok < 0 || tok >= hp_.n_vocab) {
-                throw error("ERR_TOKEN_RANGE", "Token id " + std::to_string(tok) + " at index " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(hp_.n_vocab) + ")");
-            }
-            const bool starts = t == 0 || (batch.doc_start && batch.doc_start[i]);
-            if (starts && t > 0) { d++; p = 0; }
-            doc[(size_t) t] = d;
-            in.pos_data[(size_t) i] = p++;
-            for (int64_t k = 0; k <= t; k++) {
-                if (doc[(size_t) k] == d) in.mask_data[(size_t) (b * T * T + t * T + k)] = 0.0f;
-            }
-            const float w = batch.weights ? batch.weights[i] : 1.0f;
-            if (!(w >= 0.0f) || !std::isfinite(w)) throw error("ERR_INVALID_OPTION", "Token weight at index " + std::to_string(i) + " must be a finite number >= 0, got " + std::to_string(w));
-            if (starts || w == 0.0f) continue;
-            auto [it, added] = group_of.emplace(w, in.groups.size());
-            if (added) in.groups.push_back({ w, {}, {} });
-            in.groups[it->second].rows.push_back((int32_t) (i - 1));
-            in.groups[it->second].labels.push_back(tok);
-            in.weight_sum += w;
-        }
-    }
-    return in;
 }
 
 ggml_tensor * train_model::lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const {
@@ -271,7 +264,20 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
     for (ggml_tensor * t : { in.tokens, in.pos, in.mask }) ggml_set_input(t);
     const float kq_scale = 1.0f / std::sqrt((float) D);
 
-    ggml_tensor * x = ggml_get_rows(ctx, tok_embd_, in.tokens);          // [C, N]
+    ggml_tensor * x;                                                      // [C, N]
+    if (rows_from_ < 0) {
+        x = ggml_get_rows(ctx, tok_embd_, in.tokens);
+    } else if (rows_from_ == 0) {
+        x = ggml_get_rows(ctx, embd_rows_, in.tokens);
+    } else {
+        // frozen lookup for ids < from, trainable for ids >= from, selected per token by [1, N] masks
+        in.rows_idx  = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
+        in.rows_mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 1, N);
+        in.base_mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 1, N);
+        for (ggml_tensor * t : { in.rows_idx, in.rows_mask, in.base_mask }) ggml_set_input(t);
+        x = ggml_add(ctx, ggml_mul(ctx, ggml_get_rows(ctx, tok_embd_, in.tokens), in.base_mask),
+                     ggml_mul(ctx, ggml_get_rows(ctx, embd_rows_, in.rows_idx), in.rows_mask));
+    }
     for (const layer & L : layers_) {
         ggml_tensor * h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.attn_norm);
         ggml_tensor * q = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wq, h, L.lq), D, H, N);
@@ -300,8 +306,19 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
     return ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), output_norm_);
 }
 
+// The output head on hidden states [C, n] -> [V, n]. With trainable rows from N > 0 the frozen head's logits are
+// computed for every row and those of rows >= N are overwritten by the trainable rows' (ggml_set, whose backward
+// passes each part its own gradient; ggml has no CONCAT backward).
+ggml_tensor * train_model::head(ggml_context * ctx, ggml_tensor * hidden) const {
+    if (rows_from_ < 0) return ggml_mul_mat(ctx, output_, hidden);
+    ggml_tensor * fresh = ggml_mul_mat(ctx, output_rows_, hidden);
+    if (rows_from_ == 0) return fresh;
+    ggml_tensor * base = ggml_mul_mat(ctx, output_, hidden);
+    return ggml_set_2d(ctx, base, fresh, base->nb[1], (size_t) rows_from_ * sizeof(float));
+}
+
 ggml_tensor * train_model::build_logits(ggml_context * ctx, ggml_tensor * hidden) const {
-    return ggml_mul_mat(ctx, output_, hidden);
+    return head(ctx, hidden);
 }
 
 // Weighted mean over targets: sum_i w_i · CE_i / sum_i w_i. ggml's CROSS_ENTROPY_LOSS is a plain mean over rows
@@ -315,7 +332,7 @@ ggml_tensor * train_model::build_loss(ggml_context * ctx, train_inputs & in, ggm
         g.onehot = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp_.n_vocab, n);
         ggml_set_input(g.idx);
         ggml_set_input(g.onehot);
-        ggml_tensor * logits = ggml_mul_mat(ctx, output_, ggml_get_rows(ctx, hidden, g.idx));  // [V, n]
+        ggml_tensor * logits = head(ctx, ggml_get_rows(ctx, hidden, g.idx));  // [V, n]
         ggml_tensor * ce = ggml_cross_entropy_loss(ctx, logits, g.onehot);
         const double share = (double) g.weight * (double) n / in.weight_sum;
         if (share != 1.0) ce = ggml_scale(ctx, ce, (float) share);
@@ -327,31 +344,6 @@ ggml_tensor * train_model::build_loss(ggml_context * ctx, train_inputs & in, ggm
         ggml_set_loss(loss);
     }
     return loss;
-}
-
-void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
-    ggml_backend_tensor_set(in.tokens, in.tokens_data.data(), 0, ggml_nbytes(in.tokens));
-    ggml_backend_tensor_set(in.pos, in.pos_data.data(), 0, ggml_nbytes(in.pos));
-    ggml_backend_tensor_set(in.mask, in.mask_data.data(), 0, ggml_nbytes(in.mask));
-    if (!in.dropout_masks.empty()) {
-        portable_rng rng(in.dropout_seed);
-        const double keep = 1.0 - (double) in.dropout;
-        const float scale = (float) (1.0 / keep);
-        std::vector<float> mask;
-        for (ggml_tensor * m : in.dropout_masks) {
-            mask.resize((size_t) ggml_nelements(m));
-            for (float & v : mask) v = rng.uniform() < keep ? scale : 0.0f;
-            ggml_backend_tensor_set(m, mask.data(), 0, ggml_nbytes(m));
-        }
-    }
-    std::vector<float> onehot;
-    for (const train_inputs::loss_group & g : in.groups) {
-        if (!g.idx) continue;
-        ggml_backend_tensor_set(g.idx, g.rows.data(), 0, ggml_nbytes(g.idx));
-        onehot.assign((size_t) n_vocab * g.labels.size(), 0.0f);
-        for (size_t r = 0; r < g.labels.size(); r++) onehot[r * (size_t) n_vocab + (size_t) g.labels[r]] = 1.0f;
-        ggml_backend_tensor_set(g.onehot, onehot.data(), 0, ggml_nbytes(g.onehot));
-    }
 }
 
 }  // namespace pl

@@ -41,6 +41,12 @@ struct train_hparams {
     float   rms_eps = 1e-5f;
 };
 
+// Trainable token rows (the study's modules_to_save, or a vocabulary extension): the embedding rows and the output
+// head rows with id >= from, held as F32 parameters initialised from the base. from < 0: none; 0: every row.
+struct rows_params {
+    int32_t from = -1;
+};
+
 // One trainable pair on the base weight `target` (e.g. "blk.0.attn_q.weight"): y = W·x + scale · B·(A·x).
 struct lora_pair {
     std::string   target;
@@ -75,6 +81,11 @@ struct train_inputs {
     };
     std::vector<loss_group> groups;
     double weight_sum = 0.0;
+    // Trainable rows from id `from` > 0: index into the F32 rows (id - from, 0 for frozen ids) and the [1, N] masks
+    // that select the trainable lookup (id >= from) or the frozen one. ('all' looks the tokens up directly.)
+    std::vector<int32_t>  rows_idx_data;
+    std::vector<float>    rows_mask_data, base_mask_data;
+    ggml_tensor * rows_idx = nullptr, * rows_mask = nullptr, * base_mask = nullptr;
     // LoRA dropout of this graph (set before build_hidden; 0 for evaluation): one F32 [in, N] mask per adapted
     // projection, values 0 or 1/(1-p), drawn from a portable RNG seeded with dropout_seed.
     float                       dropout = 0.0f;
@@ -87,7 +98,7 @@ class train_model {
     // Loads the base from `path` into a CPU buffer (weights stay in their stored types) and creates the LoRA pairs.
     // Throws ERR_FILE_NOT_FOUND / ERR_BAD_FORMAT for the file, ERR_MODEL_LOAD for an unsupported architecture or a
     // missing tensor, ERR_INVALID_OPTION for a bad LoRA configuration.
-    static std::unique_ptr<train_model> load(const std::string & path, const lora_params & lora);
+    static std::unique_ptr<train_model> load(const std::string & path, const lora_params & lora, const rows_params & rows = {});
     ~train_model();
 
     const train_hparams &          hparams() const { return hp_; }
@@ -95,6 +106,15 @@ class train_model {
     float                          lora_scale() const;   // alpha / R, or alpha / sqrt(R) with rsLoRA
     const std::vector<lora_pair> & pairs() const { return pairs_; }
     ggml_backend_t                 backend() const { return backend_; }
+    // Trainable rows: the first id that trains (-1 when none), the F32 embedding rows [C, V - from] and output rows
+    // (the same tensor with tied embeddings, i.e. no output.weight in the base); null when rows do not train.
+    int32_t                        rows_from() const { return rows_from_; }
+    ggml_tensor *                  embd_rows() const { return embd_rows_; }
+    ggml_tensor *                  output_rows() const { return output_rows_; }
+    bool                           tied() const { return tied_; }
+    const std::string &            path() const { return path_; }
+    // A tensor of the loaded base by GGUF name (null if absent), in its stored type.
+    const ggml_tensor *            base_tensor(const std::string & name) const { return ggml_get_tensor(ctx_base_, name.c_str()); }
 
     // Checks a batch against the model (token range, sizes, context) and derives its inputs' host data.
     train_inputs prepare(const train_batch & batch) const;
@@ -112,6 +132,8 @@ class train_model {
   private:
     train_model() = default;
     ggml_tensor * lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const;
+    ggml_tensor * head(ggml_context * ctx, ggml_tensor * hidden) const;
+    void          init_rows(ggml_tensor * dst, const ggml_tensor * src) const;
 
     struct layer {
         ggml_tensor * attn_norm = nullptr, * wq = nullptr, * wk = nullptr, * wv = nullptr, * wo = nullptr;
@@ -125,6 +147,10 @@ class train_model {
     ggml_tensor *          tok_embd_ = nullptr, * output_norm_ = nullptr, * output_ = nullptr;
     std::vector<layer>     layers_;
     std::vector<lora_pair> pairs_;
+    std::string            path_;
+    int32_t                rows_from_ = -1;
+    bool                   tied_ = false;
+    ggml_tensor *          embd_rows_ = nullptr, * output_rows_ = nullptr;
     ggml_context *         ctx_base_ = nullptr;   // the GGUF's tensors
     ggml_context *         ctx_lora_ = nullptr;
     ggml_backend_t         backend_ = nullptr;

@@ -29,6 +29,9 @@ trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward
         params_.push_back(p.a);
         params_.push_back(p.b);
     }
+    n_lora_params_ = params_.size();
+    if (model_->embd_rows()) params_.push_back(model_->embd_rows());
+    if (model_->output_rows() && !model_->tied()) params_.push_back(model_->output_rows());
     for (ggml_tensor * t : params_) {
         grads_.emplace_back((size_t) ggml_nelements(t), 0.0f);
         m_.emplace_back((size_t) ggml_nelements(t), 0.0f);
@@ -211,8 +214,8 @@ step_result trainer::gradients(const train_batch & batch) {
 
 step_result trainer::step(const train_batch & batch, const optimizer_params & o) {
     if (!(o.lr >= 0.0f) || !(o.beta1 >= 0.0f && o.beta1 < 1.0f) || !(o.beta2 >= 0.0f && o.beta2 < 1.0f) || !(o.eps > 0.0f) ||
-        !(o.weight_decay >= 0.0f) || !(o.clip >= 0.0f)) {
-        throw error("ERR_INVALID_OPTION", "Optimizer parameters out of range (lr >= 0, 0 <= betas < 1, eps > 0, weight decay >= 0, clip >= 0)");
+        !(o.weight_decay >= 0.0f) || !(o.clip >= 0.0f) || std::isnan(o.embedding_lr)) {
+        throw error("ERR_INVALID_OPTION", "Optimizer parameters out of range (lr >= 0, 0 <= betas < 1, eps > 0, weight decay >= 0, clip >= 0, embedding lr a number)");
     }
     const step_result res = gradients(batch);
     if (!std::isfinite(res.grad_norm)) throw error("ERR_NATIVE", "The gradients are not finite (loss " + std::to_string(res.loss) + ")");
@@ -222,6 +225,7 @@ step_result trainer::step(const train_batch & batch, const optimizer_params & o)
     std::vector<float> p;
     for (size_t i = 0; i < params_.size(); i++) {
         p = param_get(i);
+        const float lr = i >= n_lora_params_ && o.embedding_lr >= 0.0f ? o.embedding_lr : o.lr;
         std::vector<float> & m = m_[i], & v = v_[i];
         const std::vector<float> & g = grads_[i];
         for (size_t k = 0; k < p.size(); k++) {
@@ -229,7 +233,7 @@ step_result trainer::step(const train_batch & batch, const optimizer_params & o)
             m[k] = o.beta1 * m[k] + (1.0f - o.beta1) * gk;
             v[k] = o.beta2 * v[k] + (1.0f - o.beta2) * gk * gk;
             const double mh = m[k] / bc1, vh = v[k] / bc2;
-            p[k] = (float) (p[k] * (1.0 - (double) o.lr * o.weight_decay) - o.lr * mh / (std::sqrt(vh) + o.eps));
+            p[k] = (float) (p[k] * (1.0 - (double) lr * o.weight_decay) - lr * mh / (std::sqrt(vh) + o.eps));
         }
         ggml_backend_tensor_set(params_[i], p.data(), 0, p.size() * sizeof(float));
     }
@@ -243,11 +247,12 @@ void trainer::export_adapter(const std::string & path, const std::string & name)
     gguf_set_val_str(g.get(), "general.name", name.c_str());
     gguf_set_val_str(g.get(), "adapter.type", "lora");
     gguf_set_val_f32(g.get(), "adapter.lora.alpha", model_->lora_scale() * (float) model_->lora().rank);
+    const std::vector<ggml_tensor *> pairs(params_.begin(), params_.begin() + (std::ptrdiff_t) n_lora_params_);
     size_t bytes = 0;
-    for (ggml_tensor * t : params_) bytes += ggml_nbytes(t) + ggml_tensor_overhead();
+    for (ggml_tensor * t : pairs) bytes += ggml_nbytes(t) + ggml_tensor_overhead();
     ggml_init_params ip = { bytes + 1024, nullptr, false };
     std::unique_ptr<ggml_context, decltype(&ggml_free)> ctx(ggml_init(ip), ggml_free);
-    for (ggml_tensor * t : params_) {
+    for (ggml_tensor * t : pairs) {
         ggml_tensor * c = ggml_dup_tensor(ctx.get(), t);
         ggml_set_name(c, t->name);
         ggml_backend_tensor_get(t, c->data, 0, ggml_nbytes(t));

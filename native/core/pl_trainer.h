@@ -28,6 +28,7 @@ enum backward_mode : int32_t {
 struct optimizer_params {
     float lr = 1e-4f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;
     float clip = 0.0f;  // global gradient-norm limit; 0 = no clipping
+    float embedding_lr = -1.0f;  // learning rate of the trainable token rows; < 0: lr
 };
 
 struct step_result {
@@ -59,7 +60,10 @@ class trainer {
     // gradients(), then clipping and one AdamW step (PyTorch's AdamW: decoupled weight decay, bias correction).
     step_result step(const train_batch & batch, const optimizer_params & opt);
 
+    // Parameters, in this order (the order of param(), grad(), moment_get/set and checkpoints): the LoRA pairs
+    // (A then B of each pair, in model order), then token_embd.rows, then output.rows (absent with tied embeddings).
     size_t                     n_params() const { return params_.size(); }
+    size_t                     n_lora_params() const { return n_lora_params_; }
     param_info                 param(size_t i) const;
     std::vector<float>         param_get(size_t i) const;
     void                       param_set(size_t i, const std::vector<float> & values);
@@ -74,6 +78,11 @@ class trainer {
     // Writes the adapter atomically (temporary file, then rename). alpha is written so that llama.cpp's alpha / R
     // equals this trainer's scale (so rsLoRA adapters load unchanged).
     void export_adapter(const std::string & path, const std::string & name) const;
+    // Writes the base GGUF with the trained token rows in place (token_embd.weight, and output.weight unless tied),
+    // atomically. keep_type: rows >= from are quantized back into the stored type and rows < from are copied
+    // byte for byte; otherwise those tensors become F32 (frozen rows dequantized), equal to what the trainer uses.
+    // Every other tensor and key is copied unchanged. Throws ERR_INVALID_OPTION when no rows train.
+    void export_base(const std::string & path, bool keep_type) const;
 
   private:
     struct run;
@@ -83,6 +92,7 @@ class trainer {
 
     std::unique_ptr<train_model> model_;
     std::vector<ggml_tensor *>   params_;
+    size_t                       n_lora_params_ = 0;
     std::vector<std::vector<float>> grads_, m_, v_;
     int32_t        n_threads_;
     backward_mode  mode_;

@@ -10,6 +10,8 @@ import { runTraining, type TrainEvent } from '../../train/loop.js';
 import { dataFormatOf, readTrainingExamples, splitValidation, type TrainDataFormat } from '../../train/data.js';
 import { loraTargets, type LoraTarget } from '../../config/train.js';
 import { formatDuration } from '../format.js';
+import { readGgufMetadata } from '../../vocab/gguf-read.js';
+import { FIRST_NEW_ID_KEY } from '../../vocab/extend-gguf.js';
 
 interface TrainConfig {
   base: string;
@@ -19,6 +21,20 @@ interface TrainConfig {
   lr: number; schedule: 'constant' | 'linear' | 'cosine'; warmup: number; weightDecay: number; clip: number;
   epochs: number; maxSteps?: number; seqLen: number; batch: number; gradAccum: number;
   evalEvery: number; valFraction: number; saveEvery: number; seed: number;
+  /** Absent in runs made before trainable rows existed (= 'none'). */
+  trainRows?: 'none' | 'all' | { fromId: number }; embeddingLr?: number;
+}
+
+/** --train-rows: none | all | new (from the base's persian_lora.vocab.first_new_id) | a token id. */
+function parseTrainRows(value: string | undefined, base: string): NonNullable<TrainConfig['trainRows']> {
+  if (value === undefined || value === 'none' || value === 'all') return value ?? 'none';
+  if (value === 'new') {
+    const kv = readGgufMetadata(base).kv.get(FIRST_NEW_ID_KEY);
+    if (kv === undefined || typeof kv.value !== 'number') throw new UsageError(`--train-rows new needs ${FIRST_NEW_ID_KEY} in ${base} (written by vocab-extend); give a token id instead`);
+    return { fromId: kv.value };
+  }
+  if (!/^\d+$/.test(value)) throw new UsageError(`Expected none, all, new or a token id for --train-rows but received ${JSON.stringify(value)}`);
+  return { fromId: Number(value) };
 }
 
 const CONFIG = 'config.json';
@@ -58,6 +74,10 @@ Options:
       --eval-every <n>      validation every n steps (default: at the end)
       --save-every <n>      checkpoint every n steps (default: at the end and on Ctrl-C)
       --seed <n>            seed (default 42)
+      --train-rows <r>      train full token_embd/output rows too: none | all | new (ids from the base's
+                            ${FIRST_NEW_ID_KEY}) | <id> (ids >= id); default none. The run then
+                            also writes base.gguf, the base with the trained rows, to use with the adapter
+      --embedding-lr <lr>   peak learning rate of those rows (default: --lr)
   -t, --threads <n>         CPU threads (default: all cores)
       --resume <dir>        continue the run in <dir> with its saved options
   -h, --help                show this help`,
@@ -69,6 +89,7 @@ Options:
       epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' }, 'grad-accum': { type: 'string' },
       'val-fraction': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, seed: { type: 'string' },
       threads: { type: 'string', short: 't' }, resume: { type: 'string' },
+      'train-rows': { type: 'string' }, 'embedding-lr': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
     const num = (name: string, o: Parameters<typeof numberOption>[2] = {}) => numberOption(v[name] as string | undefined, name, o);
@@ -101,6 +122,7 @@ Options:
         gradAccum: num('grad-accum', { integer: true, min: 1 }) ?? 8, valFraction: num('val-fraction', { min: 0, max: 0.5 }) ?? 0.05,
         evalEvery: num('eval-every', { integer: true, min: 0 }) ?? 0, saveEvery: num('save-every', { integer: true, min: 0 }) ?? 0,
         seed: num('seed', { integer: true, min: 0 }) ?? 42,
+        trainRows: parseTrainRows(v['train-rows'] as string | undefined, path.resolve(v.base as string)), embeddingLr: num('embedding-lr', { min: 0 }),
       };
       if (existsSync(path.join(runDir, CONFIG))) throw new UsageError(`${runDir} already holds a run: use --resume ${runDir} to continue it, or another --out`);
     }
@@ -116,6 +138,7 @@ Options:
     const { train, validation } = splitValidation(examples, config.valFraction);
     const trainer = await Trainer.create(config.base, {
       rank: config.rank, alpha: config.alpha, targets: config.targets, dropout: config.dropout, rsLora: config.rsLora, seed: config.seed, threads,
+      trainRows: config.trainRows ?? 'none',
     });
     try {
       if (config.seqLen > trainer.contextLength) throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's context length ${trainer.contextLength}`);
@@ -140,7 +163,7 @@ Options:
         options: {
           epochs: config.epochs, maxSteps: config.maxSteps, gradAccum: config.gradAccum, seed: config.seed,
           schedule: { kind: config.schedule, warmup: config.warmup, lr: config.lr }, weightDecay: config.weightDecay,
-          maxGradNorm: config.clip, evalEvery: config.evalEvery, saveEvery: config.saveEvery,
+          maxGradNorm: config.clip, evalEvery: config.evalEvery, saveEvery: config.saveEvery, embeddingLr: config.embeddingLr,
         },
       });
       if (tty) io.stderr.write('\n');
@@ -149,6 +172,11 @@ Options:
         return 1;
       }
       io.stdout.write(`adapter: ${outcome.adapterPath}\n`);
+      if (trainer.rowsFrom >= 0) {
+        const basePath = path.join(runDir, 'base.gguf');
+        await trainer.exportBase(basePath);
+        io.stdout.write(`base with trained rows: ${basePath} (load it with the adapter)\n`);
+      }
       return 0;
     } finally {
       trainer.dispose();

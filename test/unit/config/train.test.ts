@@ -7,7 +7,7 @@ import { PersianLoraError } from '../../../lib/errors.js';
 test('trainer defaults', (t) => {
   const o = parseOptions(trainerSchema, {}, 'trainer options');
   t.deepEqual(o, {
-    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, backward: 'f16',
+    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, backward: 'f16', trainRows: 'none',
     optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, clip: 1 },
   });
 });
@@ -31,7 +31,18 @@ const cases: [string, unknown, RegExp][] = [
   ['beta 1', { optimizer: { betas: [0.9, 1] } }, /trainer options\.optimizer\.betas\.1/],
   ['a negative clip', { optimizer: { clip: -1 } }, /trainer options\.optimizer\.clip/],
   ['an unknown backward route', { backward: 'f8' }, /trainer options\.backward/],
+  ['an unknown trainRows mode', { trainRows: 'some' }, /trainer options\.trainRows/],
+  ['a negative fromId', { trainRows: { fromId: -1 } }, /trainer options\.trainRows/],
+  ['a fractional fromId', { trainRows: { fromId: 1.5 } }, /trainer options\.trainRows/],
+  ['a negative embeddingLr', { optimizer: { embeddingLr: -1 } }, /trainer options\.optimizer\.embeddingLr/],
 ];
+
+test('trainRows accepts none, all and { fromId }; embeddingLr stays unset unless given', (t) => {
+  t.is(parseOptions(trainerSchema, { trainRows: 'all' }, 'trainer options').trainRows, 'all');
+  t.deepEqual(parseOptions(trainerSchema, { trainRows: { fromId: 32000 } }, 'trainer options').trainRows, { fromId: 32000 });
+  t.is(parseOptions(optimizerSchema, {}, 'step optimizer').embeddingLr, undefined);
+  t.is(parseOptions(optimizerSchema, { embeddingLr: 1e-3 }, 'step optimizer').embeddingLr, 1e-3);
+});
 for (const [name, input, message] of cases) {
   test(`trainer options: ${name}`, (t) => {
     t.throws(() => parseOptions(trainerSchema, input, 'trainer options'), { instanceOf: PersianLoraError, message });

@@ -1,0 +1,89 @@
+// The inputs of a training graph: a batch checked and turned into host data (positions, packed-document mask, loss
+// groups, trainable-row selection), and that data copied into the allocated tensors.
+#include "pl_train_graph.h"
+
+#include "pl_error.h"
+#include "pl_rng.h"
+
+#include <cmath>
+#include <map>
+
+namespace pl {
+
+train_inputs train_model::prepare(const train_batch & batch) const {
+    const int64_t T = batch.n_tokens, B = batch.n_seqs;
+    if (T < 1 || B < 1 || !batch.tokens) throw error("ERR_INVALID_OPTION", "A batch needs at least one token in at least one sequence");
+    if (T > hp_.n_ctx_train) {
+        throw error("ERR_CONTEXT_OVERFLOW", "Sequence length " + std::to_string(T) + " exceeds the model's context length " + std::to_string(hp_.n_ctx_train));
+    }
+    train_inputs in;
+    in.n_tokens = T;
+    in.n_seqs = B;
+    in.tokens_data.assign(batch.tokens, batch.tokens + T * B);
+    in.pos_data.resize((size_t) (T * B));
+    in.mask_data.assign((size_t) (T * T * B), -INFINITY);
+    std::vector<int32_t> doc((size_t) T);
+    std::map<float, size_t> group_of;
+    for (int64_t b = 0; b < B; b++) {
+        int32_t d = 0, p = 0;
+        for (int64_t t = 0; t < T; t++) {
+            const int64_t i = b * T + t;
+            const int32_t tok = batch.tokens[i];
+            if (tok < 0 || tok >= hp_.n_vocab) {
+                throw error("ERR_TOKEN_RANGE", "Token id " + std::to_string(tok) + " at index " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(hp_.n_vocab) + ")");
+            }
+            if (rows_from_ > 0) {
+                const bool fresh = tok >= rows_from_;
+                in.rows_idx_data.push_back(fresh ? tok - rows_from_ : 0);
+                in.rows_mask_data.push_back(fresh ? 1.0f : 0.0f);
+                in.base_mask_data.push_back(fresh ? 0.0f : 1.0f);
+            }
+            const bool starts = t == 0 || (batch.doc_start && batch.doc_start[i]);
+            if (starts && t > 0) { d++; p = 0; }
+            doc[(size_t) t] = d;
+            in.pos_data[(size_t) i] = p++;
+            for (int64_t k = 0; k <= t; k++) {
+                if (doc[(size_t) k] == d) in.mask_data[(size_t) (b * T * T + t * T + k)] = 0.0f;
+            }
+            const float w = batch.weights ? batch.weights[i] : 1.0f;
+            if (!(w >= 0.0f) || !std::isfinite(w)) throw error("ERR_INVALID_OPTION", "Token weight at index " + std::to_string(i) + " must be a finite number >= 0, got " + std::to_string(w));
+            if (starts || w == 0.0f) continue;
+            auto [it, added] = group_of.emplace(w, in.groups.size());
+            if (added) in.groups.push_back({ w, {}, {} });
+            in.groups[it->second].rows.push_back((int32_t) (i - 1));
+            in.groups[it->second].labels.push_back(tok);
+            in.weight_sum += w;
+        }
+    }
+    return in;
+}
+
+void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
+    ggml_backend_tensor_set(in.tokens, in.tokens_data.data(), 0, ggml_nbytes(in.tokens));
+    ggml_backend_tensor_set(in.pos, in.pos_data.data(), 0, ggml_nbytes(in.pos));
+    ggml_backend_tensor_set(in.mask, in.mask_data.data(), 0, ggml_nbytes(in.mask));
+    if (in.rows_idx) ggml_backend_tensor_set(in.rows_idx, in.rows_idx_data.data(), 0, ggml_nbytes(in.rows_idx));
+    if (in.rows_mask) ggml_backend_tensor_set(in.rows_mask, in.rows_mask_data.data(), 0, ggml_nbytes(in.rows_mask));
+    if (in.base_mask) ggml_backend_tensor_set(in.base_mask, in.base_mask_data.data(), 0, ggml_nbytes(in.base_mask));
+    if (!in.dropout_masks.empty()) {
+        portable_rng rng(in.dropout_seed);
+        const double keep = 1.0 - (double) in.dropout;
+        const float scale = (float) (1.0 / keep);
+        std::vector<float> mask;
+        for (ggml_tensor * m : in.dropout_masks) {
+            mask.resize((size_t) ggml_nelements(m));
+            for (float & v : mask) v = rng.uniform() < keep ? scale : 0.0f;
+            ggml_backend_tensor_set(m, mask.data(), 0, ggml_nbytes(m));
+        }
+    }
+    std::vector<float> onehot;
+    for (const train_inputs::loss_group & g : in.groups) {
+        if (!g.idx) continue;
+        ggml_backend_tensor_set(g.idx, g.rows.data(), 0, ggml_nbytes(g.idx));
+        onehot.assign((size_t) n_vocab * g.labels.size(), 0.0f);
+        for (size_t r = 0; r < g.labels.size(); r++) onehot[r * (size_t) n_vocab + (size_t) g.labels[r]] = 1.0f;
+        ggml_backend_tensor_set(g.onehot, onehot.data(), 0, ggml_nbytes(g.onehot));
+    }
+}
+
+}  // namespace pl
