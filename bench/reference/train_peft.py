@@ -45,7 +45,7 @@ def step():
     loss.backward()
     torch.nn.utils.clip_grad_norm_([t for t in model.parameters() if t.requires_grad], 1.0)
     opt.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 t0 = time.perf_counter()
