@@ -48,7 +48,7 @@ for (const m of values.quick ? models.slice(0, 1) : models) {
   if (!existsSync(file)) await createTinyModel({ ...m.options, out: file });
   const worker = execFileSync(process.execPath, [path.join(packageRoot, 'dist', 'bench', 'inference-worker.js'), file, String(threads), String(nPrompt), String(nGen), String(reps)], { encoding: 'utf8' });
   const addon = JSON.parse(worker.trim().split('\n').pop()!) as Record<string, Rate>;
-  const lb = JSON.parse(execFileSync(bin, ['-m', file, '-p', String(nPrompt), '-n', String(nGen), '-t', String(threads), '-r', String(reps), '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { n_prompt: number; n_gen: number; avg_ts: number; samples_ts: number[] }[];
+  const lb = JSON.parse(execFileSync(bin, ['-m', file, '-p', String(nPrompt), '-n', String(nGen), '-t', String(threads), '-r', String(reps), '-fa', '0', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { n_prompt: number; n_gen: number; avg_ts: number; samples_ts: number[] }[];
   const rate = (r: { avg_ts: number; samples_ts: number[] }): Rate => ({ best: Math.max(...r.samples_ts), mean: r.avg_ts });
   const pp = rate(lb.find((r) => r.n_prompt === nPrompt && r.n_gen === 0)!);
   const tg = rate(lb.find((r) => r.n_gen === nGen && r.n_prompt === 0)!);
@@ -66,7 +66,8 @@ const table = [
 writeResultsSection('Inference: addon vs llama-bench', `npm run bench -- inference -- --threads ${threads} --reps ${reps}`, [
   `Same GGUF files, ${threads} threads, ${reps} repetitions each; pp${nPrompt} = one ${nPrompt}-token random prompt (logits of the last token),`,
   `tg${nGen} = ${nGen} tokens decoded one at a time (the addon also samples greedily and detokenizes; llama-bench does not sample).`,
-  'Each side runs in its own process; llama-bench is built from the vendored tree with the same flags.',
+  'Each side runs in its own process; llama-bench is built from the vendored tree with the same flags and runs with',
+  'flash attention off, as the addon\'s contexts do by default (llama.cpp\'s own default is auto).',
   `Load average (1 min) at the end of the run: ${load} on ${os.availableParallelism()} cores; on a shared machine the best repetition is the robust figure.`,
   '',
   table,

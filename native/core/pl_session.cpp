@@ -17,6 +17,12 @@ size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama
     return n;
 }
 
+static llama_token argmax(const float * logits, size_t n) {
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    return (llama_token) best;
+}
+
 void check_abort(const abort_flag & abort) {
     if (abort && abort->load()) throw error("ERR_ABORTED", "Aborted");
 }
@@ -274,6 +280,7 @@ void session::generation_begin(const std::vector<llama_token> & prompt, const sa
     decode_seq0(prompt, keep, false, abort, nullptr);
 
     sampler_ = make_sampler(sp, prompt, n_ctx_, model_->info().n_vocab);
+    argmax_only_ = sp.temperature <= 0.0f && sp.repeat_penalty == 1.0f;
     generating_ = true;
 }
 
@@ -283,7 +290,9 @@ generation_step session::generation_next(int32_t n_max, const abort_flag & abort
     const llama_vocab * vocab = model_->vocab();
     for (int32_t i = 0; i < n_max; i++) {
         if (abort && abort->load()) break;
-        const llama_token tok = llama_sampler_sample(sampler_, ctx_, -1);
+        // the greedy sampler copies all n_vocab candidates per token; a plain argmax (first maximum, as it picks) does not
+        const llama_token tok = argmax_only_ ? argmax(llama_get_logits_ith(ctx_, -1), (size_t) model_->info().n_vocab)
+                                             : llama_sampler_sample(sampler_, ctx_, -1);
         if (llama_vocab_is_eog(vocab, tok)) {
             step.finished = true;
             step.stop_reason = "eog";

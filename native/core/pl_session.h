@@ -127,6 +127,7 @@ class session {
     uint32_t                             n_ctx_ = 0, n_batch_ = 0, n_seq_max_ = 0;
     std::vector<llama_token>             cached_;     // tokens whose KV state sequence 0 holds
     llama_sampler *                      sampler_ = nullptr;
+    bool                                 argmax_only_ = false;  // greedy without penalties: skip the sampler chain
     bool                                 generating_ = false;
     const abort_flag *                   current_abort_ = nullptr;
     std::vector<batch_seq>               seqs_;       // the batched generation in progress (empty: none)
