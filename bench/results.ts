@@ -18,7 +18,7 @@ export function writeResultsSection(title: string, command: string, body: string
   if (start < 0) next = current.trimEnd() + '\n\n' + section;
   else {
     const end = current.indexOf('\n## ', start + 1);
-    next = current.slice(0, start) + section + (end < 0 ? '' : current.slice(end + 1));
+    next = current.slice(0, start) + section + (end < 0 ? '' : '\n' + current.slice(end + 1));
   }
   writeFileSync(file, next.trimEnd() + '\n');
 }
