@@ -3,6 +3,7 @@
 
 #include <napi.h>
 
+#include "compute_thread.h"
 #include "pl_error.h"
 #include "pl_session.h"
 
@@ -73,7 +74,7 @@ class promise_worker : public Napi::AsyncWorker {
   protected:
     void Execute() override {
         try {
-            work_();
+            run_on_compute_thread(work_);
         } catch (const pl::error & e) {
             code_ = e.code;
             SetError(e.what());

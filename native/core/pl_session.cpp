@@ -59,7 +59,7 @@ session::session(std::shared_ptr<model> m, const session_params & params) : mode
     cp.n_seq_max       = params.n_seq_max;
     cp.n_threads       = threads;
     cp.n_threads_batch = threads;
-    cp.kv_unified      = true;
+    cp.kv_unified      = params.n_seq_max > 1;  // unified KV makes llama.cpp check all 256 sequences per decode
     cp.flash_attn_type = params.flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     cp.no_perf         = true;
     if (params.kv_f32) cp.type_k = cp.type_v = GGML_TYPE_F32;
