@@ -13,11 +13,12 @@ import { runEvaluation } from '../lib/eval/runner/run.js';
 import { markdownTable } from '../lib/eval/results/table.js';
 import { packageRoot } from '../lib/version.js';
 import { machineLine, writeResultsSection } from './results.js';
+import { PAPER_TESTSET } from '../test/helpers/paper-testset.js';
 
 const { values } = parseArgs({ options: {
   items: { type: 'string', default: '20' }, threads: { type: 'string', default: '2' }, iterations: { type: 'string', default: '3' },
   layers: { type: 'string', default: '4' }, dim: { type: 'string', default: '256' }, quant: { type: 'string', default: 'q8_0' },
-  'data-dir': { type: 'string', default: process.env.PERSIAN_LORA_PAPER_TESTSET ?? '/work/shared/data/paper-testset' },
+  'data-dir': { type: 'string', default: PAPER_TESTSET },
   'no-write': { type: 'boolean', default: false },
 } });
 const items = Number(values.items);

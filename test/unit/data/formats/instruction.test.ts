@@ -3,6 +3,8 @@ import test from 'ava';
 import { ALPACA_PROMPT, instructionExample, instructionExamples, renderAlpacaPrompt } from '../../../../lib/data/formats/instruction.js';
 import type { TrainingExample } from '../../../../lib/data/tokenizer.js';
 import { decode, FakeTokenizer, trainedText } from './fake-tokenizer.js';
+import path from 'node:path';
+import { PAPER_TESTSET } from '../../../helpers/paper-testset.js';
 
 test('the study template, with and without input', (t) => {
   t.is(
@@ -46,7 +48,7 @@ test('stream: malformed records throw with their index or are skipped and counte
   t.like(stream.stats, { records: 4, examples: 2, skipped: 2, truncated: 0 });
 });
 
-const testSet = '/work/shared/data/paper-testset/fa/sentiment.json';
+const testSet = path.join(PAPER_TESTSET, 'fa', 'sentiment.json');
 test('the study\'s Persian test-set records format (read-only, when present)', (t) => {
   if (!existsSync(testSet)) {
     t.log(`skipped: ${testSet} is absent`);

@@ -1,9 +1,10 @@
 // Reads the study's classification test sets from the shared path for tests, or reports why they are absent.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PAPER_TESTSET } from '../../../helpers/paper-testset.js';
 import type { EvalRecord } from '../../../../lib/eval/answers/parse.js';
 
-export const PAPER_DIR = process.env['PERSIAN_LORA_PAPER_TESTSET'] ?? '/work/shared/data/paper-testset';
+export const PAPER_DIR = PAPER_TESTSET;
 
 export const CLASSIFICATION_FILES = ['fa/sentiment', 'fa/entailment', 'fa/multiple_choice', 'en/sentiment', 'en/entailment', 'en/multiple_choice'] as const;
 
