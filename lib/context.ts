@@ -90,9 +90,9 @@ export class Context {
    * Splits text into context and continuation tokens as lm-evaluation-harness does: the continuation is what the
    * whole string's tokens add after the context's tokens.
    */
-  splitContinuation(context: string, continuation: string): { context: Uint32Array; continuation: Uint32Array } {
+  splitContinuation(context: string, continuation: string, contextTokens = this.model.tokenize(context)): { context: Uint32Array; continuation: Uint32Array } {
     const whole = this.model.tokenize(context + continuation);
-    const ctx = this.model.tokenize(context);
+    const ctx = contextTokens;
     let n = 0;
     while (n < ctx.length && whole[n] === ctx[n]) n++;
     if (n === ctx.length && n < whole.length) return { context: ctx, continuation: whole.slice(n) };
@@ -106,7 +106,8 @@ export class Context {
     let prefix: Uint32Array;
     let conts: Uint32Array[];
     if (typeof context === 'string' && continuations.every((c) => typeof c === 'string')) {
-      const split = (continuations as string[]).map((c) => this.splitContinuation(context, c));
+      const contextTokens = this.model.tokenize(context);
+      const split = (continuations as string[]).map((c) => this.splitContinuation(context, c, contextTokens));
       prefix = split[0]!.context;
       conts = split.map((s) => s.continuation);
     } else {

@@ -1,5 +1,6 @@
 // Writes a GGUF file whose tensor data streams from other files or generators (never the whole model in memory).
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-file.js';
 import { PersianLoraError } from '../errors.js';
 import { GGUF_TYPE } from '../vocab/gguf-read.js';
 
@@ -91,10 +92,8 @@ export async function writeGgufStream(path: string, kvs: readonly Uint8Array[], 
     offset += t.bytes + padTo(t.bytes, alignment);
   }
   if (tensors.length > 0) head.push(Buffer.alloc(padTo(head.size, alignment)));
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
   let total = 0;
-  try {
+  await writeFileAtomically(path, async (fh) => {
     const write = async (b: Uint8Array): Promise<void> => {
       let done = 0;
       while (done < b.byteLength) done += (await fh.write(b, done, b.byteLength - done)).bytesWritten;
@@ -115,13 +114,6 @@ export async function writeGgufStream(path: string, kvs: readonly Uint8Array[], 
       const p = padTo(t.bytes, alignment);
       if (p > 0) await write(Buffer.alloc(p));
     }
-    await fh.sync();
-  } catch (error) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await fh.close();
-  await rename(tmp, path);
+  });
   return { bytes: total };
 }

@@ -1,6 +1,6 @@
 // Reads and writes the safetensors format: u64 little-endian header length, a JSON header, then the tensor bytes.
 import { readFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-file.js';
 import { PersianLoraError } from '../errors.js';
 import { decode16 } from './float16.js';
 
@@ -27,19 +27,10 @@ export async function writeSafetensors(path: string, tensors: ReadonlyMap<string
   const head = Buffer.alloc(8 + json.length);
   head.writeBigUInt64LE(BigInt(json.length), 0);
   head.write(json, 8, 'utf8');
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
-  try {
+  await writeFileAtomically(path, async (fh) => {
     await fh.write(head);
     for (const t of tensors.values()) await fh.write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    await fh.sync();
-  } catch (error) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await fh.close();
-  await rename(tmp, path);
+  });
 }
 
 function bad(path: string, what: string): never {

@@ -2,7 +2,7 @@
 import { createRng, shuffleInPlace } from '../data/random.js';
 import type { TrainingExample } from '../data/tokenizer.js';
 import { PersianLoraError } from '../errors.js';
-import type { TrainBatch } from './engine.js';
+import type { LoopBatch } from './engine.js';
 
 export interface BatchPlan {
   sequences: number;
@@ -35,7 +35,7 @@ export function batchesPerEpoch(count: number, plan: BatchPlan): number {
 }
 
 /** The `index`-th batch of an epoch's order. */
-export function makeBatch(examples: TrainingExample[], order: number[], index: number, plan: BatchPlan): TrainBatch {
+export function makeBatch(examples: TrainingExample[], order: number[], index: number, plan: BatchPlan): LoopBatch {
   const picked = order.slice(index * plan.sequences, (index + 1) * plan.sequences).map((i) => examples[i]!);
   const B = picked.length;
   const T = plan.length;

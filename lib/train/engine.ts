@@ -1,7 +1,7 @@
 // The interface the training loop drives: one native trainer implements it (forward/backward, optimizer, state files).
 
 /** B sequences of T tokens, row-major; weights[i] is the loss weight for predicting tokens[i] (0 = masked). */
-export interface TrainBatch {
+export interface LoopBatch {
   sequences: number;
   length: number;
   tokens: Uint32Array;
@@ -27,9 +27,9 @@ export interface TrainEngine {
    * One optimizer step over the micro-batches (gradient accumulation): the gradient is the token-weighted mean over
    * all of them. Returns their mean loss before the update, the target tokens, and the gradient norm before clipping.
    */
-  step(microBatches: TrainBatch[], hyper: OptimizerHyper): Promise<{ loss: number; tokens: number; gradNorm: number }>;
+  step(microBatches: LoopBatch[], hyper: OptimizerHyper): Promise<{ loss: number; tokens: number; gradNorm: number }>;
   /** Mean loss on a batch without touching gradients. */
-  evaluate(batch: TrainBatch): Promise<{ loss: number; tokens: number }>;
+  evaluate(batch: LoopBatch): Promise<{ loss: number; tokens: number }>;
   /** Writes trainable tensors and optimizer moments into `dir` (files named by the engine). */
   saveState(dir: string): Promise<void>;
   loadState(dir: string): Promise<void>;

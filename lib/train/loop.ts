@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
 import { PersianLoraError } from '../errors.js';
 import type { TrainingExample } from '../data/tokenizer.js';
-import type { TrainEngine, TrainBatch } from './engine.js';
+import type { TrainEngine, LoopBatch } from './engine.js';
 import { batchesPerEpoch, checkExamples, epochOrder, makeBatch, type BatchPlan } from './batches.js';
 import { learningRate, scheduleSchema } from './schedule.js';
 import { latestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.js';
@@ -74,7 +74,7 @@ function configHash(o: z.output<typeof loopSchema>, run: TrainRun): string {
   return h.digest('hex').slice(0, 16);
 }
 
-async function meanLoss(engine: TrainEngine, batches: TrainBatch[]): Promise<{ loss: number; tokens: number }> {
+async function meanLoss(engine: TrainEngine, batches: LoopBatch[]): Promise<{ loss: number; tokens: number }> {
   let sum = 0;
   let tokens = 0;
   for (const b of batches) {
@@ -133,7 +133,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
       return { state, stopped: 'abort' };
     }
     const t0 = Date.now();
-    const micro: TrainBatch[] = [];
+    const micro: LoopBatch[] = [];
     for (let m = 0; m < o.gradAccum; m++) {
       if (state.batchInEpoch >= perEpoch) {
         state = { ...state, epoch: state.epoch + 1, batchInEpoch: 0 };

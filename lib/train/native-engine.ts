@@ -2,14 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PersianLoraError } from '../errors.js';
-import type { OptimizerHyper, TrainBatch, TrainEngine } from './engine.js';
+import type { LoopBatch, OptimizerHyper, TrainEngine } from './engine.js';
 import type { Trainer, TrainerState } from './trainer.js';
 
 const STATE_JSON = 'trainer-state.json';
 const STATE_BIN = 'trainer-state.bin';
 
 /** Packs B × T batches into the trainer's layout (document starts as per-token flags). */
-export function toTrainerBatch(batches: TrainBatch[]): { tokens: Uint32Array; sequences: number; weights: Float32Array; docStarts: Uint8Array } {
+export function toTrainerBatch(batches: LoopBatch[]): { tokens: Uint32Array; sequences: number; weights: Float32Array; docStarts: Uint8Array } {
   const T = batches[0]!.length;
   const sequences = batches.reduce((n, b) => n + b.sequences, 0);
   const tokens = new Uint32Array(sequences * T);
@@ -33,12 +33,12 @@ const targets = (w: Float32Array) => w.reduce((n, x) => n + (x > 0 ? 1 : 0), 0);
 export class NativeEngine implements TrainEngine {
   constructor(readonly trainer: Trainer) {}
 
-  async step(batches: TrainBatch[], h: OptimizerHyper) {
+  async step(batches: LoopBatch[], h: OptimizerHyper) {
     const r = await this.trainer.step(toTrainerBatch(batches), { lr: h.lr, betas: [h.beta1, h.beta2], eps: h.eps, weightDecay: h.weightDecay, clip: h.maxGradNorm, embeddingLr: h.embeddingLr });
     return { loss: r.loss, tokens: r.targets, gradNorm: r.gradNorm };
   }
 
-  async evaluate(batch: TrainBatch) {
+  async evaluate(batch: LoopBatch) {
     const b = toTrainerBatch([batch]);
     return { loss: await this.trainer.loss(b), tokens: targets(b.weights) };
   }

@@ -1,5 +1,5 @@
 // Shared fixtures of the trainer tests: tiny bases, seeded LoRA values, and comparison helpers.
-import type { Trainer } from '../../../lib/train/trainer.js';
+import type { Trainer, TrainBatch } from '../../../lib/train/trainer.js';
 
 /** Width 256 so that llama.cpp's K-quants (256-value super-blocks) apply; GQA with 2 kv heads for 4 heads. */
 export const BASE = { vocab: 'llama-spm', layers: 2, dim: 256, heads: 4, kvHeads: 2, initStd: 0.05 } as const;
@@ -32,4 +32,33 @@ export function maxAbs(a: Float32Array): number {
   let m = 0;
   for (const v of a) m = Math.max(m, Math.abs(v));
   return m;
+}
+
+export interface FiniteDifference {
+  name: string;
+  index: number;
+  autodiff: number;
+  fd: number;
+}
+
+/** Central differences (step h) of the loss at the 3 largest-gradient entries of each parameter in `indices`. */
+export async function finiteDifferences(trainer: Trainer, batch: TrainBatch, gradients: Float32Array[], indices: number[], h = 1e-2): Promise<FiniteDifference[]> {
+  const out: FiniteDifference[] = [];
+  for (const pi of indices) {
+    const base = await trainer.getParameter(pi);
+    const grad = gradients[pi]!;
+    const top = [...grad.keys()].sort((x, y) => Math.abs(grad[y]!) - Math.abs(grad[x]!)).slice(0, 3);
+    for (const k of top) {
+      const v = base.slice();
+      v[k] = base[k]! + h;
+      await trainer.setParameter(pi, v);
+      const plus = await trainer.loss(batch);
+      v[k] = base[k]! - h;
+      await trainer.setParameter(pi, v);
+      const minus = await trainer.loss(batch);
+      await trainer.setParameter(pi, base);
+      out.push({ name: trainer.parameters[pi]!.name, index: k, autodiff: grad[k]!, fd: (plus - minus) / (2 * h) });
+    }
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // A deterministic TrainEngine in plain TS (a 4-parameter quadratic model) for testing the loop without the addon.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { OptimizerHyper, TrainBatch, TrainEngine } from '../../../lib/train/engine.js';
+import type { OptimizerHyper, LoopBatch, TrainEngine } from '../../../lib/train/engine.js';
 
 export class FakeEngine implements TrainEngine {
   w = [0.5, -0.25, 1, 0];
@@ -10,7 +10,7 @@ export class FakeEngine implements TrainEngine {
   calls: string[] = [];
   failSave = false;
 
-  #loss(batch: TrainBatch, accumulate: boolean): { loss: number; tokens: number } {
+  #loss(batch: LoopBatch, accumulate: boolean): { loss: number; tokens: number } {
     let sum = 0;
     let tokens = 0;
     for (let i = 0; i < batch.tokens.length; i++) {
@@ -25,7 +25,7 @@ export class FakeEngine implements TrainEngine {
     return { loss: tokens > 0 ? sum / tokens : 0, tokens };
   }
 
-  async step(batches: TrainBatch[], h: OptimizerHyper) {
+  async step(batches: LoopBatch[], h: OptimizerHyper) {
     this.calls.push('opt');
     let sum = 0;
     for (const b of batches) {
@@ -44,7 +44,7 @@ export class FakeEngine implements TrainEngine {
     return { loss: tokens > 0 ? sum / tokens : 0, tokens, gradNorm: norm };
   }
 
-  async evaluate(batch: TrainBatch) {
+  async evaluate(batch: LoopBatch) {
     return this.#loss(batch, false);
   }
 
