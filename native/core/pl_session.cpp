@@ -2,6 +2,7 @@
 // (batched generation of several prompts lives in pl_session_batch.cpp).
 #include "pl_session.h"
 
+#include "pl_argmax.h"
 #include "pl_backend.h"
 #include "pl_error.h"
 
@@ -17,34 +18,37 @@ size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama
     return n;
 }
 
-static llama_token argmax(const float * logits, size_t n) {
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
-    return (llama_token) best;
-}
-
 void check_abort(const abort_flag & abort) {
     if (abort && abort->load()) throw error("ERR_ABORTED", "Aborted");
 }
 
-// A sampler chain for `sp` that has seen the prompt (the penalty looks back over it, as in HF generate).
-llama_sampler * make_sampler(const sampler_params & sp, const std::vector<llama_token> & prompt, uint32_t n_ctx, int32_t n_vocab) {
-    llama_sampler * smpl = llama_sampler_chain_init(llama_sampler_chain_default_params());
+token_sampler::token_sampler(const sampler_params & sp, const std::vector<llama_token> & prompt, uint32_t n_ctx, int32_t n_vocab)
+    : argmax_only_(sp.temperature <= 0.0f && sp.repeat_penalty == 1.0f), n_vocab_(n_vocab) {
+    if (argmax_only_) return;
+    chain_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
     if (sp.repeat_penalty != 1.0f) {
         const int32_t last_n = sp.repeat_last_n < 0 ? (int32_t) n_ctx : sp.repeat_last_n;
-        llama_sampler_chain_add(smpl, llama_sampler_init_penalties(n_vocab, last_n, sp.repeat_penalty, 0.0f, 0.0f));
+        llama_sampler_chain_add(chain_, llama_sampler_init_penalties(n_vocab, last_n, sp.repeat_penalty, 0.0f, 0.0f));
     }
     if (sp.temperature <= 0.0f) {
-        llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+        llama_sampler_chain_add(chain_, llama_sampler_init_greedy());
     } else {
-        if (sp.top_k > 0) llama_sampler_chain_add(smpl, llama_sampler_init_top_k(sp.top_k));
-        if (sp.top_p < 1.0f) llama_sampler_chain_add(smpl, llama_sampler_init_top_p(sp.top_p, 1));
-        if (sp.min_p > 0.0f) llama_sampler_chain_add(smpl, llama_sampler_init_min_p(sp.min_p, 1));
-        llama_sampler_chain_add(smpl, llama_sampler_init_temp(sp.temperature));
-        llama_sampler_chain_add(smpl, llama_sampler_init_dist(sp.seed));
+        if (sp.top_k > 0) llama_sampler_chain_add(chain_, llama_sampler_init_top_k(sp.top_k));
+        if (sp.top_p < 1.0f) llama_sampler_chain_add(chain_, llama_sampler_init_top_p(sp.top_p, 1));
+        if (sp.min_p > 0.0f) llama_sampler_chain_add(chain_, llama_sampler_init_min_p(sp.min_p, 1));
+        llama_sampler_chain_add(chain_, llama_sampler_init_temp(sp.temperature));
+        llama_sampler_chain_add(chain_, llama_sampler_init_dist(sp.seed));
     }
-    for (llama_token t : prompt) llama_sampler_accept(smpl, t);
-    return smpl;
+    for (llama_token t : prompt) llama_sampler_accept(chain_, t);
+}
+
+token_sampler::~token_sampler() {
+    if (chain_) llama_sampler_free(chain_);
+}
+
+llama_token token_sampler::sample(llama_context * ctx, int32_t idx) {
+    if (argmax_only_) return argmax_first(llama_get_logits_ith(ctx, idx), (size_t) n_vocab_);
+    return llama_sampler_sample(chain_, ctx, idx);
 }
 
 session::session(std::shared_ptr<model> m, const session_params & params) : model_(std::move(m)) {
@@ -79,7 +83,6 @@ session::session(std::shared_ptr<model> m, const session_params & params) : mode
 
 session::~session() {
     batch_clear();
-    if (sampler_) llama_sampler_free(sampler_);
     if (batch_.token) llama_batch_free(batch_);
     if (ctx_) llama_free(ctx_);
 }
@@ -275,12 +278,11 @@ void session::generation_begin(const std::vector<llama_token> & prompt, const sa
     model_->check_tokens(prompt.data(), prompt.size());
     check_fits(prompt.size() + 1, "The prompt plus one generated token");
     generating_ = false;
-    if (sampler_) { llama_sampler_free(sampler_); sampler_ = nullptr; }
+    sampler_.reset();
     const size_t keep = std::min(common_prefix(cached_, prompt), prompt.size() - 1);
     decode_seq0(prompt, keep, false, abort, nullptr);
 
-    sampler_ = make_sampler(sp, prompt, n_ctx_, model_->info().n_vocab);
-    argmax_only_ = sp.temperature <= 0.0f && sp.repeat_penalty == 1.0f;
+    sampler_ = std::make_unique<token_sampler>(sp, prompt, n_ctx_, model_->info().n_vocab);
     generating_ = true;
 }
 
@@ -290,9 +292,7 @@ generation_step session::generation_next(int32_t n_max, const abort_flag & abort
     const llama_vocab * vocab = model_->vocab();
     for (int32_t i = 0; i < n_max; i++) {
         if (abort && abort->load()) break;
-        // the greedy sampler copies all n_vocab candidates per token; a plain argmax (first maximum, as it picks) does not
-        const llama_token tok = argmax_only_ ? argmax(llama_get_logits_ith(ctx_, -1), (size_t) model_->info().n_vocab)
-                                             : llama_sampler_sample(sampler_, ctx_, -1);
+        const llama_token tok = sampler_->sample(ctx_, -1);
         if (llama_vocab_is_eog(vocab, tok)) {
             step.finished = true;
             step.stop_reason = "eog";

@@ -63,8 +63,24 @@ using abort_flag = std::shared_ptr<std::atomic<bool>>;
 // Helpers shared by the session's source files.
 size_t          common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b);
 void            check_abort(const abort_flag & abort);  // throws ERR_ABORTED when set
-// A sampler chain for `sp` that has seen the prompt (the penalty looks back over it, as in HF generate).
-llama_sampler * make_sampler(const sampler_params & sp, const std::vector<llama_token> & prompt, uint32_t n_ctx, int32_t n_vocab);
+
+// Picks next tokens for one generation: llama.cpp's sampler chain for `sp`, having seen the prompt (the penalty looks
+// back over it, as in HF generate); greedy decoding without penalties skips the chain for a vectorised argmax (the
+// greedy sampler's choice, the first maximum, without copying all n_vocab candidates per token).
+class token_sampler {
+  public:
+    token_sampler(const sampler_params & sp, const std::vector<llama_token> & prompt, uint32_t n_ctx, int32_t n_vocab);
+    ~token_sampler();
+    token_sampler(const token_sampler &) = delete;
+    token_sampler & operator=(const token_sampler &) = delete;
+    // The token for the logits of output `idx` of the last decode (-1: the last output).
+    llama_token sample(llama_context * ctx, int32_t idx);
+
+  private:
+    llama_sampler * chain_ = nullptr;
+    bool            argmax_only_ = false;
+    int32_t         n_vocab_ = 0;
+};
 
 class session {
   public:
@@ -100,7 +116,7 @@ class session {
 
   private:
     struct batch_seq {
-        llama_sampler * sampler  = nullptr;
+        std::unique_ptr<token_sampler> sampler;
         llama_token     next     = 0;     // sampled, not yet returned
         llama_pos       pos      = 0;     // tokens the sequence holds (prompt + generated tokens decoded)
         int32_t         produced = 0;     // tokens returned
@@ -126,8 +142,7 @@ class session {
     llama_batch                          batch_ {};
     uint32_t                             n_ctx_ = 0, n_batch_ = 0, n_seq_max_ = 0;
     std::vector<llama_token>             cached_;     // tokens whose KV state sequence 0 holds
-    llama_sampler *                      sampler_ = nullptr;
-    bool                                 argmax_only_ = false;  // greedy without penalties: skip the sampler chain
+    std::unique_ptr<token_sampler>       sampler_;
     bool                                 generating_ = false;
     const abort_flag *                   current_abort_ = nullptr;
     std::vector<batch_seq>               seqs_;       // the batched generation in progress (empty: none)

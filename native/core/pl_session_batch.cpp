@@ -8,7 +8,6 @@
 namespace pl {
 
 void session::batch_clear() {
-    for (auto & q : seqs_) if (q.sampler) llama_sampler_free(q.sampler);
     seqs_.clear();
     shared_ = 0;
     cells_  = 0;
@@ -22,7 +21,7 @@ void session::batch_finish(size_t s, const char * reason) {
     // Free the cells only this sequence holds; the shared prefix stays (sequence 0 keeps it for the prefix cache).
     llama_memory_seq_rm(llama_get_memory(ctx_), (llama_seq_id) s, (llama_pos) shared_, -1);
     cells_ -= (size_t) q.pos - shared_;
-    if (q.sampler) { llama_sampler_free(q.sampler); q.sampler = nullptr; }
+    q.sampler.reset();
 }
 
 void session::batch_decode(const std::vector<std::pair<size_t, llama_token>> & work, const abort_flag & abort) {
@@ -40,7 +39,7 @@ void session::batch_decode(const std::vector<std::pair<size_t, llama_token>> & w
         for (size_t i = start; i < end; i++) {
             if (last[work[i].first] != i) continue;
             batch_seq & q = seqs_[work[i].first];
-            q.next = llama_sampler_sample(q.sampler, ctx_, (int32_t) (i - start));
+            q.next = q.sampler->sample(ctx_, (int32_t) (i - start));
         }
     }
 }
@@ -74,7 +73,7 @@ void session::batch_begin(const std::vector<batch_item> & items, const abort_fla
     seqs_.resize(items.size());
     std::vector<std::pair<size_t, llama_token>> work;
     for (size_t s = 0; s < items.size(); s++) {
-        seqs_[s].sampler    = make_sampler(items[s].sampler, items[s].prompt, n_ctx_, model_->info().n_vocab);
+        seqs_[s].sampler    = std::make_unique<token_sampler>(items[s].sampler, items[s].prompt, n_ctx_, model_->info().n_vocab);
         seqs_[s].pos        = (llama_pos) shared;
         seqs_[s].max_tokens = items[s].max_tokens;
         for (size_t j = shared; j < items[s].prompt.size(); j++) work.push_back({ s, items[s].prompt[j] });

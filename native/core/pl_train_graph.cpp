@@ -285,7 +285,8 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
         ggml_tensor * v = lora_mm(ctx, in, L.wv, h, L.lv);                    // [D·Hkv, N]
         q = ggml_rope_ext(ctx, q, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
         k = ggml_rope_ext(ctx, k, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
-        q = ggml_permute(ctx, ggml_reshape_4d(ctx, q, D, H, T, B), 0, 2, 1, 3);      // [D, T, H, B]
+        // contiguous queries let the K·Q product take ggml's tiled GEMM (llamafile) instead of row-by-row dot products
+        q = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, q, D, H, T, B), 0, 2, 1, 3));  // [D, T, H, B]
         k = ggml_permute(ctx, ggml_reshape_4d(ctx, k, D, Hkv, T, B), 0, 2, 1, 3);    // [D, T, Hkv, B]
         ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, v, D, Hkv, T, B), 1, 2, 0, 3));  // [T, D, Hkv, B]
         if (Hkv != H && B > 1) {
