@@ -9,6 +9,11 @@ import type { Adapter } from './adapter.js';
 import { StopMatcher } from './stop-matcher.js';
 import { checkPromptFits, generateBatch, type Completion, type StopReason } from './batch-generation.js';
 
+/** Streaming pace: a generation chunk returns after this many milliseconds, or at its token limit. */
+const CHUNK_MS = 50;
+const MAX_CHUNK = 256;
+const MAX_CHUNK_WITH_STOP = 16;
+
 export interface ContinuationScore {
   /** Sum of log p(token | everything before it) over the continuation's tokens (natural log). */
   logProb: number;
@@ -137,6 +142,8 @@ export class Context {
     const all: number[] = [];
     let text = '';
     let stopReason: StopReason = 'maxTokens';
+    // The first chunk is one token (the first text shows at once); later ones last up to CHUNK_MS natively, and
+    // with stop strings stay short, since tokens decoded past a stop are wasted.
     let chunk = 1;
     let begun = false;
     while (all.length < maxTokens) {
@@ -145,9 +152,9 @@ export class Context {
       const step = await this.#serial(() => this.#withAbort(undefined, async (token) => {
         if (!begun) await this.#native.generationBegin(promptTokens, sampler, token);
         begun = true;
-        return this.#native.generationNext(want, token);
+        return this.#native.generationNext(want, CHUNK_MS, token);
       }));
-      chunk = Math.min(chunk * 2, stop.length > 0 ? 8 : 32);
+      chunk = stop.length > 0 ? MAX_CHUNK_WITH_STOP : MAX_CHUNK;
       const pieces = Array.from(step.tokens, (t) => decoder.decode(this.model.tokenPiece(t), { stream: true })).join('');
       const { emit, done } = matcher.push(pieces);
       all.push(...step.tokens);

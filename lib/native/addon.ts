@@ -74,7 +74,8 @@ export interface NativeContext {
   logits(tokens: Uint32Array, all: boolean, abort?: NativeAbortToken): Promise<Float32Array>;
   score(prefix: Uint32Array, continuations: Uint32Array[], abort?: NativeAbortToken): Promise<{ logProbs: Float64Array; greedy: Uint8Array }>;
   generationBegin(prompt: Uint32Array, sampler: NativeSamplerOptions, abort?: NativeAbortToken): Promise<void>;
-  generationNext(maxTokens: number, abort?: NativeAbortToken): Promise<{ tokens: Uint32Array; finished: boolean; stopReason: '' | 'eog' | 'context' }>;
+  /** Up to maxTokens tokens; returns early once budgetMs have passed (after at least one token). */
+  generationNext(maxTokens: number, budgetMs: number, abort?: NativeAbortToken): Promise<{ tokens: Uint32Array; finished: boolean; stopReason: '' | 'eog' | 'context' }>;
   /** Item i generates in sequence i (at most `sequences` items); the prompts' common prefix is decoded once. */
   batchBegin(items: NativeBatchItem[], abort?: NativeAbortToken): Promise<void>;
   /** Up to maxTokens tokens per running sequence (one decode per step for all of them); one entry per item. */

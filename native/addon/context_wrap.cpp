@@ -121,13 +121,14 @@ Napi::Value context_wrap::generation_begin(const Napi::CallbackInfo & info) {
                [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
 }
 
-// generationNext(maxTokens: number, abort?) -> Promise<{tokens: Uint32Array, finished: boolean, stopReason: string}>
+// generationNext(maxTokens: number, budgetMs: number, abort?) -> Promise<{tokens: Uint32Array, finished: boolean, stopReason: string}>
 Napi::Value context_wrap::generation_next(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const int32_t n = (int32_t) arg_number(info, 0, "maxTokens", 1, 1 << 20);
-    auto abort = arg_abort(info, 1);
+    const double budget_ms = arg_number(info, 1, "budgetMs", 0, 1e9);
+    auto abort = arg_abort(info, 2);
     auto out = std::make_shared<pl::generation_step>();
-    return run(env, [n, abort, out](pl::session & s) { *out = s.generation_next(n, abort); },
+    return run(env, [n, budget_ms, abort, out](pl::session & s) { *out = s.generation_next(n, budget_ms, abort); },
                [out](Napi::Env env) -> Napi::Value {
                    Napi::Object o = Napi::Object::New(env);
                    o.Set("tokens", tokens_to_js(env, out->tokens));

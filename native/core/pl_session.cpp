@@ -7,6 +7,7 @@
 #include "pl_error.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -286,12 +287,14 @@ void session::generation_begin(const std::vector<llama_token> & prompt, const sa
     generating_ = true;
 }
 
-generation_step session::generation_next(int32_t n_max, const abort_flag & abort) {
+generation_step session::generation_next(int32_t n_max, double budget_ms, const abort_flag & abort) {
     if (!generating_ || !sampler_) throw error("ERR_INVALID_OPTION", "No generation in progress on this context");
     generation_step step;
     const llama_vocab * vocab = model_->vocab();
+    const auto start = std::chrono::steady_clock::now();
     for (int32_t i = 0; i < n_max; i++) {
         if (abort && abort->load()) break;
+        if (i > 0 && std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms) break;
         const llama_token tok = sampler_->sample(ctx_, -1);
         if (llama_vocab_is_eog(vocab, tok)) {
             step.finished = true;

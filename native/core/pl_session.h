@@ -102,7 +102,9 @@ class session {
     // Starts a generation from `prompt` (decoded with prefix reuse) with a fresh sampler.
     void            generation_begin(const std::vector<llama_token> & prompt, const sampler_params & sp, const abort_flag & abort);
     // Samples up to n_max tokens of the generation begun last; stops early at end-of-generation or abort.
-    generation_step generation_next(int32_t n_max, const abort_flag & abort);
+    // Up to n_max tokens, returning early once budget_ms have passed (after at least one token), so that a stream shows
+    // text at a steady pace whatever the model's speed.
+    generation_step generation_next(int32_t n_max, double budget_ms, const abort_flag & abort);
 
     // Starts generating every item at once, item i in sequence i (items.size() <= sequences). The prompts' common
     // prefix is decoded once in sequence 0 (reusing what sequence 0 holds) and shared with the others; the rest of
