@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { generateSchema } from './config/inference.js';
 import { PersianLoraError, fromNativeError } from './errors.js';
 import { native, type NativeAbortToken, type NativeContext } from './native/addon.js';
-import { StopMatcher } from './stop-matcher.js';
+import { StopMatcher, feedTokens } from './stop-matcher.js';
 
 export type ParsedGenerateOptions = z.output<typeof generateSchema>;
 export type StopReason = 'eog' | 'stop' | 'maxTokens' | 'context' | 'abort';
@@ -74,8 +74,9 @@ const NATIVE_REASON = { eog: 'eog', maxTokens: 'maxTokens', context: 'context' }
 /**
  * Completes `prompts` (already tokenized and checked to fit) with their own parsed options, up to the context's
  * `sequences` at a time. Steps grow 1, 2, 4, ... tokens per sequence up to 8 when some prompt has stop strings, else
- * 32 (as `Context.generate` does, so the token arrays match); between steps each item's stop strings and signal are
- * checked, and an item that ends is stopped natively (its KV cells freed). An item whose signal aborts comes back
+ * 32; between steps each item's stop strings (token by token: a stopped item keeps the tokens up to the one that
+ * completes its stop string, as `Context.generate` does) and signal are checked, and an item that ends is stopped
+ * natively (its KV cells freed). An item whose signal aborts comes back
  * with what it generated and stopReason 'abort'; the others go on.
  */
 export async function generateBatch(handle: NativeContext, piece: (token: number) => Uint8Array, prompts: Uint32Array[],
@@ -124,9 +125,8 @@ async function runWave(handle: NativeContext, piece: (token: number) => Uint8Arr
       run.forEach((r, s) => {
         const step = steps[s]!;
         if (r.reason) return;
-        const text = Array.from(step.tokens, (t) => r.decoder.decode(piece(t), { stream: true })).join('');
-        const { emit, done } = r.matcher.push(text);
-        r.tokens.push(...step.tokens);
+        const { taken, emit, done } = feedTokens(r.matcher, r.decoder, piece, step.tokens);
+        r.tokens.push(...taken);
         r.text += emit;
         if (done) {
           r.reason = 'stop';

@@ -6,7 +6,7 @@ import { linkAbort, throwIfAborted } from './abort.js';
 import type { NativeAbortToken, NativeContext } from './native/addon.js';
 import type { Model } from './model.js';
 import type { Adapter } from './adapter.js';
-import { StopMatcher } from './stop-matcher.js';
+import { StopMatcher, feedTokens } from './stop-matcher.js';
 import { checkPromptFits, generateBatch, type Completion, type StopReason } from './batch-generation.js';
 
 /** Streaming pace: a generation chunk returns after this many milliseconds, or at its token limit. */
@@ -155,12 +155,11 @@ export class Context {
         return this.#native.generationNext(want, CHUNK_MS, token);
       }));
       chunk = stop.length > 0 ? MAX_CHUNK_WITH_STOP : MAX_CHUNK;
-      const pieces = Array.from(step.tokens, (t) => decoder.decode(this.model.tokenPiece(t), { stream: true })).join('');
-      const { emit, done } = matcher.push(pieces);
-      all.push(...step.tokens);
+      const { taken, emit, done } = feedTokens(matcher, decoder, (t) => this.model.tokenPiece(t), step.tokens);
+      all.push(...taken);
       if (emit) {
         text += emit;
-        yield { text: emit, tokens: step.tokens };
+        yield { text: emit, tokens: taken };
       }
       if (done) { stopReason = 'stop'; break; }
       if (step.finished) { stopReason = step.stopReason === 'context' ? 'context' : 'eog'; break; }

@@ -37,3 +37,19 @@ export class StopMatcher {
     return rest;
   }
 }
+
+/**
+ * Feeds generated tokens to `matcher` one at a time and stops at the token that completes a stop string, so the
+ * tokens a completion reports never depend on how generation was chunked. Returns the tokens taken (that one
+ * included), the text that may be emitted, and whether a stop string was reached.
+ */
+export function feedTokens(matcher: StopMatcher, decoder: TextDecoder, piece: (token: number) => Uint8Array, tokens: Uint32Array):
+  { taken: Uint32Array; emit: string; done: boolean } {
+  let emit = '';
+  for (let i = 0; i < tokens.length; i++) {
+    const r = matcher.push(decoder.decode(piece(tokens[i]!), { stream: true }));
+    emit += r.emit;
+    if (r.done) return { taken: tokens.subarray(0, i + 1), emit, done: true };
+  }
+  return { taken: tokens, emit, done: false };
+}
