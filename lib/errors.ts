@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ERR_BUSY'
   | 'ERR_ABORTED'
   | 'ERR_NATIVE'
+  | 'ERR_BACKEND'
   | 'ERR_VENDOR'
   | 'ERR_DATA'
   | 'ERR_NETWORK';

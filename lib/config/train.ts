@@ -40,6 +40,16 @@ export const trainerSchema = z.strictObject({
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(42),
   /** CPU threads; 0 = all cores. Default 0. */
   threads: z.number().int().min(0).max(1024).default(0),
+  /**
+   * Compute device: 'cpu', 'gpu' (the first GPU of this build's ggml backends) or a ggml device name such as
+   * 'CUDA0' or 'MTL0'. Default 'cpu'.
+   */
+  device: z.string().min(1).default('cpu'),
+  /**
+   * Apply every portable graph rewrite (docs/training.md, Backends), so that any device, the CPU included, runs the
+   * graph that CUDA and Metal run. Default false: only the ops the device lacks are rewritten.
+   */
+  portable: z.boolean().default(false),
   /** Backward through the frozen base weights. Default 'f16'. */
   backward: z.enum(backwardModes).default('f16'),
   /**

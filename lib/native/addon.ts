@@ -148,6 +148,30 @@ export interface NativeTrainerOptions {
   backward: number;
   /** First token id whose embedding and output rows train (F32); 0 = all rows, -1 = none. */
   rowsFrom: number;
+  /** 'cpu', 'gpu' or a ggml device name ('CUDA0', 'MTL0'). */
+  device: string;
+  /** Apply every portable graph rewrite, whatever the device supports. */
+  portable: boolean;
+}
+
+export interface NativeDeviceInfo {
+  /** ggml's device name, e.g. 'CPU', 'CUDA0', 'MTL0'. */
+  name: string;
+  description: string;
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel';
+}
+
+/** One line of a training graph's op inventory: nodes with the same op, result type and sources. */
+export interface NativeGraphOp {
+  /** ggml_op_desc: 'MUL_MAT', 'NEG' (a unary op), 'SWIGLU' (a GLU op), ... */
+  op: string;
+  /** Result type, e.g. 'f32'. */
+  type: string;
+  /** Each source's type and layout: 'contiguous', 'rows' (contiguous rows only) or 'strided'. */
+  sources: { type: string; layout: 'contiguous' | 'rows' | 'strided' }[];
+  count: number;
+  /** Whether the trainer's device runs it (ggml_backend_dev_supports_op). */
+  supported: boolean;
 }
 
 export interface NativeStepResult {
@@ -173,7 +197,10 @@ export interface NativeTrainer {
     parameters: { name: string; shape: [number, number] }[];
     /** The first loraParameters entries of `parameters` are LoRA A/B; then token_embd.rows and output.rows. */
     loraParameters: number; rowsFrom: number; tiedEmbeddings: boolean;
+    device: NativeDeviceInfo; portable: boolean;
   };
+  /** The op inventory of the probe gradient graphs built at creation (1 and 2 sequences of 2 tokens). */
+  graphOps(): NativeGraphOp[];
   logits(tokens: Uint32Array, sequences: number, docStarts?: Uint8Array): Promise<Float32Array>;
   loss(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<number>;
   gradients(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<NativeStepResult>;

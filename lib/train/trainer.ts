@@ -3,7 +3,10 @@ import os from 'node:os';
 import { parseOptions } from '../config/validate.js';
 import { optimizerSchema, trainerSchema, backwardModes, type OptimizerOptions, type TrainerOptions } from '../config/train.js';
 import { PersianLoraError, fromNativeError, invalidOption } from '../errors.js';
-import { native, type NativeTrainer } from '../native/addon.js';
+import { native, type NativeDeviceInfo, type NativeGraphOp, type NativeTrainer } from '../native/addon.js';
+
+export type TrainerDevice = NativeDeviceInfo;
+export type GraphOp = NativeGraphOp;
 
 /** A batch: `sequences` rows of equal length laid out one after the other in `tokens`. */
 export interface TrainBatch {
@@ -55,6 +58,8 @@ export class Trainer {
   readonly rowsFrom: number;
   /** True when the base has no output.weight (the head reuses token_embd, and so do its trainable rows). */
   readonly tiedEmbeddings: boolean;
+  /** The device the graphs run on (ggml's name, description and type). */
+  readonly device: TrainerDevice;
   #handle: NativeTrainer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -70,6 +75,7 @@ export class Trainer {
     this.loraParameterCount = info.loraParameters;
     this.rowsFrom = info.rowsFrom;
     this.tiedEmbeddings = info.tiedEmbeddings;
+    this.device = info.device;
   }
 
   /** Loads `basePath` (weights stay in their stored type) and creates freshly initialised LoRA pairs. */
@@ -81,6 +87,7 @@ export class Trainer {
         rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,
         threads: o.threads === 0 ? os.availableParallelism() : o.threads, backward: backwardModes.indexOf(o.backward),
         rowsFrom: o.trainRows === 'none' ? -1 : o.trainRows === 'all' ? 0 : o.trainRows.fromId,
+        device: o.device, portable: o.portable,
       });
       return new Trainer(basePath, o, handle);
     } catch (error) {
@@ -179,6 +186,14 @@ export class Trainer {
     if (!Number.isInteger(index) || index < 0 || index >= this.parameters.length) {
       throw invalidOption(`an integer in [0, ${this.parameters.length - 1}]`, label, index);
     }
+  }
+
+  /**
+   * The op inventory of the probe gradient graphs built at creation (1 and 2 sequences of 2 tokens, this trainer's
+   * options), after the rewrites for the device: each op with its result and source types, and its count.
+   */
+  graphOps(): GraphOp[] {
+    return this.#native.graphOps();
   }
 
   /** Optimizer steps taken (restored by importState). */

@@ -6,6 +6,7 @@ namespace addon {
 Napi::Function trainer_wrap::define(Napi::Env env) {
     return DefineClass(env, "AddonTrainer", {
         InstanceMethod<&trainer_wrap::info>("info"),
+        InstanceMethod<&trainer_wrap::graph_ops>("graphOps"),
         InstanceMethod<&trainer_wrap::logits>("logits"),
         InstanceMethod<&trainer_wrap::loss>("loss"),
         InstanceMethod<&trainer_wrap::gradients>("gradients"),
@@ -37,6 +38,12 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     rp.from = (int32_t) opt_number(o, "rowsFrom", -1, -1, 2147483647.0);
     const int32_t threads = (int32_t) opt_number(o, "threads", 1, 1, 1024);
     const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_F16, 0, 3);
+    std::string device = "cpu";
+    if (o.Has("device") && !o.Get("device").IsUndefined()) {
+        if (!o.Get("device").IsString()) throw_error(env, "ERR_INVALID_OPTION", "Expected a string for option device");
+        device = o.Get("device").As<Napi::String>().Utf8Value();
+    }
+    const bool portable = o.Has("portable") && o.Get("portable").ToBoolean();
     if (o.Has("targets")) {
         if (!o.Get("targets").IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of strings for option targets");
         Napi::Array arr = o.Get("targets").As<Napi::Array>();
@@ -51,7 +58,10 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
         }
     }
     auto result = std::make_shared<std::shared_ptr<pl::trainer>>();
-    return promise_worker::run(env, [path, lp, rp, threads, mode, result] { *result = std::make_shared<pl::trainer>(pl::train_model::load(path, lp, rp), threads, mode); },
+    return promise_worker::run(env,
+        [path, lp, rp, threads, mode, device, portable, result] {
+            *result = std::make_shared<pl::trainer>(pl::train_model::load(path, lp, rp, device), threads, mode, portable);
+        },
         [result](Napi::Env env) -> Napi::Value {
             auto * holder = new std::shared_ptr<pl::trainer>(*result);
             auto ext = Napi::External<std::shared_ptr<pl::trainer>>::New(env, holder, [](Napi::Env, std::shared_ptr<pl::trainer> * p) { delete p; });
@@ -151,6 +161,13 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     o.Set("loraParameters", Napi::Number::New(env, (double) trainer_->n_lora_params()));
     o.Set("rowsFrom", m.rows_from());
     o.Set("tiedEmbeddings", m.tied());
+    const pl::device_info d = trainer_->device();
+    Napi::Object dev = Napi::Object::New(env);
+    dev.Set("name", d.name);
+    dev.Set("description", d.description);
+    dev.Set("type", d.type);
+    o.Set("device", dev);
+    o.Set("portable", trainer_->portable());
     Napi::Array params = Napi::Array::New(env, trainer_->n_params());
     for (size_t i = 0; i < trainer_->n_params(); i++) {
         const pl::param_info p = trainer_->param(i);
@@ -164,6 +181,32 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     }
     o.Set("parameters", params);
     return o;
+}
+
+// graphOps() -> [{op, type, sources: [{type, layout}], count, supported}]: the probe graphs' op inventory
+Napi::Value trainer_wrap::graph_ops(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (!trainer_) throw_error(env, "ERR_DISPOSED", "The trainer has been disposed");
+    const std::vector<pl::op_entry> & ops = trainer_->graph_ops();
+    Napi::Array out = Napi::Array::New(env, ops.size());
+    for (size_t i = 0; i < ops.size(); i++) {
+        const pl::op_entry & e = ops[i];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("op", e.op);
+        o.Set("type", e.type);
+        Napi::Array srcs = Napi::Array::New(env, e.srcs.size());
+        for (size_t k = 0; k < e.srcs.size(); k++) {
+            Napi::Object so = Napi::Object::New(env);
+            so.Set("type", e.srcs[k]);
+            so.Set("layout", e.layouts[k]);
+            srcs.Set((uint32_t) k, so);
+        }
+        o.Set("sources", srcs);
+        o.Set("count", Napi::Number::New(env, (double) e.count));
+        o.Set("supported", e.supported);
+        out.Set((uint32_t) i, o);
+    }
+    return out;
 }
 
 // logits(tokens, sequences, docStarts?) -> Promise<Float32Array> (row-major [N][V])

@@ -11,7 +11,7 @@ namespace addon {
 class trainer_wrap : public Napi::ObjectWrap<trainer_wrap> {
   public:
     static Napi::Function define(Napi::Env env);
-    // createTrainer(path, {rank, alpha, rsLora, targets, seed, threads, backward}) -> Promise<AddonTrainer>
+    // createTrainer(path, {rank, alpha, rsLora, targets, seed, threads, backward, rowsFrom, device, portable}) -> Promise<AddonTrainer>
     static Napi::Value create(const Napi::CallbackInfo & info);
     explicit trainer_wrap(const Napi::CallbackInfo & info);
 
@@ -21,6 +21,7 @@ class trainer_wrap : public Napi::ObjectWrap<trainer_wrap> {
     Napi::Value run(Napi::Env env, std::function<void(pl::trainer &)> work, std::function<Napi::Value(Napi::Env)> finish);
 
     Napi::Value info(const Napi::CallbackInfo & info);
+    Napi::Value graph_ops(const Napi::CallbackInfo & info);
     Napi::Value logits(const Napi::CallbackInfo & info);
     Napi::Value loss(const Napi::CallbackInfo & info);
     Napi::Value gradients(const Napi::CallbackInfo & info);

@@ -1,12 +1,15 @@
 // Process-wide llama.cpp set-up and log capture.
 #include "pl_backend.h"
 
+#include "pl_error.h"
+
 #include "ggml-backend.h"
 #include "llama.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <mutex>
 
 namespace pl {
@@ -56,6 +59,25 @@ std::string backend_devices() {
         out += ggml_backend_dev_name(ggml_backend_dev_get(i));
     }
     return out;
+}
+
+ggml_backend_dev_t backend_device(const std::string & name) {
+    backend_init();
+    const size_t n = ggml_backend_dev_count();
+    if (strcasecmp(name.c_str(), "gpu") == 0) {
+        for (const enum ggml_backend_dev_type want : { GGML_BACKEND_DEVICE_TYPE_GPU, GGML_BACKEND_DEVICE_TYPE_IGPU }) {
+            for (size_t i = 0; i < n; i++) {
+                if (ggml_backend_dev_type(ggml_backend_dev_get(i)) == want) return ggml_backend_dev_get(i);
+            }
+        }
+        throw error("ERR_INVALID_OPTION", "Expected a GPU for device \"gpu\" but ggml found only " + backend_devices() + " (this build's backends)");
+    }
+    for (size_t i = 0; i < n; i++) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        const bool cpu = strcasecmp(name.c_str(), "cpu") == 0 && ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU;
+        if (cpu || strcasecmp(name.c_str(), ggml_backend_dev_name(dev)) == 0) return dev;
+    }
+    throw error("ERR_INVALID_OPTION", "Unknown device \"" + name + "\": expected cpu, gpu or one of the devices ggml found (" + backend_devices() + ")");
 }
 
 }  // namespace pl

@@ -1,6 +1,8 @@
 // Process-wide llama.cpp set-up: backend init, and a log sink that keeps recent errors for exception messages.
 #pragma once
 
+#include "ggml-backend.h"
+
 #include <string>
 
 namespace pl {
@@ -14,5 +16,9 @@ void        backend_log_reset();
 
 // Names of the compute devices ggml found (e.g. "CPU", "CUDA0").
 std::string backend_devices();
+
+// A device by name: "cpu", "gpu" (the first GPU, else integrated GPU, ggml found) or a name as ggml_backend_dev_name
+// gives it (case-insensitive). Throws ERR_INVALID_OPTION naming the devices there are.
+ggml_backend_dev_t backend_device(const std::string & name);
 
 }  // namespace pl

@@ -6,7 +6,6 @@
 #include "pl_gguf.h"
 #include "pl_rng.h"
 
-#include "ggml-cpu.h"
 #include "gguf.h"
 
 #include <cmath>
@@ -47,8 +46,9 @@ static float kv_float(const gguf_context * g, const std::string & key, float fal
     return gguf_get_val_f32(g, id);
 }
 
-std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora, const rows_params & rows) {
+std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora, const rows_params & rows, const std::string & device) {
     backend_init();
+    ggml_backend_dev_t dev = backend_device(device);
     const gguf_summary summary = gguf_inspect(path);
     if (summary.type == "adapter") throw error("ERR_MODEL_LOAD", path + " is a LoRA adapter, not a base model");
     if (summary.architecture != "llama") {
@@ -127,9 +127,10 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
         m->layers_.push_back(L);
     }
 
-    // Weights: one CPU buffer, filled from the file in their stored types.
-    m->backend_ = ggml_backend_cpu_init();
-    if (!m->backend_) throw error("ERR_NATIVE", "Cannot initialise the ggml CPU backend");
+    // Weights: one buffer of the device, filled from the file in their stored types.
+    m->device_ = dev;
+    m->backend_ = ggml_backend_dev_init(dev, nullptr);
+    if (!m->backend_) throw error("ERR_NATIVE", std::string("Cannot initialise the ggml backend of device ") + ggml_backend_dev_name(dev));
     m->buf_base_ = ggml_backend_alloc_ctx_tensors(m->ctx_base_, m->backend_);
     if (!m->buf_base_) throw error("ERR_NATIVE", "Cannot allocate " + std::to_string(summary.data_bytes) + " bytes for the weights of " + path);
     std::ifstream f(path, std::ios::binary);

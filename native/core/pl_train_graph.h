@@ -91,14 +91,28 @@ struct train_inputs {
     float                       dropout = 0.0f;
     uint64_t                    dropout_seed = 0;
     std::vector<ggml_tensor *>  dropout_masks;
+    // Inputs added by the portable rewrites (pl_train_portable.h): an I32 iota 0..n-1, or an F32 one-hot [ids, n]
+    // whose row i marks ids[i].
+    struct extra_input {
+        ggml_tensor *        t = nullptr;
+        int64_t              n = 0;
+        bool                 onehot = false;
+        std::vector<int32_t> ids;
+    };
+    std::vector<extra_input> extras;
+    // The host data of an I32 input of this graph (tokens, rows_idx, a loss group's idx); null for another tensor.
+    const std::vector<int32_t> * host_ids(const ggml_tensor * t) const;
 };
 
 class train_model {
   public:
-    // Loads the base from `path` into a CPU buffer (weights stay in their stored types) and creates the LoRA pairs.
-    // Throws ERR_FILE_NOT_FOUND / ERR_BAD_FORMAT for the file, ERR_MODEL_LOAD for an unsupported architecture or a
-    // missing tensor, ERR_INVALID_OPTION for a bad LoRA configuration.
-    static std::unique_ptr<train_model> load(const std::string & path, const lora_params & lora, const rows_params & rows = {});
+    // Loads the base from `path` into the buffers of `device` (weights stay in their stored types) and creates the
+    // LoRA pairs there. device: "cpu", "gpu" (the first GPU ggml found) or a name as ggml_backend_dev_name gives it
+    // ("CUDA0", "MTL0"; case-insensitive). Throws ERR_FILE_NOT_FOUND / ERR_BAD_FORMAT for the file, ERR_MODEL_LOAD
+    // for an unsupported architecture or a missing tensor, ERR_INVALID_OPTION for a bad LoRA configuration or an
+    // unknown device (the message lists the devices there are).
+    static std::unique_ptr<train_model> load(const std::string & path, const lora_params & lora, const rows_params & rows = {},
+                                             const std::string & device = "cpu");
     ~train_model();
 
     const train_hparams &          hparams() const { return hp_; }
@@ -106,6 +120,7 @@ class train_model {
     float                          lora_scale() const;   // alpha / R, or alpha / sqrt(R) with rsLoRA
     const std::vector<lora_pair> & pairs() const { return pairs_; }
     ggml_backend_t                 backend() const { return backend_; }
+    ggml_backend_dev_t             device() const { return device_; }
     // Trainable rows: the first id that trains (-1 when none), the F32 embedding rows [C, V - from] and output rows
     // (the same tensor with tied embeddings, i.e. no output.weight in the base); null when rows do not train.
     int32_t                        rows_from() const { return rows_from_; }
@@ -153,6 +168,7 @@ class train_model {
     ggml_tensor *          embd_rows_ = nullptr, * output_rows_ = nullptr;
     ggml_context *         ctx_base_ = nullptr;   // the GGUF's tensors
     ggml_context *         ctx_lora_ = nullptr;
+    ggml_backend_dev_t     device_ = nullptr;
     ggml_backend_t         backend_ = nullptr;
     ggml_backend_buffer_t  buf_base_ = nullptr, buf_lora_ = nullptr;
 };

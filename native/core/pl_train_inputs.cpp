@@ -58,6 +58,13 @@ train_inputs train_model::prepare(const train_batch & batch) const {
     return in;
 }
 
+const std::vector<int32_t> * train_inputs::host_ids(const ggml_tensor * t) const {
+    if (t && t == tokens) return &tokens_data;
+    if (t && t == rows_idx) return &rows_idx_data;
+    for (const loss_group & g : groups) if (t && t == g.idx) return &g.rows;
+    return nullptr;
+}
+
 void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
     ggml_backend_tensor_set(in.tokens, in.tokens_data.data(), 0, ggml_nbytes(in.tokens));
     ggml_backend_tensor_set(in.pos, in.pos_data.data(), 0, ggml_nbytes(in.pos));
@@ -77,6 +84,21 @@ void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
         }
     }
     std::vector<float> onehot;
+    std::vector<int32_t> iota;
+    for (const train_inputs::extra_input & e : in.extras) {
+        if (e.onehot) {
+            onehot.assign((size_t) e.n * e.ids.size(), 0.0f);
+            for (size_t i = 0; i < e.ids.size(); i++) {
+                if (e.ids[i] < 0 || e.ids[i] >= e.n) throw error("ERR_NATIVE", "Row id " + std::to_string(e.ids[i]) + " outside [0, " + std::to_string(e.n) + ") in a one-hot input");
+                onehot[(size_t) e.ids[i] * e.ids.size() + i] = 1.0f;  // [ids, n]: element (i, id)
+            }
+            ggml_backend_tensor_set(e.t, onehot.data(), 0, ggml_nbytes(e.t));
+        } else {
+            iota.resize((size_t) e.n);
+            for (int64_t i = 0; i < e.n; i++) iota[(size_t) i] = (int32_t) i;
+            ggml_backend_tensor_set(e.t, iota.data(), 0, ggml_nbytes(e.t));
+        }
+    }
     for (const train_inputs::loss_group & g : in.groups) {
         if (!g.idx) continue;
         ggml_backend_tensor_set(g.idx, g.rows.data(), 0, ggml_nbytes(g.idx));

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 namespace pl {
 
@@ -16,14 +17,15 @@ namespace pl {
 struct trainer::run {
     ggml_context * ctx = nullptr;
     ggml_cgraph *  gf = nullptr;
+    size_t         size = 0;      // graph capacity
     train_inputs   in;
     ggml_tensor *  loss = nullptr, * logits = nullptr, * loss_grad = nullptr;
     std::vector<ggml_tensor *> grads;
     ~run() { if (ctx) ggml_free(ctx); }
 };
 
-trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode)
-    : model_(std::move(model)), n_threads_(n_threads > 0 ? n_threads : 1), mode_(mode) {
+trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable)
+    : model_(std::move(model)), n_threads_(n_threads > 0 ? n_threads : 1), mode_(mode), portable_(portable) {
     if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_CAST) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
     for (const lora_pair & p : model_->pairs()) {
         params_.push_back(p.a);
@@ -37,8 +39,40 @@ trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward
         m_.emplace_back((size_t) ggml_nelements(t), 0.0f);
         v_.emplace_back((size_t) ggml_nelements(t), 0.0f);
     }
-    ggml_backend_cpu_set_n_threads(model_->backend(), n_threads_);
+    if (ggml_backend_is_cpu(model_->backend())) ggml_backend_cpu_set_n_threads(model_->backend(), n_threads_);
     alloc_ = ggml_gallocr_new(ggml_backend_get_default_buffer_type(model_->backend()));
+
+    // Probe graphs: several sequences (GQA heads repeated) and one (GQA by broadcast), 2 tokens each.
+    const int32_t second = std::min<int32_t>(1, model_->hparams().n_vocab - 1);
+    for (int64_t b : { 2, 1 }) {
+        std::vector<int32_t> tokens;
+        for (int64_t i = 0; i < b; i++) tokens.insert(tokens.end(), { 0, second });
+        train_batch batch;
+        batch.tokens = tokens.data();
+        batch.n_tokens = 2;
+        batch.n_seqs = b;
+        run r;
+        build_gradients(r, batch);
+        pl::graph_ops(r.gf, model_->device(), probe_ops_);
+    }
+    const std::string missing = unsupported_ops(probe_ops_);
+    if (!missing.empty()) {
+        const device_info d = device();
+        throw error("ERR_BACKEND", "Device " + d.name + " (" + d.description + ") cannot run these ops of the training graph: " + missing +
+                                       (portable_ ? "" : " (even after the portable rewrites it needs)") + "; the trainer does not fall back to the CPU: choose another device");
+    }
+}
+
+device_info trainer::device() const {
+    ggml_backend_dev_t dev = model_->device();
+    const char * type = "cpu";
+    switch (ggml_backend_dev_type(dev)) {
+        case GGML_BACKEND_DEVICE_TYPE_GPU:   type = "gpu"; break;
+        case GGML_BACKEND_DEVICE_TYPE_IGPU:  type = "igpu"; break;
+        case GGML_BACKEND_DEVICE_TYPE_ACCEL: type = "accel"; break;
+        default: break;
+    }
+    return { ggml_backend_dev_name(dev), ggml_backend_dev_description(dev), type };
 }
 
 trainer::~trainer() {
@@ -92,7 +126,7 @@ void trainer::steps_set(int64_t n) {
 // each row of W once per token and runs 5-80x slower than the forward product (DESIGN §6). After the backward
 // is built, each such node is rewritten in place as mul_mat(Wᵀ, dy) with Wᵀ made contiguous (F32 or F16) by
 // ggml's own copy ops; the graph allocator frees each Wᵀ after its one use, so one weight at a time is expanded.
-void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const {
+void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf, train_inputs & in) const {
     if (mode_ == BACKWARD_OUT_PROD) return;
     const int n = ggml_graph_n_nodes(gf);
     for (int i = 0; i < n; i++) {
@@ -100,7 +134,7 @@ void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const 
         if (node->op != GGML_OP_OUT_PROD || !model_->is_frozen_weight(node->src[0])) continue;
         ggml_tensor * w = node->src[0], * dyt = node->src[1];
         if (mode_ == BACKWARD_CAST) {
-            if (w->type != GGML_TYPE_F32) node->src[0] = ggml_cast(ctx, w, GGML_TYPE_F32);
+            node->src[0] = portable_f32(ctx, w, model_->device(), portable_, in);
             continue;
         }
         if (dyt->op != GGML_OP_TRANSPOSE) throw error("ERR_NATIVE", "Unexpected backward for frozen weight " + std::string(w->name));
@@ -110,7 +144,7 @@ void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const 
         if (w->type == GGML_TYPE_F32 || (mode_ == BACKWARD_F16 && w->type == GGML_TYPE_F16)) {
             wt = ggml_cont(ctx, ggml_transpose(ctx, w));
         } else {
-            ggml_tensor * w32 = ggml_cast(ctx, w, GGML_TYPE_F32);
+            ggml_tensor * w32 = portable_f32(ctx, w, model_->device(), portable_, in);
             wt = mode_ == BACKWARD_F32 ? ggml_cont(ctx, ggml_transpose(ctx, w32))
                                        : ggml_cpy(ctx, ggml_transpose(ctx, w32), ggml_new_tensor_2d(ctx, GGML_TYPE_F16, w->ne[1], w->ne[0]));
         }
@@ -121,7 +155,30 @@ void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const 
     }
 }
 
+// The graph from its outputs, with the rewrites the device needs (all of them when portable); a rewrite adds nodes
+// outside the graph, so it is rebuilt from the outputs again, which puts them before their users.
+void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const {
+    auto rebuild = [&] {
+        r.gf = ggml_new_graph_custom(r.ctx, r.size, false);
+        for (ggml_tensor * t : outputs) if (t) ggml_build_forward_expand(r.gf, t);
+    };
+    rebuild();
+    if (portable_rewrite(r.ctx, r.gf, model_->device(), portable_, r.in) > 0) rebuild();
+}
+
+// Never a silent fallback: a node the device cannot run stops the run with the list of such ops.
+void trainer::check_supported(const ggml_cgraph * gf) const {
+    ggml_cgraph * g = const_cast<ggml_cgraph *>(gf);
+    for (int i = 0; i < ggml_graph_n_nodes(g); i++) {
+        if (ggml_backend_dev_supports_op(model_->device(), ggml_graph_node(g, i))) continue;
+        std::vector<op_entry> ops;
+        pl::graph_ops(gf, model_->device(), ops);
+        throw error("ERR_BACKEND", "Device " + device().name + " cannot run these ops of the training graph: " + unsupported_ops(ops));
+    }
+}
+
 void trainer::compute(run & r) {
+    check_supported(r.gf);
     if (!ggml_gallocr_alloc_graph(alloc_, r.gf)) throw error("ERR_NATIVE", "Cannot allocate the compute buffers of the training graph");
     train_inputs_set(r.in, model_->hparams().n_vocab);
     if (r.loss_grad) {
@@ -131,8 +188,9 @@ void trainer::compute(run & r) {
     if (ggml_backend_graph_compute(model_->backend(), r.gf) != GGML_STATUS_SUCCESS) throw error("ERR_NATIVE", "ggml could not compute the training graph");
 }
 
+// Room for `size` nodes plus as many tensors again (leaves, rewrites) and three graphs: the backward one and two rebuilds.
 static ggml_context * new_graph_ctx(size_t size) {
-    ggml_init_params p = { ggml_tensor_overhead() * size * 2 + ggml_graph_overhead_custom(size, true) * 2, nullptr, true };
+    ggml_init_params p = { ggml_tensor_overhead() * size * 2 + ggml_graph_overhead_custom(size, true) * 3, nullptr, true };
     ggml_context * ctx = ggml_init(p);
     if (!ctx) throw error("ERR_NATIVE", "Cannot create a ggml context for the training graph");
     return ctx;
@@ -142,11 +200,11 @@ std::vector<float> trainer::logits(const train_batch & batch) {
     run r;
     r.in = model_->prepare(batch);
     r.in.groups.clear();
-    r.ctx = new_graph_ctx(graph_size());
+    r.size = graph_size();
+    r.ctx = new_graph_ctx(r.size);
     r.logits = model_->build_logits(r.ctx, model_->build_hidden(r.ctx, r.in));
     ggml_set_output(r.logits);
-    r.gf = ggml_new_graph_custom(r.ctx, graph_size(), false);
-    ggml_build_forward_expand(r.gf, r.logits);
+    finish_graph(r, { r.logits });
     compute(r);
     std::vector<float> out((size_t) ggml_nelements(r.logits));
     ggml_backend_tensor_get(r.logits, out.data(), 0, ggml_nbytes(r.logits));
@@ -161,26 +219,27 @@ double trainer::loss(const train_batch & batch) {
     run r;
     r.in = model_->prepare(batch);
     require_targets(r.in);
-    r.ctx = new_graph_ctx(graph_size());
+    r.size = graph_size();
+    r.ctx = new_graph_ctx(r.size);
     r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
-    r.gf = ggml_new_graph_custom(r.ctx, graph_size(), false);
-    ggml_build_forward_expand(r.gf, r.loss);
+    finish_graph(r, { r.loss });
     compute(r);
     float loss = 0.0f;
     ggml_backend_tensor_get(r.loss, &loss, 0, sizeof(loss));
     return loss;
 }
 
-step_result trainer::gradients(const train_batch & batch) {
-    run r;
+// The loss, its backward, the frozen-weight routing and the rewrites the device needs, for one batch.
+void trainer::build_gradients(run & r, const train_batch & batch) const {
     r.in = model_->prepare(batch);
     require_targets(r.in);
     // Dropout masks depend on (seed, step) only: the same step of a resumed run draws the same masks.
     r.in.dropout = model_->lora().dropout;
     r.in.dropout_seed = model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1);
-    r.ctx = new_graph_ctx(graph_size() * 4);
+    r.size = graph_size() * 4;
+    r.ctx = new_graph_ctx(r.size);
     r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
-    ggml_cgraph * gb = ggml_new_graph_custom(r.ctx, graph_size() * 4, true);
+    ggml_cgraph * gb = ggml_new_graph_custom(r.ctx, r.size, true);
     ggml_build_forward_expand(gb, r.loss);
     ggml_build_backward_expand(r.ctx, gb, nullptr);
     r.loss_grad = ggml_graph_get_grad(gb, r.loss);
@@ -190,11 +249,15 @@ step_result trainer::gradients(const train_batch & batch) {
         if (g) ggml_set_output(g);
         r.grads.push_back(g);
     }
-    route_frozen_backward(r.ctx, gb);
-    // A fresh graph from the outputs, so that the nodes added by the routing come before their users.
-    r.gf = ggml_new_graph_custom(r.ctx, graph_size() * 4, false);
-    ggml_build_forward_expand(r.gf, r.loss);
-    for (ggml_tensor * g : r.grads) if (g) ggml_build_forward_expand(r.gf, g);
+    route_frozen_backward(r.ctx, gb, r.in);
+    std::vector<ggml_tensor *> outputs = { r.loss };
+    outputs.insert(outputs.end(), r.grads.begin(), r.grads.end());
+    finish_graph(r, outputs);
+}
+
+step_result trainer::gradients(const train_batch & batch) {
+    run r;
+    build_gradients(r, batch);
     compute(r);
 
     step_result res;

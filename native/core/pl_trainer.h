@@ -8,6 +8,7 @@
 #pragma once
 
 #include "pl_train_graph.h"
+#include "pl_train_portable.h"
 
 #include "ggml-alloc.h"
 
@@ -37,6 +38,13 @@ struct step_result {
     int64_t targets = 0;       // tokens with a non-zero weight
 };
 
+// The device a trainer runs on, as ggml's registry names it.
+struct device_info {
+    std::string name;          // e.g. "CPU", "CUDA0", "MTL0"
+    std::string description;   // e.g. the GPU's product name
+    std::string type;          // "cpu", "gpu", "igpu" or "accel"
+};
+
 struct param_info {
     std::string name;          // e.g. blk.0.attn_q.weight.lora_a
     int64_t     ne0 = 0, ne1 = 0;
@@ -44,10 +52,17 @@ struct param_info {
 
 class trainer {
   public:
-    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode);
+    // portable: apply every rewrite of pl_train_portable.h, so any device (the CPU included) runs the graph CUDA and
+    // Metal would; otherwise only the nodes the model's device lacks are rewritten. Builds probe gradient graphs
+    // (2 sequences and 1 sequence of 2 tokens) and throws ERR_BACKEND naming the device and the ops it would not run.
+    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable = false);
     ~trainer();
 
     const train_model & model() const { return *model_; }
+    device_info         device() const;
+    bool                portable() const { return portable_; }
+    // The op inventory of the probe graphs (see the constructor), on the trainer's device.
+    const std::vector<op_entry> & graph_ops() const { return probe_ops_; }
     int64_t             steps() const { return steps_; }
 
     // Logits of every position, row-major [N][V].
@@ -86,8 +101,11 @@ class trainer {
 
   private:
     struct run;
+    void build_gradients(run & r, const train_batch & batch) const;
+    void finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const;
+    void check_supported(const ggml_cgraph * gf) const;
     void compute(run & r);
-    void route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf) const;
+    void route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf, train_inputs & in) const;
     size_t graph_size() const;
 
     std::unique_ptr<train_model> model_;
@@ -96,6 +114,8 @@ class trainer {
     std::vector<std::vector<float>> grads_, m_, v_;
     int32_t        n_threads_;
     backward_mode  mode_;
+    bool           portable_ = false;
+    std::vector<op_entry> probe_ops_;
     int64_t        steps_ = 0;
     ggml_gallocr_t alloc_ = nullptr;
 };

@@ -78,6 +78,8 @@ Options:
                             ${FIRST_NEW_ID_KEY}) | <id> (ids >= id); default none. The run then
                             also writes base.gguf, the base with the trained rows, to use with the adapter
       --embedding-lr <lr>   peak learning rate of those rows (default: --lr)
+      --device <d>          cpu | gpu | a ggml device name such as CUDA0 or MTL0 (default cpu)
+      --portable            run the graph every backend runs (all portable rewrites), e.g. to check it on the CPU
   -t, --threads <n>         CPU threads (default: all cores)
       --resume <dir>        continue the run in <dir> with its saved options
   -h, --help                show this help`,
@@ -88,7 +90,7 @@ Options:
       lr: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' },
       epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' }, 'grad-accum': { type: 'string' },
       'val-fraction': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, seed: { type: 'string' },
-      threads: { type: 'string', short: 't' }, resume: { type: 'string' },
+      threads: { type: 'string', short: 't' }, resume: { type: 'string' }, device: { type: 'string' }, portable: { type: 'boolean' },
       'train-rows': { type: 'string' }, 'embedding-lr': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -138,13 +140,14 @@ Options:
     const { train, validation } = splitValidation(examples, config.valFraction);
     const trainer = await Trainer.create(config.base, {
       rank: config.rank, alpha: config.alpha, targets: config.targets, dropout: config.dropout, rsLora: config.rsLora, seed: config.seed, threads,
-      trainRows: config.trainRows ?? 'none',
+      trainRows: config.trainRows ?? 'none', device: (v.device as string | undefined) ?? 'cpu', portable: v.portable === true,
     });
     try {
       if (config.seqLen > trainer.contextLength) throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's context length ${trainer.contextLength}`);
       mkdirSync(runDir, { recursive: true });
       if (!v.resume) writeFileSync(path.join(runDir, CONFIG), JSON.stringify(config, null, 2));
-      io.stderr.write(`train: ${train.length} examples (${validation.length} held out) of ${config.seqLen} tokens, LoRA r=${config.rank} on ${config.targets.join(',')}, ${trainer.parameters.length} tensors\n`);
+      const device = `${trainer.device.name} (${trainer.device.description})${v.portable === true ? ', portable graph' : ''}`;
+      io.stderr.write(`train: ${train.length} examples (${validation.length} held out) of ${config.seqLen} tokens, LoRA r=${config.rank} on ${config.targets.join(',')}, ${trainer.parameters.length} tensors, on ${device}\n`);
       const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
       const onEvent = (e: TrainEvent) => {
         if (e.type === 'step') {

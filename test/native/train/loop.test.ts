@@ -66,6 +66,7 @@ test('train CLI: runs, writes metrics and an adapter, refuses to overwrite, resu
   const out = path.join(dir, 'run');
   const r = await runCli('train', '--base', base, '--data', data, '--out', out, '--seq-len', '32', '--batch', '2', '--grad-accum', '1', '--max-steps', '4', '-t', '2', '--rank', '2');
   t.is(r.code, 0, r.err);
+  t.regex(r.err, /tensors, on CPU \(/);
   t.regex(r.err, /step 4\/4 \| loss \d+\.\d+ \| lr .* \| \d+ tok\/s \| ETA/);
   const steps = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
   t.is(steps.length, 4);
@@ -89,4 +90,10 @@ test('train CLI: runs, writes metrics and an adapter, refuses to overwrite, resu
   const e4 = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r5'), '--seq-len', '100000');
   t.not(e4.code, 0);
   t.regex(e4.err, /seq-len 100000 exceeds the model's context length 512|more than the sequence length/);
+  const e5 = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r6'), '--device', 'NPU7', '--max-steps', '1');
+  t.is(e5.code, 2);
+  t.regex(e5.err, /Unknown device "NPU7".*CPU/);
+  const p = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r7'), '--seq-len', '32', '--max-steps', '1', '-t', '2', '--rank', '2', '--portable', '--device', 'cpu');
+  t.is(p.code, 0, p.err);
+  t.regex(p.err, /on CPU \(.*\), portable graph/);
 });

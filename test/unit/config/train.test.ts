@@ -7,7 +7,7 @@ import { PersianLoraError } from '../../../lib/errors.js';
 test('trainer defaults', (t) => {
   const o = parseOptions(trainerSchema, {}, 'trainer options');
   t.deepEqual(o, {
-    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, backward: 'f16', trainRows: 'none',
+    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, device: 'cpu', portable: false, backward: 'f16', trainRows: 'none',
     optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, clip: 1 },
   });
 });
@@ -35,6 +35,9 @@ const cases: [string, unknown, RegExp][] = [
   ['a negative fromId', { trainRows: { fromId: -1 } }, /trainer options\.trainRows/],
   ['a fractional fromId', { trainRows: { fromId: 1.5 } }, /trainer options\.trainRows/],
   ['a negative embeddingLr', { optimizer: { embeddingLr: -1 } }, /trainer options\.optimizer\.embeddingLr/],
+  ['an empty device name', { device: '' }, /trainer options\.device/],
+  ['a device that is not a string', { device: 0 }, /trainer options\.device/],
+  ['portable not a boolean', { portable: 'yes' }, /trainer options\.portable/],
 ];
 
 test('trainRows accepts none, all and { fromId }; embeddingLr stays unset unless given', (t) => {
