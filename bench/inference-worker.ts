@@ -15,11 +15,12 @@ let seed = 12345;
 const randomTokens = (n: number) => Uint32Array.from({ length: n }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % V);
 
 // pp: a fresh random prompt every time, so the prefix cache cannot help (llama-bench clears its cache too).
-// tg: one BOS token, then nGen greedy tokens decoded one at a time (llama-bench's tg decodes without sampling).
+// tg: the BOS token, then nGen greedy tokens, nGen decodes in all as in llama-bench's tg (which decodes without sampling);
+// a one-token prompt is never served from the prefix cache (the last prompt token is always decoded).
 const bench = new Bench({ iterations: reps, warmupIterations: 1, time: 0 });
 bench.add(`pp${nPrompt}`, async () => { await ctx.logits(randomTokens(nPrompt)); });
 bench.add(`tg${nGen}`, async () => {
-  const r = await ctx.complete(Uint32Array.of(model.info.bos >= 0 ? model.info.bos : 1, (seed++ % 1000) + 100), { maxTokens: nGen, temperature: 0, stop: [] });
+  const r = await ctx.complete(Uint32Array.of(model.info.bos >= 0 ? model.info.bos : 1), { maxTokens: nGen, temperature: 0, stop: [] });
   if (r.tokens.length !== nGen && r.stopReason !== 'eog') throw new Error(`generated ${r.tokens.length} tokens`);
 });
 await bench.run();

@@ -284,6 +284,7 @@ void session::generation_begin(const std::vector<llama_token> & prompt, const sa
     decode_seq0(prompt, keep, false, abort, nullptr);
 
     sampler_ = std::make_unique<token_sampler>(sp, prompt, n_ctx_, model_->info().n_vocab);
+    pending_ = -1;
     generating_ = true;
 }
 
@@ -295,6 +296,19 @@ generation_step session::generation_next(int32_t n_max, double budget_ms, const 
     for (int32_t i = 0; i < n_max; i++) {
         if (abort && abort->load()) break;
         if (i > 0 && std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms) break;
+        if (pending_ >= 0) {
+            // the token returned last is decoded only now that another one is wanted (a finished stream never pays it)
+            if (cached_.size() + 1 > n_ctx_) {
+                step.finished = true;
+                step.stop_reason = "context";
+                generating_ = false;
+                break;
+            }
+            batch_add(pending_, (llama_pos) cached_.size(), 0, true);
+            decode_batch(abort);
+            cached_.push_back(pending_);
+            pending_ = -1;
+        }
         const llama_token tok = sampler_->sample(ctx_, -1);
         if (llama_vocab_is_eog(vocab, tok)) {
             step.finished = true;
@@ -303,15 +317,7 @@ generation_step session::generation_next(int32_t n_max, double budget_ms, const 
             break;
         }
         step.tokens.push_back(tok);
-        if (cached_.size() + 1 > n_ctx_) {
-            step.finished = true;
-            step.stop_reason = "context";
-            generating_ = false;
-            break;
-        }
-        batch_add(tok, (llama_pos) cached_.size(), 0, true);
-        decode_batch(abort);
-        cached_.push_back(tok);
+        pending_ = tok;
     }
     return step;
 }

@@ -146,6 +146,7 @@ class session {
     std::vector<llama_token>             cached_;     // tokens whose KV state sequence 0 holds
     std::unique_ptr<token_sampler>       sampler_;
     bool                                 generating_ = false;
+    llama_token                          pending_ = -1;  // generated and returned, not yet decoded
     const abort_flag *                   current_abort_ = nullptr;
     std::vector<batch_seq>               seqs_;       // the batched generation in progress (empty: none)
     size_t                               shared_ = 0; // prompt prefix the batch's sequences share
