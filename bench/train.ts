@@ -1,6 +1,7 @@
 // Benchmark: LoRA training tokens/s and peak RSS of the native trainer (bases F16, Q8_0, Q4_K) against PyTorch + PEFT
 // (float32, same shapes and threads, bench/reference/train_peft.py), each run in a fresh process.
-// Side reference: llama.cpp's llama-finetune (full fine-tune of an F32 copy, bench/llama-finetune.ts), built once into build/llama-tools.
+// Side reference: llama.cpp's llama-finetune (full fine-tune of an F32 copy, bench/llama-finetune.ts), built once into build/llama-finetune
+// from a copy of the vendored tree with a larger graph capacity (bench/llama-tools.ts says why).
 // Usage: npm run bench -- train -- [--threads N] [--seq 512] [--steps 3] [--rank 8] [--quants f16,q8_0,q4_k_m] [--rounds 2]
 //        [--python python3] [--no-finetune]. Each round runs every configuration once (PyTorch first in odd rounds, last in
 //        even ones); the table keeps each configuration's fastest round, because the machine may be shared. --no-finetune
@@ -103,10 +104,13 @@ const table = [
 ];
 function finetuneNote(): string {
   const tune = best(FINETUNE).run;
-  return `llama-finetune (llama.cpp's training example, built from the vendored tree with the addon's flags) is a side reference ` +
-    `only: it is a full fine-tune of an F32 copy of the same model (all weights trainable, AdamW), so it does more work per token ` +
+  return `llama-finetune (llama.cpp's training example, built with the addon's flags from a copy of the vendored tree whose ` +
+    `graph capacity is raised to 65,536 nodes: the vendored one, sized for inference graphs, aborts on the training graph) is a side reference ` +
+    `only: it is a full fine-tune of an F32 copy of the same model (all weights trainable but the token embedding, which llama.cpp ` +
+    `leaves frozen; AdamW), so it does more work per token ` +
     `than LoRA (its share of matmul peak counts ${(1.5 * flopsPerToken / 1e6).toFixed(0)} MFLOP per token, weight gradients ` +
-    `included). It runs one epoch over ${tune.batches} windows of ${seq} tokens of pseudo-random words (context = batch = ubatch = ` +
+    `included). It runs one epoch over ${tune.batches} training windows of ${seq} tokens of pseudo-random words (one more held out ` +
+    `for validation, not timed; context = batch = ubatch = ` +
     `${seq}, flash attention off, ${threads} threads); its tokens/s comes from the arrival times of its per-batch progress lines ` +
     `with the first batch skipped as warm-up, its peak RSS from ${tune.rssSource} (model loading included).`;
 }
