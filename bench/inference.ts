@@ -1,12 +1,13 @@
 // Benchmark: addon prompt-processing and generation tokens/s against llama.cpp's llama-bench, same GGUF, same threads.
 // Usage: npm run bench -- inference -- [--threads N] [--reps N] [--quick]; writes bench/out/inference.json and a section of RESULTS.md.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTinyModel } from '../lib/tiny-model.js';
 import { packageRoot } from '../lib/version.js';
+import { buildLlamaTool } from './llama-tools.js';
 import { writeResultsSection } from './results.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' } } });
@@ -22,27 +23,10 @@ const models = [
 const nPrompt = 512;
 const nGen = 128;
 
-/** Builds llama-bench from the vendored tree with the addon's flags (native CPU, no AMX), once. */
-function llamaBench(): string {
-  const dir = path.join(packageRoot, 'build', 'llama-bench');
-  const bin = path.join(dir, 'bin', 'llama-bench');
-  if (existsSync(bin)) return bin;
-  const flags = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
-  process.stderr.write('[bench] building llama-bench from third_party/llama.cpp (once, a few minutes) ...\n');
-  const configure = spawnSync('cmake', ['-S', path.join(packageRoot, 'third_party', 'llama.cpp'), '-B', dir, '-DCMAKE_BUILD_TYPE=Release',
-    '-DBUILD_SHARED_LIBS=OFF', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=ON', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF',
-    '-DLLAMA_BUILD_SERVER=OFF', '-DLLAMA_BUILD_TOOLS=ON', '-DLLAMA_BUILD_COMMON=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF',
-    `-DCMAKE_C_FLAGS=${flags}`, `-DCMAKE_CXX_FLAGS=${flags}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (configure.status !== 0) throw new Error('cmake configure of llama-bench failed');
-  const build = spawnSync('cmake', ['--build', dir, '--target', 'llama-bench', '-j', String(os.availableParallelism())], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (build.status !== 0) throw new Error('cmake build of llama-bench failed');
-  return bin;
-}
-
 interface Rate { best: number; mean: number }
 interface Row { model: string; test: string; addon: Rate; llama: Rate }
 const rows: Row[] = [];
-const bin = llamaBench();
+const bin = buildLlamaTool('llama-bench');
 for (const m of values.quick ? models.slice(0, 1) : models) {
   const file = path.join(outDir, m.file);
   if (!existsSync(file)) await createTinyModel({ ...m.options, out: file });

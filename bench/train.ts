@@ -1,8 +1,11 @@
 // Benchmark: LoRA training tokens/s and peak RSS of the native trainer (bases F16, Q8_0, Q4_K) against PyTorch + PEFT
 // (float32, same shapes and threads, bench/reference/train_peft.py), each run in a fresh process.
+// Side reference: llama.cpp's llama-finetune (full fine-tune of an F32 copy, bench/llama-finetune.ts), built once into build/llama-finetune
+// from a copy of the vendored tree with a larger graph capacity (bench/llama-tools.ts says why).
 // Usage: npm run bench -- train -- [--threads N] [--seq 512] [--steps 3] [--rank 8] [--quants f16,q8_0,q4_k_m] [--rounds 2]
-//        [--python python3]. Each round runs every configuration once (PyTorch first in odd rounds, last in even ones);
-//        the table keeps each configuration's fastest round, because the machine may be shared.
+//        [--python python3] [--no-finetune]. Each round runs every configuration once (PyTorch first in odd rounds, last in
+//        even ones); the table keeps each configuration's fastest round, because the machine may be shared. --no-finetune
+//        skips llama-finetune (and its build). --steps does not apply to it: it trains one epoch of 6 batches of --seq tokens.
 // Writes bench/out/train.json and the section "Training: tokens/s and peak memory" of RESULTS.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -11,11 +14,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTinyModel, type QuantType } from '../lib/tiny-model.js';
 import { packageRoot } from '../lib/version.js';
+import { FINETUNE_TRAIN_BATCHES, runFinetune, writeFinetuneText } from './llama-finetune.js';
+import { buildLlamaTool } from './llama-tools.js';
 import { writeResultsSection } from './results.js';
 
 const { values } = parseArgs({ options: {
   threads: { type: 'string' }, seq: { type: 'string' }, steps: { type: 'string' }, rank: { type: 'string' },
-  quants: { type: 'string' }, python: { type: 'string' }, rounds: { type: 'string' },
+  quants: { type: 'string' }, python: { type: 'string' }, rounds: { type: 'string' }, 'no-finetune': { type: 'boolean' },
 } });
 const threads = Number(values.threads ?? os.availableParallelism());
 const seq = Number(values.seq ?? 512);
@@ -24,11 +29,13 @@ const rank = Number(values.rank ?? 8);
 const quants = (values.quants ?? 'f16,q8_0,q4_k_m').split(',') as QuantType[];
 const python = values.python ?? 'python3';
 const rounds = Number(values.rounds ?? 2);
+const FINETUNE = 'llama-finetune';
+const finetune = values['no-finetune'] !== true;
 const shape = { vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048 } as const;
 const outDir = path.join(packageRoot, 'bench', 'out');
 mkdirSync(outDir, { recursive: true });
 
-interface Run { tokensPerSecond: number; matmulGflops?: number; parameters?: number; torch?: string; attention?: string; meanStepMs: number; minStepMs: number; warmupMs: number; forwardMs?: number; peakRssMiB: number; loss: number }
+interface Run { tokensPerSecond: number; matmulGflops?: number; parameters?: number; torch?: string; attention?: string; meanStepMs: number; minStepMs: number; warmupMs: number; forwardMs?: number; peakRssMiB: number; loss: number; batches?: number; rssSource?: string }
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 function lastJson<T>(text: string): T {
@@ -43,21 +50,31 @@ for (const quant of quants) {
   if (!existsSync(file)) await createTinyModel({ ...shape, quant, context: Math.max(512, seq), out: file });
   files.set(quant, file);
 }
+// llama-finetune trains all weights, so it needs an F32 base whose trained context is exactly the run's context.
+const tuneFile = path.join(outDir, `m100-f32-ctx${seq}.gguf`), tuneText = path.join(outDir, `finetune-text-${seq}.txt`);
+let tuneBin = '', tuneTokens = 0;
+if (finetune) {
+  tuneBin = buildLlamaTool('llama-finetune');
+  if (!existsSync(tuneFile)) await createTinyModel({ ...shape, quant: 'f32', context: seq, out: tuneFile });
+  tuneTokens = await writeFinetuneText(tuneFile, seq, tuneText);
+}
 const worker = path.join(packageRoot, 'dist', 'bench', 'train-worker.js');
 const torchArgs = [path.join(packageRoot, 'bench', 'reference', 'train_peft.py'), '--layers', String(shape.layers), '--dim', String(shape.dim),
   '--heads', String(shape.heads), '--ffn', String(shape.ffn), '--vocab', '32000', '--seq', String(seq), '--threads', String(threads),
   '--steps', String(steps), '--rank', String(rank)];
-function measure(config: string, round: number): void {
+async function measure(config: string, round: number): Promise<void> {
   const loadBefore = load();
-  const out = config === 'pytorch'
-    ? execFileSync(python, torchArgs, { encoding: 'utf8' })
-    : execFileSync(process.execPath, [worker, files.get(config)!, String(threads), String(seq), String(steps), String(rank)], { encoding: 'utf8' });
-  rows.push({ config, round, run: lastJson<Run>(out), loadBefore, loadAfter: load() });
+  const run = config === FINETUNE ? await runFinetune(tuneBin, tuneFile, tuneText, seq, threads, path.join(outDir, 'finetuned.gguf'))
+    : lastJson<Run>(config === 'pytorch'
+      ? execFileSync(python, torchArgs, { encoding: 'utf8' })
+      : execFileSync(process.execPath, [worker, files.get(config)!, String(threads), String(seq), String(steps), String(rank)], { encoding: 'utf8' }));
+  rows.push({ config, round, run, loadBefore, loadAfter: load() });
   process.stderr.write(`[bench] round ${round} ${config}: ${JSON.stringify(rows.at(-1)!.run)} (load ${loadBefore})\n`);
 }
+const configs: string[] = finetune ? [...quants, FINETUNE] : [...quants];
 for (let round = 1; round <= rounds; round++) {
-  const order = round % 2 === 1 ? ['pytorch', ...quants] : [...quants, 'pytorch'];
-  for (const config of order) measure(config, round);
+  const order = round % 2 === 1 ? ['pytorch', ...configs] : [...configs, 'pytorch'];
+  for (const config of order) await measure(config, round);
 }
 
 const best = (config: string): Row => rows.filter((r) => r.config === config).reduce((a, b) => (b.run.tokensPerSecond > a.run.tokensPerSecond ? b : a));
@@ -66,27 +83,43 @@ const matmulGflops = Math.max(...rows.filter((r) => r.config === 'pytorch').map(
 const parameters = torch.run.parameters!;
 // FLOPs of a LoRA step per token on a frozen base: forward 2·P and the input gradient 2·P through every matrix (no
 // weight gradient of the base), with P the matrix parameters of the blocks and the output head (not the embedding).
+// A full fine-tune adds the weight gradient 2·P: 6·P per token.
 const flopsPerToken = 4 * (parameters - 32000 * shape.dim);
-writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, steps, rank, threads, rounds, parameters, flopsPerToken, matmulGflops, rows }, null, 2));
+const flops = (c: string) => (c === FINETUNE ? 1.5 * flopsPerToken : flopsPerToken);
+writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, steps, rank, threads, rounds, parameters, flopsPerToken, matmulGflops,
+  finetune: finetune ? { tokens: tuneTokens, trainBatches: FINETUNE_TRAIN_BATCHES } : null, rows }, null, 2));
 const ref = torch.run.tokensPerSecond, refRss = torch.run.peakRssMiB;
-const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)` : `trainer, ${c} base`);
+const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)`
+  : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)' : `trainer, ${c} base`);
 const table = [
   '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
   '|---|---|---|---|---|---|---|---|---|---|',
-  ...[...quants, 'pytorch'].map((c) => {
+  ...[...quants, 'pytorch', ...(finetune ? [FINETUNE] : [])].map((c) => {
     const { run, loadBefore: b, loadAfter: a } = best(c);
     const all = rows.filter((r) => r.config === c).map((r) => r.run.tokensPerSecond.toFixed(1)).join(', ');
     return `| ${label(c)} | ${run.tokensPerSecond.toFixed(1)} | ${all} | ${run.meanStepMs.toFixed(0)} / ${run.minStepMs.toFixed(0)} | ` +
       `${run.forwardMs?.toFixed(0) ?? '–'} | ${run.peakRssMiB.toFixed(0)} | ${(run.tokensPerSecond / ref).toFixed(2)}× | ` +
-      `${(100 * run.peakRssMiB / refRss).toFixed(0)} % | ${(100 * run.tokensPerSecond * flopsPerToken / (matmulGflops * 1e9)).toFixed(0)} % | ${b} → ${a} |`;
+      `${(100 * run.peakRssMiB / refRss).toFixed(0)} % | ${(100 * run.tokensPerSecond * flops(c) / (matmulGflops * 1e9)).toFixed(0)} % | ${b} → ${a} |`;
   }),
 ];
+function finetuneNote(): string {
+  const tune = best(FINETUNE).run;
+  return `llama-finetune (llama.cpp's training example, built with the addon's flags from a copy of the vendored tree whose ` +
+    `graph capacity is raised to 65,536 nodes: the vendored one, sized for inference graphs, aborts on the training graph) is a side reference ` +
+    `only: it is a full fine-tune of an F32 copy of the same model (all weights trainable but the token embedding, which llama.cpp ` +
+    `leaves frozen; AdamW), so it does more work per token ` +
+    `than LoRA (its share of matmul peak counts ${(1.5 * flopsPerToken / 1e6).toFixed(0)} MFLOP per token, weight gradients ` +
+    `included). It runs one epoch over ${tune.batches} training windows of ${seq} tokens of pseudo-random words (one more held out ` +
+    `for validation, not timed; context = batch = ubatch = ` +
+    `${seq}, flash attention off, ${threads} threads); its tokens/s comes from the arrival times of its per-batch progress lines ` +
+    `with the first batch skipped as warm-up, its peak RSS from ${tune.rssSource} (model loading included).`;
+}
 const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${shape.heads} heads, FFN ${shape.ffn}, vocabulary 32,000; ` +
   `${(parameters / 1e6).toFixed(1)} M parameters), LoRA rank ${rank} (alpha ${2 * rank}) on all seven projections, one sequence of ${seq} ` +
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
   `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer uses the default \`f16\` backward ` +
   `route. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
-  `because the machine is shared.\n\n${table.join('\n')}\n`;
-writeResultsSection('Training: tokens/s and peak memory', `node dist/bench/run.js train -- --threads ${threads} --seq ${seq} --steps ${steps} --rounds ${rounds}`, body);
+  `because the machine is shared.${finetune ? ' ' + finetuneNote() : ''}\n\n${table.join('\n')}\n`;
+writeResultsSection('Training: tokens/s and peak memory', `node dist/bench/run.js train -- --threads ${threads} --seq ${seq} --steps ${steps} --rounds ${rounds}${finetune ? '' : ' --no-finetune'}`, body);
 process.stdout.write(body);
