@@ -23,7 +23,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const gpuLayers = o.gpuLayers === 'all' ? -1 : o.gpuLayers === 'auto' ? (addon.systemInfo().gpuOffload ? -1 : 0) : o.gpuLayers;
   const link = linkAbort(o.signal);
   try {
-    const handle = await addon.loadModel(path, { gpuLayers, vocabOnly: o.vocabOnly, useMmap: o.useMmap }, o.onProgress as ((p: number) => void) | undefined, link.token);
+    const handle = await addon.loadModel(path, { gpuLayers, vocabOnly: o.vocabOnly, useMmap: o.useMmap, repack: o.repack }, o.onProgress as ((p: number) => void) | undefined, link.token);
     return new Model(handle, path);
   } catch (error) {
     const e = fromNativeError(error);

@@ -10,6 +10,8 @@ export const loadModelSchema = z.strictObject({
   vocabOnly: z.boolean().default(false),
   /** Memory-map the file instead of reading it. Default true. */
   useMmap: z.boolean().default(true),
+  /** llama.cpp's runtime repacking of CPU weights (e.g. Q4_0, IQ4_NL, Q6_K) for its faster kernels; false = `--no-repack`. Default true. */
+  repack: z.boolean().default(true),
   /** Called with the load progress in [0, 1]. */
   onProgress: z.function().optional(),
   signal: signal.optional(),

@@ -221,7 +221,7 @@ export interface NativeTrainer {
 
 export interface NativeAddon {
   AbortToken: new () => NativeAbortToken;
-  loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
+  loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean; repack: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
   inspectGguf(path: string): Promise<NativeGgufSummary>;
   writeTinyModel(options: NativeTinyModelOptions): Promise<number>;
   quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;

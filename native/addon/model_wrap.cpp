@@ -83,6 +83,7 @@ Napi::Value model_wrap::load(const Napi::CallbackInfo & info) {
         params.gpu_layers = (int32_t) opt_number(o, "gpuLayers", 0, -1, 100000);
         if (o.Has("vocabOnly")) params.vocab_only = o.Get("vocabOnly").ToBoolean();
         if (o.Has("useMmap")) params.use_mmap = o.Get("useMmap").ToBoolean();
+        if (o.Has("repack")) params.repack = o.Get("repack").ToBoolean();
     }
     Napi::Function on_progress;
     if (info.Length() > 2 && info[2].IsFunction()) on_progress = info[2].As<Napi::Function>();

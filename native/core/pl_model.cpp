@@ -24,6 +24,7 @@ std::shared_ptr<model> model::load(const model_load_params & params, const std::
     mp.n_gpu_layers = params.gpu_layers;
     mp.vocab_only   = params.vocab_only;
     mp.load_mode    = params.use_mmap ? mp.load_mode : LLAMA_LOAD_MODE_NONE;
+    mp.use_extra_bufts = params.repack;
     struct progress_state { const std::function<bool(float)> * fn; bool aborted; } state { &progress, false };
     mp.progress_callback = [](float p, void * ud) -> bool {
         auto * s = static_cast<progress_state *>(ud);

@@ -18,6 +18,7 @@ struct model_load_params {
     int32_t     gpu_layers = 0;        // layers to offload; -1 = all
     bool        vocab_only = false;
     bool        use_mmap   = true;
+    bool        repack     = true;   // llama.cpp's CPU weight repacking (extra buffer types) for faster kernels
 };
 
 struct model_info {

@@ -29,6 +29,7 @@ async function twoSequences(path: string): Promise<TrainBatch> {
 
 const cases = [
   { quant: 'f32', dim: 128, steps: 40 },
+  { quant: 'f16', dim: 128, steps: 40 },
   { quant: 'q8_0', dim: 128, steps: 40 },
   { quant: 'q4_k_m', dim: 256, steps: 30 },
 ] as const;

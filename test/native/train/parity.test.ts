@@ -13,17 +13,29 @@ const TEXT = 'The training graph must compute what llama.cpp serves, token for t
 // default F16 KV cache, K and V are rounded to F16 there and not here; with quantized weights that rounding flips
 // activation quantization steps downstream, so the gap grows to the size of the quantization noise itself
 // (measured 2e-3 for F32, 6e-2 for Q8_0): not a property of the trainer, hence the F32 cache.
+// The stored types of the base, each read in its own type by the same kernels on both sides. llama.cpp loads without
+// its CPU weight repacking (`repack: false`, llama.cpp's --no-repack): the repacked Q4_0 and IQ4_NL kernels quantize
+// the activations in other block layouts and round differently (measured 1.3e-2 and 4.2e-2 with repacking).
+// Not listed: F16 and Q6_K bases, whose logits differ from llama.cpp's by 1.5e-3 and 6e-2 (max |logit| 4) for a
+// reason not found yet (training on them works: memorise.test.ts covers F16).
 const cases = [
   { quant: 'f32', tol: 1e-4, rsLora: false },
+  { quant: 'bf16', tol: 1e-4, rsLora: false },
   { quant: 'q8_0', tol: 1e-4, rsLora: false },
+  { quant: 'q4_0', tol: 1e-4, rsLora: false },
+  { quant: 'q4_1', tol: 1e-4, rsLora: false },
+  { quant: 'q5_0', tol: 1e-4, rsLora: false },
+  { quant: 'q5_1', tol: 1e-4, rsLora: false },
   { quant: 'q4_k_m', tol: 1e-4, rsLora: true },
+  { quant: 'q5_k_m', tol: 1e-4, rsLora: false },
+  { quant: 'iq4_nl', tol: 1e-4, rsLora: false },
 ] as const;
 
 for (const { quant, tol, rsLora } of cases) {
   test(`training logits equal llama.cpp inference logits with the exported adapter: ${quant}${rsLora ? ', rsLoRA' : ''}`, async (t) => {
     const base = await tinyModel({ ...BASE, quant });
     const trainer = await Trainer.create(base, { rank: 4, alpha: 8, rsLora, threads: 2, seed: 3 });
-    const model = await loadModel(base);
+    const model = await loadModel(base, { repack: false });
     const ctx = await model.createContext({ contextSize: 128, threads: 2, kvCacheType: 'f32' });
     try {
       t.is(trainer.parameters.length, 2 * 7 * BASE.layers);
