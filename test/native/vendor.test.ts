@@ -35,8 +35,9 @@ test('no reachable route: one paragraph of advice, exit 1, no stack trace', (t) 
   try {
     const r = vendor({
       PERSIAN_LORA_VENDOR_DIR: path.join(dir, 'llama.cpp'), PERSIAN_LORA_CACHE: path.join(dir, 'cache'),
-      npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0', npm_config_fetch_timeout: '3000',
-      LLAMA_CPP_GIT_URL: 'http://127.0.0.1:9/llama.cpp.git', LLAMA_CPP_ARCHIVE_URL: 'http://127.0.0.1:9/v0.5.0.tar.gz',
+      // offline: npm may only use an empty cache; no git or archive source named
+      npm_config_offline: 'true', npm_config_cache: path.join(dir, 'npm-cache'),
+      LLAMA_CPP_GIT_URL: '', LLAMA_CPP_ARCHIVE_URL: '',
     });
     t.is(r.status, 1);
     t.regex(r.stderr, /Could not obtain llama\.cpp v0\.5\.0/);
