@@ -1,10 +1,10 @@
 // Runs in a fresh process: training tokens/s and peak RSS of the native trainer on one base (bench/train.ts).
-// Usage: node dist/bench/train-worker.js <base.gguf> <threads> <seqLen> <steps> <rank>; prints one JSON line.
+// Usage: node dist/bench/train-worker.js <base.gguf> <threads> <seqLen> <steps> <rank> [trainer options as JSON]; prints one JSON line.
 import { Trainer } from '../lib/train/trainer.js';
 
-const [basePath, threadsArg, seqArg, stepsArg, rankArg] = process.argv.slice(2);
+const [basePath, threadsArg, seqArg, stepsArg, rankArg, optionsArg] = process.argv.slice(2);
 const threads = Number(threadsArg), seq = Number(seqArg), steps = Number(stepsArg), rank = Number(rankArg);
-const trainer = await Trainer.create(basePath!, { rank, alpha: 2 * rank, threads, backward: 'f16' });
+const trainer = await Trainer.create(basePath!, { rank, alpha: 2 * rank, threads, ...JSON.parse(optionsArg ?? '{}') });
 // A fixed pseudo-random sequence of ordinary token ids; one sequence of `seq` tokens per step, every token a target.
 const tokens = Uint32Array.from({ length: seq }, (_, i) => 100 + ((i * 7919) % 20000));
 const opt = { lr: 1e-4, weightDecay: 0.01, clip: 1 };

@@ -59,6 +59,10 @@ if (finetune) {
   tuneTokens = await writeFinetuneText(tuneFile, seq, tuneText);
 }
 const worker = path.join(packageRoot, 'dist', 'bench', 'train-worker.js');
+// Side by side with the defaults: the previous default path (transposed F16 copies of each frozen weight, ggml's own
+// OUT_PROD kernel) on the first base.
+const PREVIOUS = `${quants[0]}-previous`;
+const previousOptions = JSON.stringify({ backward: 'f16', gemmOutProd: false });
 const torchArgs = [path.join(packageRoot, 'bench', 'reference', 'train_peft.py'), '--layers', String(shape.layers), '--dim', String(shape.dim),
   '--heads', String(shape.heads), '--ffn', String(shape.ffn), '--vocab', '32000', '--seq', String(seq), '--threads', String(threads),
   '--steps', String(steps), '--rank', String(rank)];
@@ -67,11 +71,12 @@ async function measure(config: string, round: number): Promise<void> {
   const run = config === FINETUNE ? await runFinetune(tuneBin, tuneFile, tuneText, seq, threads, path.join(outDir, 'finetuned.gguf'))
     : lastJson<Run>(config === 'pytorch'
       ? execFileSync(python, torchArgs, { encoding: 'utf8' })
-      : execFileSync(process.execPath, [worker, files.get(config)!, String(threads), String(seq), String(steps), String(rank)], { encoding: 'utf8' }));
+      : execFileSync(process.execPath, [worker, files.get(config === PREVIOUS ? quants[0]! : config)!, String(threads), String(seq), String(steps), String(rank),
+        ...(config === PREVIOUS ? [previousOptions] : [])], { encoding: 'utf8' }));
   rows.push({ config, round, run, loadBefore, loadAfter: load() });
   process.stderr.write(`[bench] round ${round} ${config}: ${JSON.stringify(rows.at(-1)!.run)} (load ${loadBefore})\n`);
 }
-const configs: string[] = finetune ? [...quants, FINETUNE] : [...quants];
+const configs: string[] = [...quants, PREVIOUS, ...(finetune ? [FINETUNE] : [])];
 for (let round = 1; round <= rounds; round++) {
   const order = round % 2 === 1 ? ['pytorch', ...configs] : [...configs, 'pytorch'];
   for (const config of order) await measure(config, round);
@@ -90,11 +95,12 @@ writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, step
   finetune: finetune ? { tokens: tuneTokens, trainBatches: FINETUNE_TRAIN_BATCHES } : null, rows }, null, 2));
 const ref = torch.run.tokensPerSecond, refRss = torch.run.peakRssMiB;
 const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)`
-  : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)' : `trainer, ${c} base`);
+  : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)'
+  : c === PREVIOUS ? `trainer, ${quants[0]} base, previous default (\`f16\` route, ggml's OUT_PROD)` : `trainer, ${c} base`);
 const table = [
   '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
   '|---|---|---|---|---|---|---|---|---|---|',
-  ...[...quants, 'pytorch', ...(finetune ? [FINETUNE] : [])].map((c) => {
+  ...[...quants, PREVIOUS, 'pytorch', ...(finetune ? [FINETUNE] : [])].map((c) => {
     const { run, loadBefore: b, loadAfter: a } = best(c);
     const all = rows.filter((r) => r.config === c).map((r) => r.run.tokensPerSecond.toFixed(1)).join(', ');
     return `| ${label(c)} | ${run.tokensPerSecond.toFixed(1)} | ${all} | ${run.meanStepMs.toFixed(0)} / ${run.minStepMs.toFixed(0)} | ` +
@@ -117,8 +123,10 @@ function finetuneNote(): string {
 const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${shape.heads} heads, FFN ${shape.ffn}, vocabulary 32,000; ` +
   `${(parameters / 1e6).toFixed(1)} M parameters), LoRA rank ${rank} (alpha ${2 * rank}) on all seven projections, one sequence of ${seq} ` +
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
-  `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer uses the default \`f16\` backward ` +
-  `route. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
+  `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer runs its defaults on the CPU: ` +
+  `the \`out_prod\` backward route with every OUT_PROD on its packed GEMM (native/core/pl_out_prod.h); the "previous default" row ` +
+  `runs the same ${quants[0]} base the way the trainer did before that GEMM (transposed F16 copies of the frozen weights, ggml's ` +
+  `OUT_PROD kernel). Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
   `because the machine is shared.${finetune ? ' ' + finetuneNote() : ''}\n\n${table.join('\n')}\n`;
 writeResultsSection('Training: tokens/s and peak memory', `node dist/bench/run.js train -- --threads ${threads} --seq ${seq} --steps ${steps} --rounds ${rounds}${finetune ? '' : ' --no-finetune'}`, body);

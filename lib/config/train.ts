@@ -4,8 +4,11 @@ import { z } from 'zod';
 export const loraTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof loraTargets)[number];
 
-/** How the gradient passes through a frozen base weight (see docs/training.md): `f16` measured fastest on the CPU. */
-export const backwardModes = ['out_prod', 'f32', 'f16', 'cast'] as const;
+/**
+ * How the gradient passes through a frozen base weight (see docs/training.md). `auto`: `out_prod` where OUT_PROD runs on
+ * the packed GEMM (the CPU), else `f16`. The order is the native enum's.
+ */
+export const backwardModes = ['out_prod', 'f32', 'f16', 'cast', 'auto'] as const;
 
 const probability = z.number().min(0).lt(1);
 
@@ -50,8 +53,14 @@ export const trainerSchema = z.strictObject({
    * graph that CUDA and Metal run. Default false: only the ops the device lacks are rewritten.
    */
   portable: z.boolean().default(false),
-  /** Backward through the frozen base weights. Default 'f16'. */
-  backward: z.enum(backwardModes).default('f16'),
+  /** Backward through the frozen base weights. Default 'auto'. */
+  backward: z.enum(backwardModes).default('auto'),
+  /**
+   * On the CPU, every OUT_PROD of the graph (all gradients of products) runs on the packed GEMM of
+   * native/core/pl_out_prod.h; false keeps ggml's own OUT_PROD kernel (for comparison). Ignored on other devices and
+   * with portable. Default true.
+   */
+  gemmOutProd: z.boolean().default(true),
   /**
    * Token rows of token_embd and of the output head that train as full F32 rows (with tied embeddings, the one
    * shared matrix): 'none'; 'all' (the study's modules_to_save); or { fromId } for a vocabulary extension (ids >=

@@ -60,6 +60,10 @@ export class Trainer {
   readonly tiedEmbeddings: boolean;
   /** The device the graphs run on (ggml's name, description and type). */
   readonly device: TrainerDevice;
+  /** The backward route through the frozen base that runs ('auto' resolved for the device). */
+  readonly backward: Exclude<(typeof backwardModes)[number], 'auto'>;
+  /** Whether the CPU's OUT_PROD nodes run on the packed GEMM. */
+  readonly gemmOutProd: boolean;
   #handle: NativeTrainer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -76,6 +80,8 @@ export class Trainer {
     this.rowsFrom = info.rowsFrom;
     this.tiedEmbeddings = info.tiedEmbeddings;
     this.device = info.device;
+    this.backward = backwardModes[info.backward] as Trainer['backward'];
+    this.gemmOutProd = info.gemmOutProd;
   }
 
   /** Loads `basePath` (weights stay in their stored type) and creates freshly initialised LoRA pairs. */
@@ -87,7 +93,7 @@ export class Trainer {
         rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,
         threads: o.threads === 0 ? os.availableParallelism() : o.threads, backward: backwardModes.indexOf(o.backward),
         rowsFrom: o.trainRows === 'none' ? -1 : o.trainRows === 'all' ? 0 : o.trainRows.fromId,
-        device: o.device, portable: o.portable,
+        device: o.device, portable: o.portable, gemmOutProd: o.gemmOutProd,
       });
       return new Trainer(basePath, o, handle);
     } catch (error) {

@@ -37,13 +37,14 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     pl::rows_params rp;
     rp.from = (int32_t) opt_number(o, "rowsFrom", -1, -1, 2147483647.0);
     const int32_t threads = (int32_t) opt_number(o, "threads", 1, 1, 1024);
-    const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_F16, 0, 3);
+    const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_AUTO, 0, 4);
     std::string device = "cpu";
     if (o.Has("device") && !o.Get("device").IsUndefined()) {
         if (!o.Get("device").IsString()) throw_error(env, "ERR_INVALID_OPTION", "Expected a string for option device");
         device = o.Get("device").As<Napi::String>().Utf8Value();
     }
     const bool portable = o.Has("portable") && o.Get("portable").ToBoolean();
+    const bool gemm = !o.Has("gemmOutProd") || o.Get("gemmOutProd").ToBoolean();
     if (o.Has("targets")) {
         if (!o.Get("targets").IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of strings for option targets");
         Napi::Array arr = o.Get("targets").As<Napi::Array>();
@@ -59,8 +60,8 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     }
     auto result = std::make_shared<std::shared_ptr<pl::trainer>>();
     return promise_worker::run(env,
-        [path, lp, rp, threads, mode, device, portable, result] {
-            *result = std::make_shared<pl::trainer>(pl::train_model::load(path, lp, rp, device), threads, mode, portable);
+        [path, lp, rp, threads, mode, device, portable, gemm, result] {
+            *result = std::make_shared<pl::trainer>(pl::train_model::load(path, lp, rp, device), threads, mode, portable, gemm);
         },
         [result](Napi::Env env) -> Napi::Value {
             auto * holder = new std::shared_ptr<pl::trainer>(*result);
@@ -168,6 +169,8 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     dev.Set("type", d.type);
     o.Set("device", dev);
     o.Set("portable", trainer_->portable());
+    o.Set("backward", Napi::Number::New(env, (double) trainer_->backward()));
+    o.Set("gemmOutProd", trainer_->gemm_out_prod());
     Napi::Array params = Napi::Array::New(env, trainer_->n_params());
     for (size_t i = 0; i < trainer_->n_params(); i++) {
         const pl::param_info p = trainer_->param(i);

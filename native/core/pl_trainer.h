@@ -24,6 +24,7 @@ enum backward_mode : int32_t {
     BACKWARD_F32      = 1,  // mul_mat(cont(transpose(W as F32)), dy)
     BACKWARD_F16      = 2,  // mul_mat(transpose(W) as contiguous F16, dy); F32 weights keep ggml's out_prod
     BACKWARD_CAST     = 3,  // out_prod(W as F32, dyᵀ): a contiguous dequantization, then ggml's F32 out_prod
+    BACKWARD_AUTO     = 4,  // OUT_PROD where it runs on the GEMM (pl_out_prod.h: the CPU), else F16
 };
 
 struct optimizer_params {
@@ -55,12 +56,15 @@ class trainer {
     // portable: apply every rewrite of pl_train_portable.h, so any device (the CPU included) runs the graph CUDA and
     // Metal would; otherwise only the nodes the model's device lacks are rewritten. Builds probe gradient graphs
     // (2 sequences and 1 sequence of 2 tokens) and throws ERR_BACKEND naming the device and the ops it would not run.
-    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable = false);
+    // gemm_out_prod: on the CPU, every OUT_PROD of the graph runs on pl_out_prod.h's GEMM (false: ggml's own kernel).
+    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable = false, bool gemm_out_prod = true);
     ~trainer();
 
     const train_model & model() const { return *model_; }
     device_info         device() const;
     bool                portable() const { return portable_; }
+    backward_mode       backward() const { return mode_; }   // the route taken (BACKWARD_AUTO resolved)
+    bool                gemm_out_prod() const { return gemm_out_prod_; }
     // The op inventory of the probe graphs (see the constructor), on the trainer's device.
     const std::vector<op_entry> & graph_ops() const { return probe_ops_; }
     int64_t             steps() const { return steps_; }
@@ -115,6 +119,7 @@ class trainer {
     int32_t        n_threads_;
     backward_mode  mode_;
     bool           portable_ = false;
+    bool           gemm_out_prod_ = true;   // only ever true on the CPU
     std::vector<op_entry> probe_ops_;
     int64_t        steps_ = 0;
     ggml_gallocr_t alloc_ = nullptr;

@@ -79,27 +79,52 @@ function relDiff(a: Float32Array[], b: Float32Array[]): number {
   return Math.sqrt(num / den);
 }
 
-// ggml's own out_prod backward is the reference. The F32 route differs only in summation order (1e-5); the F16
-// route rounds dy and the dequantized weight to F16 (relative 2^-11 each), so 1e-2 of the gradient norm.
-for (const quant of ['f32', 'q8_0', 'q4_k_m'] as const) {
-  test(`frozen-weight backward routes agree with ggml's out_prod: ${quant}`, async (t) => {
+// ggml's own OUT_PROD kernel (gemmOutProd: false) on the plain autodiff backward is the reference. The packed GEMM
+// (pl_out_prod, the default on the CPU) sums every output in the same k order with FMAs, like ggml's row updates,
+// so only rounding may differ (1e-6). The F32 route differs only in summation order (1e-5); the F16 route rounds dy
+// and the dequantized weight to F16 (relative 2^-11 each), so 1e-2 of the gradient norm.
+for (const quant of ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m', 'q6_k'] as const) {
+  test(`frozen-weight backward routes and the GEMM agree with ggml's out_prod: ${quant}`, async (t) => {
     const base = await tinyModel({ ...SMALL, dim: 256, quant });
+    const routes = { ggml: { backward: 'out_prod', gemmOutProd: false }, gemm: { backward: 'out_prod' }, f32: { backward: 'f32' }, f16: { backward: 'f16' } } as const;
     const grads: Record<string, Float32Array[]> = {};
-    for (const backward of ['out_prod', 'f32', 'f16'] as const) {
-      const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward });
+    for (const [name, options] of Object.entries(routes)) {
+      const trainer = await Trainer.create(base, { rank: 4, threads: 2, ...options });
       try {
+        t.is(trainer.gemmOutProd, name !== 'ggml');
         await randomiseB(trainer, 0.1);
-        grads[backward] = (await trainer.gradients(batch())).gradients;
+        grads[name] = (await trainer.gradients(batch())).gradients;
       } finally {
         trainer.dispose();
       }
     }
-    const f32 = relDiff(grads.out_prod!, grads.f32!), f16 = relDiff(grads.out_prod!, grads.f16!);
-    t.log(`${quant}: relative L2 difference f32 route ${f32.toExponential(2)}, f16 route ${f16.toExponential(2)}`);
+    const gemm = relDiff(grads.ggml!, grads.gemm!), f32 = relDiff(grads.ggml!, grads.f32!), f16 = relDiff(grads.ggml!, grads.f16!);
+    t.log(`${quant}: relative L2 difference GEMM ${gemm.toExponential(2)}, f32 route ${f32.toExponential(2)}, f16 route ${f16.toExponential(2)}`);
+    t.true(gemm < 1e-6);
     t.true(f32 < 1e-5);
     t.true(f16 < 1e-2);
   });
 }
+
+// Shapes off the GEMM's tiles: widths that are not multiples of its register tile (head size 16, FFN 144, rank 3),
+// 7 kv-shared heads, an F16 base (dequantized one value at a time) and three sequences of 40 tokens.
+test('the GEMM OUT_PROD equals ggml\'s on shapes off its tiles', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 1, dim: 112, heads: 7, kvHeads: 1, ffn: 144, initStd: 0.1, quant: 'f16' });
+  const tokens = new Uint32Array(3 * 40).map((_, i) => 100 + ((i * 104729) % 9000));
+  const grads: Float32Array[][] = [];
+  for (const gemmOutProd of [false, true]) {
+    const trainer = await Trainer.create(base, { rank: 3, threads: 2, backward: 'out_prod', gemmOutProd, trainRows: { fromId: 31000 } });
+    try {
+      await randomiseB(trainer, 0.1);
+      grads.push((await trainer.gradients({ tokens, sequences: 3 })).gradients);
+    } finally {
+      trainer.dispose();
+    }
+  }
+  const d = relDiff(grads[0]!, grads[1]!);
+  t.log(`relative L2 difference ${d.toExponential(2)}`);
+  t.true(d < 1e-6);
+});
 
 // Dropout masks are drawn from (seed, step): within one step they are fixed, so the dropout loss that gradients()
 // reports can itself be differentiated by central differences (same tolerance as above). F32 base: with a quantized

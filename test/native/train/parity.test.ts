@@ -7,62 +7,94 @@ import { BASE, maxAbs, maxAbsDiff, randomiseB } from './helpers.js';
 
 const TEXT = 'The training graph must compute what llama.cpp serves, token for token.';
 
-// Tolerances: with an F32 KV cache llama.cpp runs the same ggml kernels on the same operands (activations are
-// quantized to the weight's dot type on both sides), so only summation order may differ; measured 0 for F32 and
-// Q8_0 and 1.4e-6 for Q4_K at |logit| <= 4. 1e-4 leaves room for other CPUs' kernel choices. With llama.cpp's
-// default F16 KV cache, K and V are rounded to F16 there and not here; with quantized weights that rounding flips
-// activation quantization steps downstream, so the gap grows to the size of the quantization noise itself
-// (measured 2e-3 for F32, 6e-2 for Q8_0): not a property of the trainer, hence the F32 cache.
-// The stored types of the base, each read in its own type by the same kernels on both sides. llama.cpp loads without
-// its CPU weight repacking (`repack: false`, llama.cpp's --no-repack): the repacked Q4_0 and IQ4_NL kernels quantize
-// the activations in other block layouts and round differently (measured 1.3e-2 and 4.2e-2 with repacking).
-// Not listed: F16 and Q6_K bases. They agree exactly up to 5 tokens but differ at 17 (F16 by 1.3e-3 without an
-// adapter, Q6_K by 6e-2 with one; max |logit| 4): not proven, but consistent with a shape-dependent kernel choice in
-// attention (llama.cpp attends over 256 padded KV cells, the trainer over 17 keys) whose 1e-7 difference flips an
-// F16 / Q8_K rounding of the next layer's input. Training on them works (memorise.test.ts covers F16).
+// With an F32 KV cache llama.cpp runs the same ggml kernels on the same operands (activations are quantized to the
+// weight's dot type on both sides), so only summation order may differ. llama.cpp loads without its CPU weight
+// repacking (`repack: false`, = --no-repack): the repacked Q4_0 and IQ4_NL kernels quantize activations in other
+// block layouts and round differently (measured 1.3e-2 and 4.2e-2 with repacking).
+// One difference of order is structural: llama.cpp attends over its padded KV cells (a tiled product over 128
+// values here) and the trainer over the T keys of the batch (17 dot products of length 17). Their 1-ulp differences
+// vanish in an F32 base, but a base whose dot type re-rounds the activations (F16, BF16, Q8_K for the K-quants, …)
+// turns a 1-ulp change into a flipped rounding step of the next product's input, i.e. a gap of the size of that
+// type's rounding noise. Which types flip depends on the CPU's vector width (on one 2-core AVX-512 VM: BF16, F16,
+// Q5_1, Q4_K; on another: F16, Q6_K). Hence two tiers:
+//   - exact, max abs diff <= 1e-4 (measured 0 to 1.6e-6 at |logit| <= 4): required for F32 (no activation rounding,
+//     so any formula error shows) and for at least half of the types;
+//   - within the rounding noise otherwise: max abs diff <= 0.1 and an L2 gap <= 5 % of the adapter's own effect
+//     on the logits (measured at most 0.04 and 2 %).
+// An adapter error of ~1 % (alpha, layout, scale) fails the F32 case and every exact one.
+const EXACT = 1e-4;
 const cases = [
-  { quant: 'f32', tol: 1e-4, rsLora: false },
-  { quant: 'bf16', tol: 1e-4, rsLora: false },
-  { quant: 'q8_0', tol: 1e-4, rsLora: false },
-  { quant: 'q4_0', tol: 1e-4, rsLora: false },
-  { quant: 'q4_1', tol: 1e-4, rsLora: false },
-  { quant: 'q5_0', tol: 1e-4, rsLora: false },
-  { quant: 'q5_1', tol: 1e-4, rsLora: false },
-  { quant: 'q4_k_m', tol: 1e-4, rsLora: true },
-  { quant: 'q5_k_m', tol: 1e-4, rsLora: false },
-  { quant: 'iq4_nl', tol: 1e-4, rsLora: false },
+  { quant: 'f32', rsLora: false },
+  { quant: 'f32', rsLora: true },
+  { quant: 'f16', rsLora: false },
+  { quant: 'bf16', rsLora: false },
+  { quant: 'q8_0', rsLora: false },
+  { quant: 'q4_0', rsLora: false },
+  { quant: 'q4_1', rsLora: false },
+  { quant: 'q5_0', rsLora: false },
+  { quant: 'q5_1', rsLora: false },
+  { quant: 'q4_k_m', rsLora: true },
+  { quant: 'q5_k_m', rsLora: false },
+  { quant: 'q6_k', rsLora: false },
+  { quant: 'iq4_nl', rsLora: false },
 ] as const;
 
-for (const { quant, tol, rsLora } of cases) {
-  test(`training logits equal llama.cpp inference logits with the exported adapter: ${quant}${rsLora ? ', rsLoRA' : ''}`, async (t) => {
-    const base = await tinyModel({ ...BASE, quant });
-    const trainer = await Trainer.create(base, { rank: 4, alpha: 8, rsLora, threads: 2, seed: 3 });
-    const model = await loadModel(base, { repack: false });
-    const ctx = await model.createContext({ contextSize: 128, threads: 2, kvCacheType: 'f32' });
-    try {
-      t.is(trainer.parameters.length, 2 * 7 * BASE.layers);
-      t.is(trainer.scale, rsLora ? 8 / 2 : 8 / 4);
-      await randomiseB(trainer, 0.05);
-      const file = scratchPath(`parity-${quant}.gguf`);
-      await trainer.exportAdapter(file);
-      ctx.setAdapters([{ adapter: await model.loadAdapter(file) }]);
-      const tokens = model.tokenize(TEXT);
-      const ours = await trainer.logits({ tokens });
-      const ref = await ctx.logits(tokens, { all: true });
-      t.is(ours.length, ref.length);
-      const diff = maxAbsDiff(ours, ref);
-      t.log(`${quant}: ${tokens.length} tokens, max |logit| ${maxAbs(ref).toFixed(3)}, max abs diff ${diff.toExponential(2)}`);
-      t.true(diff <= tol, `max abs diff ${diff} > ${tol}`);
-      // the adapter matters: without it llama.cpp's logits are far from ours
-      ctx.setAdapters([]);
-      t.true(maxAbsDiff(ours, await ctx.logits(tokens, { all: true })) > 100 * tol);
-    } finally {
-      ctx.dispose();
-      model.dispose();
-      trainer.dispose();
+interface Gap { maxAbs: number; relToEffect: number }
+const gaps = new Map<string, Promise<Gap>>();
+const caseName = (c: (typeof cases)[number]): string => `${c.quant}${c.rsLora ? ', rsLoRA' : ''}`;
+// Each case is measured once, by its own test or by the summary test, whichever asks first.
+function gapOf(c: (typeof cases)[number]): Promise<Gap> {
+  const name = caseName(c);
+  if (!gaps.has(name)) gaps.set(name, parityGap(c.quant, c.rsLora));
+  return gaps.get(name)!;
+}
+
+async function parityGap(quant: (typeof cases)[number]['quant'], rsLora: boolean): Promise<Gap> {
+  const base = await tinyModel({ ...BASE, quant });
+  const trainer = await Trainer.create(base, { rank: 4, alpha: 8, rsLora, threads: 2, seed: 3 });
+  const model = await loadModel(base, { repack: false });
+  const ctx = await model.createContext({ contextSize: 128, threads: 2, kvCacheType: 'f32' });
+  try {
+    if (trainer.parameters.length !== 2 * 7 * BASE.layers) throw new Error(`${trainer.parameters.length} parameters`);
+    if (trainer.scale !== (rsLora ? 8 / 2 : 8 / 4)) throw new Error(`scale ${trainer.scale}`);
+    await randomiseB(trainer, 0.05);
+    const file = scratchPath(`parity-${quant}${rsLora ? '-rs' : ''}.gguf`);
+    await trainer.exportAdapter(file);
+    const tokens = model.tokenize(TEXT);
+    const without = await ctx.logits(tokens, { all: true });
+    ctx.setAdapters([{ adapter: await model.loadAdapter(file) }]);
+    const ours = await trainer.logits({ tokens });
+    const ref = await ctx.logits(tokens, { all: true });
+    if (ours.length !== ref.length) throw new Error(`${ours.length} logits, llama.cpp ${ref.length}`);
+    let gap2 = 0, effect2 = 0;
+    for (let i = 0; i < ref.length; i++) {
+      gap2 += (ours[i]! - ref[i]!) ** 2;
+      effect2 += (ref[i]! - without[i]!) ** 2;
     }
+    return { maxAbs: maxAbsDiff(ours, ref), relToEffect: Math.sqrt(gap2 / effect2) };
+  } finally {
+    ctx.dispose();
+    model.dispose();
+    trainer.dispose();
+  }
+}
+
+for (const c of cases) {
+  const name = caseName(c), quant = c.quant;
+  test(`training logits equal llama.cpp inference logits with the exported adapter: ${name}`, async (t) => {
+    const gap = await gapOf(c);
+    t.log(`${name}: max abs diff ${gap.maxAbs.toExponential(2)}, L2 gap / adapter effect ${gap.relToEffect.toExponential(2)}`);
+    if (quant === 'f32') t.true(gap.maxAbs <= EXACT, `max abs diff ${gap.maxAbs} > ${EXACT}`);
+    else t.true(gap.maxAbs <= EXACT || (gap.maxAbs <= 0.1 && gap.relToEffect <= 0.05), `max abs diff ${gap.maxAbs}, relative gap ${gap.relToEffect}`);
   });
 }
+
+test('most base types reproduce llama.cpp exactly (the rest within their rounding noise)', async (t) => {
+  const all = await Promise.all(cases.map(async (c) => [caseName(c), await gapOf(c)] as const));
+  const inexact = all.filter(([, g]) => g.maxAbs > EXACT).map(([name]) => name);
+  t.log(`not exact on this CPU: ${inexact.join(', ') || 'none'}`);
+  t.true(inexact.length <= all.length / 2, inexact.join(', '));
+});
 
 test('packed documents and batched sequences each equal their own llama.cpp run', async (t) => {
   const base = await tinyModel({ ...BASE, quant: 'q8_0' });

@@ -1,0 +1,193 @@
+// OUT_PROD as a packed GEMM on the CPU (see pl_out_prod.h).
+//
+// In GEMM terms, for one (i2, i3) slice: C[j][i] = Σ_k P[j][k] · Q[k][i], with C = dst (row j contiguous in i),
+// Q[k] = row k of a (dequantized), P[j][k] = b[j, k] at any strides. The output is cut into tiles of JB × IB;
+// a thread owns whole tiles. Per tile and per block of KC values of k, Q is packed into NR-wide column panels and P
+// into MR-tall row panels, then an MR × NR register tile of C is accumulated per panel pair (BLIS-style).
+#include "pl_out_prod.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+namespace pl {
+namespace {
+
+// The vector type of the micro-kernel: VL floats; MR rows of two vectors each stay in registers.
+#if defined(__AVX512F__)
+constexpr int VL = 16, MR = 12;
+using vf = __m512;
+inline vf vzero() { return _mm512_setzero_ps(); }
+inline vf vload(const float * p) { return _mm512_loadu_ps(p); }
+inline void vstore(float * p, vf v) { _mm512_storeu_ps(p, v); }
+inline vf vbcast(float x) { return _mm512_set1_ps(x); }
+inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr int VL = 8, MR = 6;
+using vf = __m256;
+inline vf vzero() { return _mm256_setzero_ps(); }
+inline vf vload(const float * p) { return _mm256_loadu_ps(p); }
+inline void vstore(float * p, vf v) { _mm256_storeu_ps(p, v); }
+inline vf vbcast(float x) { return _mm256_set1_ps(x); }
+inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+constexpr int VL = 4, MR = 8;
+using vf = float32x4_t;
+inline vf vzero() { return vdupq_n_f32(0.0f); }
+inline vf vload(const float * p) { return vld1q_f32(p); }
+inline void vstore(float * p, vf v) { vst1q_f32(p, v); }
+inline vf vbcast(float x) { return vdupq_n_f32(x); }
+inline vf vfma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
+#else
+constexpr int VL = 4, MR = 4;
+struct vf { float v[VL]; };
+inline vf vzero() { return {}; }
+inline vf vload(const float * p) { vf r; std::memcpy(r.v, p, sizeof(r.v)); return r; }
+inline void vstore(float * p, vf v) { std::memcpy(p, v.v, sizeof(v.v)); }
+inline vf vbcast(float x) { vf r; for (float & e : r.v) e = x; return r; }
+inline vf vfma(vf a, vf b, vf c) { for (int i = 0; i < VL; i++) c.v[i] = __builtin_fmaf(a.v[i], b.v[i], c.v[i]); return c; }
+#endif
+
+constexpr int NR = 2 * VL;        // columns of the register tile
+constexpr int64_t KC = 256;       // k values per packed block
+constexpr int64_t IB = 256;       // tile width (a multiple of NR and of every quant block size)
+constexpr int64_t JB = (256 + MR - 1) / MR * MR;   // tile height, a multiple of MR
+
+// c[r·ldc + x] = (accumulate ? c : 0) + Σ_k p[k·MR + r] · q[k·ldq + x] for r < MR, x < NR, summed in k order.
+inline void micro_kernel(int64_t kc, const float * p, const float * q, int64_t ldq, float * c, int64_t ldc, bool accumulate) {
+    vf acc[MR][2];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        acc[r][0] = accumulate ? vload(c + r * ldc) : vzero();
+        acc[r][1] = accumulate ? vload(c + r * ldc + VL) : vzero();
+    }
+    for (int64_t k = 0; k < kc; k++, p += MR, q += ldq) {
+        const vf b0 = vload(q), b1 = vload(q + VL);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            const vf a = vbcast(p[r]);
+            acc[r][0] = vfma(a, b0, acc[r][0]);
+            acc[r][1] = vfma(a, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        vstore(c + r * ldc, acc[r][0]);
+        vstore(c + r * ldc + VL, acc[r][1]);
+    }
+}
+
+struct scratch {
+    std::vector<float> q, p;
+    float tile[MR * NR];
+};
+
+void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
+    const size_t  a_sk = a->nb[1], b_sj = b->nb[0], b_sk = b->nb[1];
+    const int64_t I = dst->ne[0], J = dst->ne[1], K = a->ne[1], ne2 = dst->ne[2], ne3 = dst->ne[3];
+    const int64_t r2 = ne2 / a->ne[2], r3 = ne3 / a->ne[3];
+    const int64_t n_ib = (I + IB - 1) / IB, n_jb = (J + JB - 1) / JB, n_tiles = n_ib * n_jb * ne2 * ne3;
+    const ggml_to_float_t to_float = a->type == GGML_TYPE_F32 ? nullptr : ggml_get_type_traits(a->type)->to_float;
+    const int64_t blck = ggml_blck_size(a->type);
+    const size_t  tsize = ggml_type_size(a->type);
+
+    thread_local scratch s;
+    s.q.resize((size_t) (KC * IB));
+    s.p.resize((size_t) (JB * KC));
+
+    for (int64_t t = ith; t < n_tiles; t += nth) {
+        const int64_t ib = t % n_ib, jb = (t / n_ib) % n_jb, i23 = t / (n_ib * n_jb), i2 = i23 % ne2, i3 = i23 / ne2;
+        const int64_t i0 = ib * IB, ni = std::min(IB, I - i0), j0 = jb * JB, nj = std::min(JB, J - j0);
+        const int64_t n_panels = (ni + NR - 1) / NR, n_rowp = (nj + MR - 1) / MR;
+        const char * a_base = (const char *) a->data + (i2 / r2) * a->nb[2] + (i3 / r3) * a->nb[3];
+        const char * b_base = (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3];
+        char *       d_base = (char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3];
+        const int64_t ldc = (int64_t) (dst->nb[1] / sizeof(float));
+
+        for (int64_t k0 = 0; k0 < K; k0 += KC) {
+            const int64_t kc = std::min(KC, K - k0);
+            // Q: rows k of a, columns [i0, i0 + ni), read in place (F32 rows that fill whole panels) or dequantized
+            // into q[k][IB], zero past ni up to the last panel's edge.
+            const float * q0;
+            int64_t ldq;
+            if (!to_float && ni % NR == 0) {
+                q0 = (const float *) (a_base + k0 * a_sk) + i0;
+                ldq = (int64_t) (a_sk / sizeof(float));
+            } else {
+                for (int64_t k = 0; k < kc; k++) {
+                    const char * row = a_base + (k0 + k) * a_sk;
+                    float * d = s.q.data() + k * IB;
+                    if (to_float) to_float(row + (size_t) (i0 / blck) * tsize, d, ni);
+                    else std::memcpy(d, (const float *) row + i0, (size_t) ni * sizeof(float));
+                    std::fill(d + ni, d + n_panels * NR, 0.0f);
+                }
+                q0 = s.q.data();
+                ldq = IB;
+            }
+            // P: b[j, k] for j in [j0, j0 + nj), into panels p[rowpanel][k][MR] (zero past nj).
+            for (int64_t rp = 0; rp < n_rowp; rp++) {
+                float * d = s.p.data() + rp * kc * MR;
+                const int64_t jr = j0 + rp * MR, h = std::min<int64_t>(MR, J - jr);
+                if (h < MR) std::fill(d, d + kc * MR, 0.0f);
+                for (int64_t r = 0; r < h; r++) {
+                    const char * src = b_base + k0 * b_sk + (jr + r) * b_sj;
+                    for (int64_t k = 0; k < kc; k++) d[k * MR + r] = *(const float *) (src + k * b_sk);
+                }
+            }
+            const bool accumulate = k0 > 0;
+            for (int64_t pn = 0; pn < n_panels; pn++) {
+                const float * q = q0 + pn * NR;
+                const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                for (int64_t rp = 0; rp < n_rowp; rp++) {
+                    const float * p = s.p.data() + rp * kc * MR;
+                    const int64_t h = std::min<int64_t>(MR, nj - rp * MR);
+                    float * c = (float *) (d_base) + (j0 + rp * MR) * ldc + i0 + pn * NR;
+                    if (w == NR && h == MR) {
+                        micro_kernel(kc, p, q, ldq, c, ldc, accumulate);
+                        continue;
+                    }
+                    // A partial register tile: through the scratch tile, copying only the valid part back.
+                    for (int64_t r = 0; r < h; r++) std::memcpy(s.tile + r * NR, c + r * ldc, (size_t) w * sizeof(float));
+                    micro_kernel(kc, p, q, ldq, s.tile, NR, accumulate);
+                    for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.tile + r * NR, (size_t) w * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+bool out_prod_gemm_supported(const ggml_tensor * a, const ggml_tensor * b) {
+    if (b->type != GGML_TYPE_F32 || a->nb[0] != ggml_type_size(a->type)) return false;
+    if (a->type != GGML_TYPE_F32 && (ggml_get_type_traits(a->type)->to_float == nullptr || a->ne[0] % ggml_blck_size(a->type) != 0)) return false;
+    return true;
+}
+
+int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+    int changed = 0;
+    for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
+        ggml_tensor * node = ggml_graph_node(gf, i);
+        if (node->op != GGML_OP_OUT_PROD || node->type != GGML_TYPE_F32 || !ggml_is_contiguous(node) ||
+            !out_prod_gemm_supported(node->src[0], node->src[1])) {
+            continue;
+        }
+        ggml_tensor * args[2] = { node->src[0], node->src[1] };
+        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 2,
+                                                out_prod_gemm_compute, GGML_N_TASKS_MAX, nullptr);
+        node->op = op->op;
+        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+        changed++;
+    }
+    return changed;
+}
+
+}  // namespace pl
