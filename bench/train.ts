@@ -60,9 +60,9 @@ if (finetune) {
 }
 const worker = path.join(packageRoot, 'dist', 'bench', 'train-worker.js');
 // Side by side with the defaults: the previous default path (transposed F16 copies of each frozen weight, ggml's own
-// OUT_PROD kernel) on the first base.
+// kernels everywhere) on the first base.
 const PREVIOUS = `${quants[0]}-previous`;
-const previousOptions = JSON.stringify({ backward: 'f16', gemmOutProd: false });
+const previousOptions = JSON.stringify({ backward: 'f16', cpuKernels: false });
 const torchArgs = [path.join(packageRoot, 'bench', 'reference', 'train_peft.py'), '--layers', String(shape.layers), '--dim', String(shape.dim),
   '--heads', String(shape.heads), '--ffn', String(shape.ffn), '--vocab', '32000', '--seq', String(seq), '--threads', String(threads),
   '--steps', String(steps), '--rank', String(rank)];
@@ -96,7 +96,7 @@ writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, step
 const ref = torch.run.tokensPerSecond, refRss = torch.run.peakRssMiB;
 const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)`
   : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)'
-  : c === PREVIOUS ? `trainer, ${quants[0]} base, previous default (\`f16\` route, ggml's OUT_PROD)` : `trainer, ${c} base`);
+  : c === PREVIOUS ? `trainer, ${quants[0]} base, previous default (\`f16\` route, ggml's kernels)` : `trainer, ${c} base`);
 const table = [
   '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -124,9 +124,9 @@ const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${sha
   `${(parameters / 1e6).toFixed(1)} M parameters), LoRA rank ${rank} (alpha ${2 * rank}) on all seven projections, one sequence of ${seq} ` +
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
   `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer runs its defaults on the CPU: ` +
-  `the \`out_prod\` backward route with every OUT_PROD on its packed GEMM (native/core/pl_out_prod.h); the "previous default" row ` +
-  `runs the same ${quants[0]} base the way the trainer did before that GEMM (transposed F16 copies of the frozen weights, ggml's ` +
-  `OUT_PROD kernel). Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
+  `the \`out_prod\` backward route and its own CPU kernels with ggml's arithmetic (every OUT_PROD on a packed GEMM, LoRA's short-K ` +
+  `products, Q8_0 products on AVX-512 VNNI; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
+  `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere). Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
   `because the machine is shared.${finetune ? ' ' + finetuneNote() : ''}\n\n${table.join('\n')}\n`;
 writeResultsSection('Training: tokens/s and peak memory', `node dist/bench/run.js train -- --threads ${threads} --seq ${seq} --steps ${steps} --rounds ${rounds}${finetune ? '' : ' --no-finetune'}`, body);

@@ -60,7 +60,7 @@ export const trainerSchema = z.strictObject({
    * native/core/pl_out_prod.h; false keeps ggml's own OUT_PROD kernel (for comparison). Ignored on other devices and
    * with portable. Default true.
    */
-  gemmOutProd: z.boolean().default(true),
+  cpuKernels: z.boolean().default(true),
   /**
    * Token rows of token_embd and of the output head that train as full F32 rows (with tied embeddings, the one
    * shared matrix): 'none'; 'all' (the study's modules_to_save); or { fromId } for a vocabulary extension (ids >=

@@ -146,8 +146,9 @@ export interface NativeTrainerOptions {
   threads: number;
   /** Backward through the frozen base: 0 out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat, 3 F32 cast then out_prod, 4 auto. */
   backward: number;
-  /** On the CPU, run every OUT_PROD on the packed GEMM (native/core/pl_out_prod.h) instead of ggml's kernel. */
-  gemmOutProd: boolean;
+  /** On the CPU, run the trainer's own kernels with ggml's arithmetic: every OUT_PROD on the packed GEMM
+   * (native/core/pl_out_prod.h), short-K products on native/core/pl_short_k_matmul.h. */
+  cpuKernels: boolean;
   /** First token id whose embedding and output rows train (F32); 0 = all rows, -1 = none. */
   rowsFrom: number;
   /** 'cpu', 'gpu' or a ggml device name ('CUDA0', 'MTL0'). */
@@ -200,8 +201,10 @@ export interface NativeTrainer {
     /** The first loraParameters entries of `parameters` are LoRA A/B; then token_embd.rows and output.rows. */
     loraParameters: number; rowsFrom: number; tiedEmbeddings: boolean;
     device: NativeDeviceInfo; portable: boolean;
-    /** The backward route taken, as an index of backwardModes ('auto' resolved), and whether OUT_PROD runs on the GEMM. */
-    backward: number; gemmOutProd: boolean;
+    /** The backward route taken, as an index of backwardModes ('auto' resolved), and whether the CPU kernels run. */
+    backward: number; cpuKernels: boolean;
+    /** How many nodes of the last graph built run on each CPU kernel. */
+    cpuKernelNodes: { outProd: number; shortK: number; q8_0: number };
   };
   /** The op inventory of the probe gradient graphs built at creation (1 and 2 sequences of 2 tokens). */
   graphOps(): NativeGraphOp[];

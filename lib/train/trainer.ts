@@ -62,8 +62,8 @@ export class Trainer {
   readonly device: TrainerDevice;
   /** The backward route through the frozen base that runs ('auto' resolved for the device). */
   readonly backward: Exclude<(typeof backwardModes)[number], 'auto'>;
-  /** Whether the CPU's OUT_PROD nodes run on the packed GEMM. */
-  readonly gemmOutProd: boolean;
+  /** Whether the trainer's own CPU kernels run (packed GEMM for OUT_PROD, short-K products), with ggml's arithmetic. */
+  readonly cpuKernels: boolean;
   #handle: NativeTrainer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -81,7 +81,7 @@ export class Trainer {
     this.tiedEmbeddings = info.tiedEmbeddings;
     this.device = info.device;
     this.backward = backwardModes[info.backward] as Trainer['backward'];
-    this.gemmOutProd = info.gemmOutProd;
+    this.cpuKernels = info.cpuKernels;
   }
 
   /** Loads `basePath` (weights stay in their stored type) and creates freshly initialised LoRA pairs. */
@@ -93,7 +93,7 @@ export class Trainer {
         rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,
         threads: o.threads === 0 ? os.availableParallelism() : o.threads, backward: backwardModes.indexOf(o.backward),
         rowsFrom: o.trainRows === 'none' ? -1 : o.trainRows === 'all' ? 0 : o.trainRows.fromId,
-        device: o.device, portable: o.portable, gemmOutProd: o.gemmOutProd,
+        device: o.device, portable: o.portable, cpuKernels: o.cpuKernels,
       });
       return new Trainer(basePath, o, handle);
     } catch (error) {
@@ -200,6 +200,11 @@ export class Trainer {
    */
   graphOps(): GraphOp[] {
     return this.#native.graphOps();
+  }
+
+  /** How many nodes of the last graph built (logits, loss or step) ran on each of the trainer's CPU kernels. */
+  get cpuKernelNodes(): { outProd: number; shortK: number; q8_0: number } {
+    return this.#native.info().cpuKernelNodes;
   }
 
   /** Optimizer steps taken (restored by importState). */

@@ -44,7 +44,7 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
         device = o.Get("device").As<Napi::String>().Utf8Value();
     }
     const bool portable = o.Has("portable") && o.Get("portable").ToBoolean();
-    const bool gemm = !o.Has("gemmOutProd") || o.Get("gemmOutProd").ToBoolean();
+    const bool gemm = !o.Has("cpuKernels") || o.Get("cpuKernels").ToBoolean();
     if (o.Has("targets")) {
         if (!o.Get("targets").IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of strings for option targets");
         Napi::Array arr = o.Get("targets").As<Napi::Array>();
@@ -170,7 +170,12 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     o.Set("device", dev);
     o.Set("portable", trainer_->portable());
     o.Set("backward", Napi::Number::New(env, (double) trainer_->backward()));
-    o.Set("gemmOutProd", trainer_->gemm_out_prod());
+    o.Set("cpuKernels", trainer_->cpu_kernels());
+    Napi::Object nodes = Napi::Object::New(env);
+    nodes.Set("outProd", trainer_->out_prod_nodes());
+    nodes.Set("shortK", trainer_->short_k_nodes());
+    nodes.Set("q8_0", trainer_->q8_0_nodes());
+    o.Set("cpuKernelNodes", nodes);
     Napi::Array params = Napi::Array::New(env, trainer_->n_params());
     for (size_t i = 0; i < trainer_->n_params(); i++) {
         const pl::param_info p = trainer_->param(i);

@@ -60,15 +60,15 @@ constexpr int64_t KC = 256;       // k values per packed block
 constexpr int64_t IB = 256;       // tile width (a multiple of NR and of every quant block size)
 constexpr int64_t JB = (256 + MR - 1) / MR * MR;   // tile height, a multiple of MR
 
-// c[r·ldc + x] = (accumulate ? c : 0) + Σ_k p[k·MR + r] · q[k·ldq + x] for r < MR, x < NR, summed in k order.
-inline void micro_kernel(int64_t kc, const float * p, const float * q, int64_t ldq, float * c, int64_t ldc, bool accumulate) {
+// c[r·ldc + x] = (accumulate ? c : 0) + Σ_k p[k·MR + r] · q[k·NR + x] for r < MR, x < NR, summed in k order.
+inline void micro_kernel(int64_t kc, const float * p, const float * q, float * c, int64_t ldc, bool accumulate) {
     vf acc[MR][2];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
         acc[r][0] = accumulate ? vload(c + r * ldc) : vzero();
         acc[r][1] = accumulate ? vload(c + r * ldc + VL) : vzero();
     }
-    for (int64_t k = 0; k < kc; k++, p += MR, q += ldq) {
+    for (int64_t k = 0; k < kc; k++, p += MR, q += NR) {
         const vf b0 = vload(q), b1 = vload(q + VL);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
@@ -85,7 +85,7 @@ inline void micro_kernel(int64_t kc, const float * p, const float * q, int64_t l
 }
 
 struct scratch {
-    std::vector<float> q, p;
+    std::vector<float> q, p, row;
     float tile[MR * NR];
 };
 
@@ -101,6 +101,7 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
 
     thread_local scratch s;
     s.q.resize((size_t) (KC * IB));
+    s.row.resize((size_t) IB);
     s.p.resize((size_t) (JB * KC));
 
     for (int64_t t = ith; t < n_tiles; t += nth) {
@@ -114,49 +115,55 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
 
         for (int64_t k0 = 0; k0 < K; k0 += KC) {
             const int64_t kc = std::min(KC, K - k0);
-            // Q: rows k of a, columns [i0, i0 + ni), read in place (F32 rows that fill whole panels) or dequantized
-            // into q[k][IB], zero past ni up to the last panel's edge.
-            const float * q0;
-            int64_t ldq;
-            if (!to_float && ni % NR == 0) {
-                q0 = (const float *) (a_base + k0 * a_sk) + i0;
-                ldq = (int64_t) (a_sk / sizeof(float));
-            } else {
-                for (int64_t k = 0; k < kc; k++) {
-                    const char * row = a_base + (k0 + k) * a_sk;
-                    float * d = s.q.data() + k * IB;
-                    if (to_float) to_float(row + (size_t) (i0 / blck) * tsize, d, ni);
-                    else std::memcpy(d, (const float *) row + i0, (size_t) ni * sizeof(float));
-                    std::fill(d + ni, d + n_panels * NR, 0.0f);
+            // Q: rows k of a, columns [i0, i0 + ni), dequantized (or copied) into NR-wide panels q[panel][k][NR], each
+            // contiguous so that the micro-kernel streams it from L1 (a row stride of a power of two kilobytes would
+            // map a panel read in place onto a few L1 sets); zero past ni up to the last panel's edge.
+            for (int64_t k = 0; k < kc; k++) {
+                const char * row = a_base + (k0 + k) * a_sk;
+                const float * src = (const float *) row + i0;
+                if (to_float) {
+                    to_float(row + (size_t) (i0 / blck) * tsize, s.row.data(), ni);
+                    src = s.row.data();
                 }
-                q0 = s.q.data();
-                ldq = IB;
+                for (int64_t pn = 0; pn < n_panels; pn++) {
+                    float * d = s.q.data() + (pn * kc + k) * NR;
+                    const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                    std::memcpy(d, src + pn * NR, (size_t) w * sizeof(float));
+                    if (w < NR) std::fill(d + w, d + NR, 0.0f);
+                }
             }
             // P: b[j, k] for j in [j0, j0 + nj), into panels p[rowpanel][k][MR] (zero past nj).
             for (int64_t rp = 0; rp < n_rowp; rp++) {
                 float * d = s.p.data() + rp * kc * MR;
                 const int64_t jr = j0 + rp * MR, h = std::min<int64_t>(MR, J - jr);
                 if (h < MR) std::fill(d, d + kc * MR, 0.0f);
-                for (int64_t r = 0; r < h; r++) {
-                    const char * src = b_base + k0 * b_sk + (jr + r) * b_sj;
-                    for (int64_t k = 0; k < kc; k++) d[k * MR + r] = *(const float *) (src + k * b_sk);
+                const char * src = b_base + k0 * b_sk + jr * b_sj;
+                // walk b along its shorter stride innermost (a transposed b reads MR neighbouring floats per k)
+                if (b_sj == sizeof(float)) {
+                    for (int64_t k = 0; k < kc; k++) std::memcpy(d + k * MR, src + k * b_sk, (size_t) h * sizeof(float));
+                } else if (b_sj < b_sk) {
+                    for (int64_t k = 0; k < kc; k++)
+                        for (int64_t r = 0; r < h; r++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
+                } else {
+                    for (int64_t r = 0; r < h; r++)
+                        for (int64_t k = 0; k < kc; k++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
                 }
             }
             const bool accumulate = k0 > 0;
             for (int64_t pn = 0; pn < n_panels; pn++) {
-                const float * q = q0 + pn * NR;
+                const float * q = s.q.data() + pn * kc * NR;
                 const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
                 for (int64_t rp = 0; rp < n_rowp; rp++) {
                     const float * p = s.p.data() + rp * kc * MR;
                     const int64_t h = std::min<int64_t>(MR, nj - rp * MR);
                     float * c = (float *) (d_base) + (j0 + rp * MR) * ldc + i0 + pn * NR;
                     if (w == NR && h == MR) {
-                        micro_kernel(kc, p, q, ldq, c, ldc, accumulate);
+                        micro_kernel(kc, p, q, c, ldc, accumulate);
                         continue;
                     }
                     // A partial register tile: through the scratch tile, copying only the valid part back.
                     for (int64_t r = 0; r < h; r++) std::memcpy(s.tile + r * NR, c + r * ldc, (size_t) w * sizeof(float));
-                    micro_kernel(kc, p, q, ldq, s.tile, NR, accumulate);
+                    micro_kernel(kc, p, q, s.tile, NR, accumulate);
                     for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.tile + r * NR, (size_t) w * sizeof(float));
                 }
             }

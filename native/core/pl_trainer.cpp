@@ -3,6 +3,8 @@
 
 #include "pl_error.h"
 #include "pl_out_prod.h"
+#include "pl_q8_matmul.h"
+#include "pl_short_k_matmul.h"
 
 #include "ggml-cpu.h"
 #include "gguf.h"
@@ -25,11 +27,11 @@ struct trainer::run {
     ~run() { if (ctx) ggml_free(ctx); }
 };
 
-trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable, bool gemm_out_prod)
+trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable, bool cpu_kernels)
     : model_(std::move(model)), n_threads_(n_threads > 0 ? n_threads : 1), mode_(mode), portable_(portable) {
     if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_AUTO) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
-    gemm_out_prod_ = gemm_out_prod && !portable_ && ggml_backend_is_cpu(model_->backend());
-    if (mode_ == BACKWARD_AUTO) mode_ = gemm_out_prod_ ? BACKWARD_OUT_PROD : BACKWARD_F16;
+    cpu_kernels_ = cpu_kernels && !portable_ && ggml_backend_is_cpu(model_->backend());
+    if (mode_ == BACKWARD_AUTO) mode_ = cpu_kernels_ ? BACKWARD_OUT_PROD : BACKWARD_F16;
     for (const lora_pair & p : model_->pairs()) {
         params_.push_back(p.a);
         params_.push_back(p.b);
@@ -167,7 +169,12 @@ void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) 
     };
     rebuild();
     if (portable_rewrite(r.ctx, r.gf, model_->device(), portable_, r.in) > 0) rebuild();
-    if (gemm_out_prod_) out_prod_gemm_rewrite(r.ctx, r.gf);
+    if (cpu_kernels_) {
+        q8_0_nodes_ = q8_0_matmul_rewrite(r.ctx, r.gf);
+        if (q8_0_nodes_ > 0) rebuild();
+        out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf);
+        short_k_nodes_ = short_k_matmul_rewrite(r.ctx, r.gf);
+    }
 }
 
 // Never a silent fallback: a node the device cannot run stops the run with the list of such ops.

@@ -56,15 +56,21 @@ class trainer {
     // portable: apply every rewrite of pl_train_portable.h, so any device (the CPU included) runs the graph CUDA and
     // Metal would; otherwise only the nodes the model's device lacks are rewritten. Builds probe gradient graphs
     // (2 sequences and 1 sequence of 2 tokens) and throws ERR_BACKEND naming the device and the ops it would not run.
-    // gemm_out_prod: on the CPU, every OUT_PROD of the graph runs on pl_out_prod.h's GEMM (false: ggml's own kernel).
-    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable = false, bool gemm_out_prod = true);
+    // cpu_kernels: on the CPU, the trainer's own kernels run where ggml's are slow, with ggml's arithmetic: every OUT_PROD
+    // on pl_out_prod.h's GEMM, short-K products on pl_short_k_matmul.h's, Q8_0 products on pl_q8_matmul.h's (AVX-512
+    // VNNI) (false: ggml's own kernels everywhere).
+    trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable = false, bool cpu_kernels = true);
     ~trainer();
 
     const train_model & model() const { return *model_; }
     device_info         device() const;
     bool                portable() const { return portable_; }
     backward_mode       backward() const { return mode_; }   // the route taken (BACKWARD_AUTO resolved)
-    bool                gemm_out_prod() const { return gemm_out_prod_; }
+    bool                cpu_kernels() const { return cpu_kernels_; }
+    // How many nodes of the last graph built went to each of those kernels.
+    int                 out_prod_nodes() const { return out_prod_nodes_; }
+    int                 short_k_nodes() const { return short_k_nodes_; }
+    int                 q8_0_nodes() const { return q8_0_nodes_; }
     // The op inventory of the probe graphs (see the constructor), on the trainer's device.
     const std::vector<op_entry> & graph_ops() const { return probe_ops_; }
     int64_t             steps() const { return steps_; }
@@ -119,7 +125,8 @@ class trainer {
     int32_t        n_threads_;
     backward_mode  mode_;
     bool           portable_ = false;
-    bool           gemm_out_prod_ = true;   // only ever true on the CPU
+    bool           cpu_kernels_ = true;   // only ever true on the CPU
+    mutable int    out_prod_nodes_ = 0, short_k_nodes_ = 0, q8_0_nodes_ = 0;
     std::vector<op_entry> probe_ops_;
     int64_t        steps_ = 0;
     ggml_gallocr_t alloc_ = nullptr;

@@ -1,5 +1,6 @@
 // Loss and LoRA gradients of the training graph: weighted cross-entropy from logits, central finite differences,
 // and agreement of the frozen-weight backward routes.
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
 import { tinyModel } from '../helpers.js';
@@ -79,19 +80,19 @@ function relDiff(a: Float32Array[], b: Float32Array[]): number {
   return Math.sqrt(num / den);
 }
 
-// ggml's own OUT_PROD kernel (gemmOutProd: false) on the plain autodiff backward is the reference. The packed GEMM
+// ggml's own OUT_PROD kernel (cpuKernels: false) on the plain autodiff backward is the reference. The packed GEMM
 // (pl_out_prod, the default on the CPU) sums every output in the same k order with FMAs, like ggml's row updates,
 // so only rounding may differ (1e-6). The F32 route differs only in summation order (1e-5); the F16 route rounds dy
 // and the dequantized weight to F16 (relative 2^-11 each), so 1e-2 of the gradient norm.
 for (const quant of ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m', 'q6_k'] as const) {
   test(`frozen-weight backward routes and the GEMM agree with ggml's out_prod: ${quant}`, async (t) => {
     const base = await tinyModel({ ...SMALL, dim: 256, quant });
-    const routes = { ggml: { backward: 'out_prod', gemmOutProd: false }, gemm: { backward: 'out_prod' }, f32: { backward: 'f32' }, f16: { backward: 'f16' } } as const;
+    const routes = { ggml: { backward: 'out_prod', cpuKernels: false }, gemm: { backward: 'out_prod' }, f32: { backward: 'f32' }, f16: { backward: 'f16' } } as const;
     const grads: Record<string, Float32Array[]> = {};
     for (const [name, options] of Object.entries(routes)) {
       const trainer = await Trainer.create(base, { rank: 4, threads: 2, ...options });
       try {
-        t.is(trainer.gemmOutProd, name !== 'ggml');
+        t.is(trainer.cpuKernels, name !== 'ggml');
         await randomiseB(trainer, 0.1);
         grads[name] = (await trainer.gradients(batch())).gradients;
       } finally {
@@ -112,8 +113,8 @@ test('the GEMM OUT_PROD equals ggml\'s on shapes off its tiles', async (t) => {
   const base = await tinyModel({ vocab: 'llama-spm', layers: 1, dim: 112, heads: 7, kvHeads: 1, ffn: 144, initStd: 0.1, quant: 'f16' });
   const tokens = new Uint32Array(3 * 40).map((_, i) => 100 + ((i * 104729) % 9000));
   const grads: Float32Array[][] = [];
-  for (const gemmOutProd of [false, true]) {
-    const trainer = await Trainer.create(base, { rank: 3, threads: 2, backward: 'out_prod', gemmOutProd, trainRows: { fromId: 31000 } });
+  for (const cpuKernels of [false, true]) {
+    const trainer = await Trainer.create(base, { rank: 3, threads: 2, backward: 'out_prod', cpuKernels, trainRows: { fromId: 31000 } });
     try {
       await randomiseB(trainer, 0.1);
       grads.push((await trainer.gradients({ tokens, sequences: 3 })).gradients);
@@ -124,6 +125,59 @@ test('the GEMM OUT_PROD equals ggml\'s on shapes off its tiles', async (t) => {
   const d = relDiff(grads[0]!, grads[1]!);
   t.log(`relative L2 difference ${d.toExponential(2)}`);
   t.true(d < 1e-6);
+});
+
+// LoRA's B·u sums over K = rank values: the short-K kernel (pl_short_k_matmul) must give ggml's MUL_MAT bit for bit,
+// and it runs only where a probe found that it does. Rank 16 is a multiple of every x86 vector width, so ggml's tiled
+// GEMM takes it and the probe must leave it alone; ranks 3 and 8 go to ggml's per-element dot products.
+for (const rank of [3, 8, 16]) {
+  test(`short-K products equal ggml's bitwise: rank ${rank}`, async (t) => {
+    const base = await tinyModel({ ...SMALL, dim: 96, heads: 6, ffn: 160, quant: 'f32' });
+    const logits: Float32Array[] = [];
+    const nodes: number[] = [];
+    for (const cpuKernels of [false, true]) {
+      const trainer = await Trainer.create(base, { rank, threads: 2, cpuKernels });
+      try {
+        await randomiseB(trainer, 0.1);
+        logits.push(await trainer.logits(batch()));
+        nodes.push(trainer.cpuKernelNodes.shortK);
+      } finally {
+        trainer.dispose();
+      }
+    }
+    t.is(nodes[0], 0);
+    t.log(`rank ${rank}: ${nodes[1]} products on the short-K kernel`);
+    if (process.arch === 'x64') t.is(nodes[1], rank === 16 ? 0 : 2 * 7);
+    t.deepEqual(logits[1], logits[0]);
+  });
+}
+
+// Q8_0 products run on pl_q8_matmul's VNNI kernel where the CPU has AVX-512 VNNI (the build targets this CPU): it must
+// give ggml's MUL_MAT bit for bit, forward and gradients, on shapes off its tiles (widths 96 and 160, 2 × 13 tokens);
+// both trainers take the out_prod route ('auto' without the CPU kernels is the f16 one).
+test('Q8_0 products equal ggml\'s bitwise', async (t) => {
+  const base = await tinyModel({ ...SMALL, dim: 96, heads: 6, ffn: 160, quant: 'q8_0' });
+  const logits: Float32Array[] = [];
+  const grads: Float32Array[][] = [];
+  const nodes: number[] = [];
+  const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
+  for (const cpuKernels of [false, true]) {
+    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
+    try {
+      await randomiseB(trainer, 0.1);
+      logits.push(await trainer.logits({ tokens, sequences: 2 }));
+      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
+      nodes.push(trainer.cpuKernelNodes.q8_0);
+    } finally {
+      trainer.dispose();
+    }
+  }
+  t.is(nodes[0], 0);
+  t.log(`${nodes[1]} Q8_0 products on the VNNI kernel`);
+  const vnni = process.platform === 'linux' && process.arch === 'x64' && /\bavx512_vnni\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  if (vnni) t.is(nodes[1], 2 * 7 + 1);
+  t.deepEqual(logits[1], logits[0]);
+  t.deepEqual(grads[1], grads[0]);
 });
 
 // Dropout masks are drawn from (seed, step): within one step they are fixed, so the dropout loss that gradients()

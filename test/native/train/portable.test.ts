@@ -108,7 +108,7 @@ for (const [name, model, options] of inventories) {
   test(`portable graph ops all run on CUDA and Metal: ${name}`, async (t) => {
     const base = await tinyModel({ ...BASE, ...model });
     const portable = await Trainer.create(base, { rank: 4, threads: 2, ...options, portable: true });
-    const plain = await Trainer.create(base, { rank: 4, threads: 2, ...options, gemmOutProd: false });
+    const plain = await Trainer.create(base, { rank: 4, threads: 2, ...options, cpuKernels: false });
     try {
       const ops = portable.graphOps();
       t.true(ops.some((e) => e.op === 'MUL_MAT') && ops.some((e) => e.op === 'GET_ROWS'));

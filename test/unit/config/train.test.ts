@@ -7,7 +7,7 @@ import { PersianLoraError } from '../../../lib/errors.js';
 test('trainer defaults', (t) => {
   const o = parseOptions(trainerSchema, {}, 'trainer options');
   t.deepEqual(o, {
-    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, device: 'cpu', portable: false, backward: 'auto', gemmOutProd: true, trainRows: 'none',
+    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, device: 'cpu', portable: false, backward: 'auto', cpuKernels: true, trainRows: 'none',
     optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, clip: 1 },
   });
 });
