@@ -56,9 +56,10 @@ export const trainerSchema = z.strictObject({
   /** Backward through the frozen base weights. Default 'auto'. */
   backward: z.enum(backwardModes).default('auto'),
   /**
-   * On the CPU, every OUT_PROD of the graph (all gradients of products) runs on the packed GEMM of
-   * native/core/pl_out_prod.h; false keeps ggml's own OUT_PROD kernel (for comparison). Ignored on other devices and
-   * with portable. Default true.
+   * On the CPU, the trainer's own kernels run with ggml's arithmetic (same numbers, bit for bit): every OUT_PROD (all
+   * gradients of products) on a packed GEMM, LoRA's short-K products, Q8_0 products on AVX-512 VNNI
+   * (docs/training.md, CPU kernels); false keeps ggml's kernels everywhere (for comparison). Ignored on other devices
+   * and with portable. Default true.
    */
   cpuKernels: z.boolean().default(true),
   /**
