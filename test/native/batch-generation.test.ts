@@ -132,10 +132,14 @@ test.serial('aborting ends the unfinished items with "abort" and keeps the finis
   const ctx = await model.createContext({ contextSize: 4096, threads: 2, sequences: 4 });
   const long = { maxTokens: 1200 };
   const options = [{ maxTokens: 4 }, long, { maxTokens: 6 }, long];
+  const started = performance.now();
   const want = await oneAtATime(model, PROMPTS.slice(0, 4), options, 4096);
-  // One shared signal: the short items end long before it fires.
+  // One shared signal, timed from this machine's speed: one at a time the two long items took most of `elapsed`, so at
+  // elapsed / 12 (a sixth of one long item, some 200 tokens' time) they are cut short, while the short items (4 and 6
+  // tokens after four short prompts) have long ended.
+  const elapsed = performance.now() - started;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('stop')), 300);
+  const timer = setTimeout(() => controller.abort(new Error('stop')), Math.max(300, elapsed / 12));
   const got = await ctx.completeBatch(PROMPTS.slice(0, 4), options.map((o) => ({ ...o, signal: controller.signal })));
   clearTimeout(timer);
   same(t, [got[0]!, got[2]!], [want[0]!, want[2]!]);
