@@ -8,7 +8,7 @@
 //        skips llama-finetune (and its build). --steps does not apply to it: it trains one epoch of 6 batches of --seq tokens.
 // Writes bench/out/train.json and the section "Training: tokens/s and peak memory" of RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,10 +59,14 @@ if (finetune) {
   tuneTokens = await writeFinetuneText(tuneFile, seq, tuneText);
 }
 const worker = path.join(packageRoot, 'dist', 'bench', 'train-worker.js');
-// Side by side with the defaults: the previous default path (transposed F16 copies of each frozen weight, ggml's own
-// kernels everywhere) on the first base.
-const PREVIOUS = `${quants[0]}-previous`;
-const previousOptions = JSON.stringify({ backward: 'f16', cpuKernels: false });
+// Side by side with the defaults, as variants of a base with other trainer options: the previous default path
+// (transposed F16 copies of each frozen weight, ggml's own kernels everywhere) on the first base, and the 'bf16' route
+// on every base where the CPU has AVX512_BF16.
+interface Variant { base: QuantType; options: object; label: string }
+const variants = new Map<string, Variant>([[`${quants[0]}-previous`,
+  { base: quants[0]!, options: { backward: 'f16', cpuKernels: false }, label: `trainer, ${quants[0]} base, previous default (\`f16\` route, ggml's kernels)` }]]);
+const bf16 = process.platform === 'linux' && /\bavx512_bf16\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+if (bf16) for (const q of quants) variants.set(`${q}-bf16`, { base: q, options: { backward: 'bf16' }, label: `trainer, ${q} base, \`bf16\` route` });
 const torchArgs = [path.join(packageRoot, 'bench', 'reference', 'train_peft.py'), '--layers', String(shape.layers), '--dim', String(shape.dim),
   '--heads', String(shape.heads), '--ffn', String(shape.ffn), '--vocab', '32000', '--seq', String(seq), '--threads', String(threads),
   '--steps', String(steps), '--rank', String(rank)];
@@ -71,12 +75,12 @@ async function measure(config: string, round: number): Promise<void> {
   const run = config === FINETUNE ? await runFinetune(tuneBin, tuneFile, tuneText, seq, threads, path.join(outDir, 'finetuned.gguf'))
     : lastJson<Run>(config === 'pytorch'
       ? execFileSync(python, torchArgs, { encoding: 'utf8' })
-      : execFileSync(process.execPath, [worker, files.get(config === PREVIOUS ? quants[0]! : config)!, String(threads), String(seq), String(steps), String(rank),
-        ...(config === PREVIOUS ? [previousOptions] : [])], { encoding: 'utf8' }));
+      : execFileSync(process.execPath, [worker, files.get(variants.get(config)?.base ?? (config as QuantType))!, String(threads), String(seq), String(steps),
+        String(rank), ...(variants.has(config) ? [JSON.stringify(variants.get(config)!.options)] : [])], { encoding: 'utf8' }));
   rows.push({ config, round, run, loadBefore, loadAfter: load() });
   process.stderr.write(`[bench] round ${round} ${config}: ${JSON.stringify(rows.at(-1)!.run)} (load ${loadBefore})\n`);
 }
-const configs: string[] = [...quants, PREVIOUS, ...(finetune ? [FINETUNE] : [])];
+const configs: string[] = [...quants, ...variants.keys(), ...(finetune ? [FINETUNE] : [])];
 for (let round = 1; round <= rounds; round++) {
   const order = round % 2 === 1 ? ['pytorch', ...configs] : [...configs, 'pytorch'];
   for (const config of order) await measure(config, round);
@@ -96,11 +100,11 @@ writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, step
 const ref = torch.run.tokensPerSecond, refRss = torch.run.peakRssMiB;
 const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)`
   : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)'
-  : c === PREVIOUS ? `trainer, ${quants[0]} base, previous default (\`f16\` route, ggml's kernels)` : `trainer, ${c} base`);
+  : variants.get(c)?.label ?? `trainer, ${c} base`);
 const table = [
   '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
   '|---|---|---|---|---|---|---|---|---|---|',
-  ...[...quants, PREVIOUS, 'pytorch', ...(finetune ? [FINETUNE] : [])].map((c) => {
+  ...[...quants, ...variants.keys(), 'pytorch', ...(finetune ? [FINETUNE] : [])].map((c) => {
     const { run, loadBefore: b, loadAfter: a } = best(c);
     const all = rows.filter((r) => r.config === c).map((r) => r.run.tokensPerSecond.toFixed(1)).join(', ');
     return `| ${label(c)} | ${run.tokensPerSecond.toFixed(1)} | ${all} | ${run.meanStepMs.toFixed(0)} / ${run.minStepMs.toFixed(0)} | ` +
@@ -126,7 +130,8 @@ const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${sha
   `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer runs its defaults on the CPU: ` +
   `the \`out_prod\` backward route and its own CPU kernels with ggml's arithmetic (every OUT_PROD on a packed GEMM, LoRA's short-K ` +
   `products, Q8_0 products on AVX-512 VNNI; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
-  `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere). Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
+  `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere)` +
+  `${bf16 ? '; the "bf16 route" rows round W and dy to BF16 in the input gradient through the frozen weights (AVX512_BF16 dot products; not ggml\'s numbers)' : ''}. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
   `because the machine is shared.${finetune ? ' ' + finetuneNote() : ''}\n\n${table.join('\n')}\n`;
 writeResultsSection('Training: tokens/s and peak memory', `node dist/bench/run.js train -- --threads ${threads} --seq ${seq} --steps ${steps} --rounds ${rounds}${finetune ? '' : ' --no-finetune'}`, body);

@@ -8,7 +8,7 @@ export type LoraTarget = (typeof loraTargets)[number];
  * How the gradient passes through a frozen base weight (see docs/training.md). `auto`: `out_prod` where OUT_PROD runs on
  * the packed GEMM (the CPU), else `f16`. The order is the native enum's.
  */
-export const backwardModes = ['out_prod', 'f32', 'f16', 'cast', 'auto'] as const;
+export const backwardModes = ['out_prod', 'f32', 'f16', 'cast', 'auto', 'bf16'] as const;
 
 const probability = z.number().min(0).lt(1);
 
@@ -53,7 +53,10 @@ export const trainerSchema = z.strictObject({
    * graph that CUDA and Metal run. Default false: only the ops the device lacks are rewritten.
    */
   portable: z.boolean().default(false),
-  /** Backward through the frozen base weights. Default 'auto'. */
+  /**
+   * Backward through the frozen base weights (docs/training.md): 'auto' (default) is 'out_prod' on the CPU kernels, else
+   * 'f16'. 'bf16' runs it on the CPU GEMM with W and dy rounded to BF16 (AVX512_BF16 CPUs only): faster, not ggml's numbers.
+   */
   backward: z.enum(backwardModes).default('auto'),
   /**
    * On the CPU, the trainer's own kernels run with ggml's arithmetic (same numbers, bit for bit): every OUT_PROD (all

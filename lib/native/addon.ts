@@ -144,7 +144,7 @@ export interface NativeTrainerOptions {
   targets: string[];
   seed: number;
   threads: number;
-  /** Backward through the frozen base: 0 out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat, 3 F32 cast then out_prod, 4 auto. */
+  /** Backward through the frozen base: 0 out_prod, 1 transposed F32 mul_mat, 2 transposed F16 mul_mat, 3 F32 cast then out_prod, 4 auto, 5 BF16 GEMM (CPU, AVX512_BF16). */
   backward: number;
   /** On the CPU, run the trainer's own kernels with ggml's arithmetic: every OUT_PROD on the packed GEMM
    * (native/core/pl_out_prod.h), short-K products on native/core/pl_short_k_matmul.h. */

@@ -37,7 +37,7 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
     pl::rows_params rp;
     rp.from = (int32_t) opt_number(o, "rowsFrom", -1, -1, 2147483647.0);
     const int32_t threads = (int32_t) opt_number(o, "threads", 1, 1, 1024);
-    const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_AUTO, 0, 4);
+    const auto mode = (pl::backward_mode) (int32_t) opt_number(o, "backward", pl::BACKWARD_AUTO, 0, 5);
     std::string device = "cpu";
     if (o.Has("device") && !o.Get("device").IsUndefined()) {
         if (!o.Get("device").IsString()) throw_error(env, "ERR_INVALID_OPTION", "Expected a string for option device");

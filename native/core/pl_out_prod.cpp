@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -84,12 +85,53 @@ inline void micro_kernel(int64_t kc, const float * p, const float * q, float * c
     }
 }
 
+#if defined(__AVX512BF16__)
+constexpr bool BF16_GEMM = true;
+// d[x] = (bf16(lo[x]), bf16(hi[x])) as one 32-bit pair for x < n ≤ 16, rounded to nearest even.
+inline void bf16_pairs16(const float * lo, const float * hi, uint32_t * d, int n) {
+    const __mmask16 m = (__mmask16) ((1u << n) - 1u);
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512bh both = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m, hi), _mm512_maskz_loadu_ps(m, lo));
+    _mm512_mask_storeu_epi32(d, m, _mm512_permutexvar_epi16(interleave, (__m512i) both));
+}
+
+// The micro-kernel on BF16 pairs along k (AVX512_BF16 dot products, F32 sums): p[kk·MR + r] holds p at k = 2kk, 2kk+1
+// of row r, q[kk·NR + x] those of column x.
+inline void micro_kernel_bf16(int64_t kp, const uint32_t * p, const uint32_t * q, float * c, int64_t ldc, bool accumulate) {
+    __m512 acc[MR][2];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        acc[r][0] = accumulate ? _mm512_loadu_ps(c + r * ldc) : _mm512_setzero_ps();
+        acc[r][1] = accumulate ? _mm512_loadu_ps(c + r * ldc + VL) : _mm512_setzero_ps();
+    }
+    for (int64_t kk = 0; kk < kp; kk++, p += MR, q += NR) {
+        const __m512bh b0 = (__m512bh) _mm512_loadu_si512(q), b1 = (__m512bh) _mm512_loadu_si512(q + VL);
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            const __m512bh a = (__m512bh) _mm512_set1_epi32((int) p[r]);
+            acc[r][0] = _mm512_dpbf16_ps(acc[r][0], a, b0);
+            acc[r][1] = _mm512_dpbf16_ps(acc[r][1], a, b1);
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+        _mm512_storeu_ps(c + r * ldc, acc[r][0]);
+        _mm512_storeu_ps(c + r * ldc + VL, acc[r][1]);
+    }
+}
+#else
+constexpr bool BF16_GEMM = false;
+#endif
+
 struct scratch {
     std::vector<float> q, p, row;
+    std::vector<uint32_t> qb, pb;   // the BF16 variant's pair panels
     float tile[MR * NR];
 };
 
-void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
+// userdata non-null: the BF16 variant (see pl_out_prod.h).
+void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
     const ggml_tensor * a = dst->src[0], * b = dst->src[1];
     const size_t  a_sk = a->nb[1], b_sj = b->nb[0], b_sk = b->nb[1];
     const int64_t I = dst->ne[0], J = dst->ne[1], K = a->ne[1], ne2 = dst->ne[2], ne3 = dst->ne[3];
@@ -103,6 +145,15 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
     s.q.resize((size_t) (KC * IB));
     s.row.resize((size_t) IB);
     s.p.resize((size_t) (JB * KC));
+#if defined(__AVX512BF16__)
+    const bool bf16 = userdata != nullptr;
+    if (bf16) {
+        s.qb.resize((size_t) (KC / 2 * IB));
+        s.pb.resize((size_t) (JB * KC / 2));
+    }
+#else
+    (void) userdata;
+#endif
 
     for (int64_t t = ith; t < n_tiles; t += nth) {
         const int64_t ib = t % n_ib, jb = (t / n_ib) % n_jb, i23 = t / (n_ib * n_jb), i2 = i23 % ne2, i3 = i23 / ne2;
@@ -150,20 +201,45 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
                 }
             }
             const bool accumulate = k0 > 0;
+#if defined(__AVX512BF16__)
+            // BF16: the F32 panels rounded into pairs along k (a zero past an odd kc), then the BF16 micro-kernel.
+            const int64_t kp = (kc + 1) / 2;
+            static const float zeros[NR] = {};
+            if (bf16) {
+                for (int64_t pn = 0; pn < n_panels; pn++)
+                    for (int64_t kk = 0; kk < kp; kk++) {
+                        const float * lo = s.q.data() + (pn * kc + 2 * kk) * NR, * hi = 2 * kk + 1 < kc ? lo + NR : zeros;
+                        uint32_t * d = s.qb.data() + (pn * kp + kk) * NR;
+                        bf16_pairs16(lo, hi, d, VL);
+                        bf16_pairs16(lo + VL, hi + VL, d + VL, VL);
+                    }
+                for (int64_t rp = 0; rp < n_rowp; rp++)
+                    for (int64_t kk = 0; kk < kp; kk++) {
+                        const float * lo = s.p.data() + rp * kc * MR + 2 * kk * MR, * hi = 2 * kk + 1 < kc ? lo + MR : zeros;
+                        bf16_pairs16(lo, hi, s.pb.data() + (rp * kp + kk) * MR, MR);
+                    }
+            }
+            auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
+                if (bf16) micro_kernel_bf16(kp, s.pb.data() + rp * kp * MR, s.qb.data() + pn * kp * NR, c, ld, accumulate);
+                else micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
+            };
+#else
+            auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
+                micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
+            };
+#endif
             for (int64_t pn = 0; pn < n_panels; pn++) {
-                const float * q = s.q.data() + pn * kc * NR;
                 const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
                 for (int64_t rp = 0; rp < n_rowp; rp++) {
-                    const float * p = s.p.data() + rp * kc * MR;
                     const int64_t h = std::min<int64_t>(MR, nj - rp * MR);
                     float * c = (float *) (d_base) + (j0 + rp * MR) * ldc + i0 + pn * NR;
                     if (w == NR && h == MR) {
-                        micro_kernel(kc, p, q, c, ldc, accumulate);
+                        kernel(pn, rp, c, ldc);
                         continue;
                     }
                     // A partial register tile: through the scratch tile, copying only the valid part back.
                     for (int64_t r = 0; r < h; r++) std::memcpy(s.tile + r * NR, c + r * ldc, (size_t) w * sizeof(float));
-                    micro_kernel(kc, p, q, s.tile, NR, accumulate);
+                    kernel(pn, rp, s.tile, NR);
                     for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.tile + r * NR, (size_t) w * sizeof(float));
                 }
             }
@@ -179,7 +255,9 @@ bool out_prod_gemm_supported(const ggml_tensor * a, const ggml_tensor * b) {
     return true;
 }
 
-int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+bool out_prod_gemm_bf16_available() { return BF16_GEMM; }
+
+int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf, const std::function<bool(const ggml_tensor *)> & bf16) {
     int changed = 0;
     for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
         ggml_tensor * node = ggml_graph_node(gf, i);
@@ -189,7 +267,8 @@ int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
         }
         ggml_tensor * args[2] = { node->src[0], node->src[1] };
         const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 2,
-                                                out_prod_gemm_compute, GGML_N_TASKS_MAX, nullptr);
+                                                out_prod_gemm_compute, GGML_N_TASKS_MAX,
+                                                BF16_GEMM && bf16 && bf16(node) ? (void *) &BF16_GEMM : nullptr);
         node->op = op->op;
         std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
         changed++;

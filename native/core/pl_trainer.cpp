@@ -29,8 +29,13 @@ struct trainer::run {
 
 trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable, bool cpu_kernels)
     : model_(std::move(model)), n_threads_(n_threads > 0 ? n_threads : 1), mode_(mode), portable_(portable) {
-    if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_AUTO) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
+    if (mode < BACKWARD_OUT_PROD || mode > BACKWARD_BF16) throw error("ERR_INVALID_OPTION", "Unknown backward mode " + std::to_string(mode));
     cpu_kernels_ = cpu_kernels && !portable_ && ggml_backend_is_cpu(model_->backend());
+    if (mode_ == BACKWARD_BF16 && (!cpu_kernels_ || !out_prod_gemm_bf16_available())) {
+        throw error("ERR_INVALID_OPTION", std::string("The 'bf16' backward route runs on the trainer's CPU GEMM only: it needs ") +
+                    (!out_prod_gemm_bf16_available() ? "a build for a CPU with AVX512_BF16 (this one has none)"
+                                                     : "the CPU device, cpuKernels on and portable off"));
+    }
     if (mode_ == BACKWARD_AUTO) mode_ = cpu_kernels_ ? BACKWARD_OUT_PROD : BACKWARD_F16;
     for (const lora_pair & p : model_->pairs()) {
         params_.push_back(p.a);
@@ -132,7 +137,7 @@ void trainer::steps_set(int64_t n) {
 // is built, each such node is rewritten in place as mul_mat(Wᵀ, dy) with Wᵀ made contiguous (F32 or F16) by
 // ggml's own copy ops; the graph allocator frees each Wᵀ after its one use, so one weight at a time is expanded.
 void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf, train_inputs & in) const {
-    if (mode_ == BACKWARD_OUT_PROD) return;
+    if (mode_ == BACKWARD_OUT_PROD || mode_ == BACKWARD_BF16) return;
     const int n = ggml_graph_n_nodes(gf);
     for (int i = 0; i < n; i++) {
         ggml_tensor * node = ggml_graph_node(gf, i);
@@ -172,7 +177,8 @@ void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) 
     if (cpu_kernels_) {
         q8_0_nodes_ = q8_0_matmul_rewrite(r.ctx, r.gf);
         if (q8_0_nodes_ > 0) rebuild();
-        out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf);
+        auto frozen = [this](const ggml_tensor * node) { return model_->is_frozen_weight(node->src[0]); };
+        out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf, mode_ == BACKWARD_BF16 ? std::function<bool(const ggml_tensor *)>(frozen) : nullptr);
         short_k_nodes_ = short_k_matmul_rewrite(r.ctx, r.gf);
     }
 }

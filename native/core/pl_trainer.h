@@ -25,6 +25,7 @@ enum backward_mode : int32_t {
     BACKWARD_F16      = 2,  // mul_mat(transpose(W) as contiguous F16, dy); F32 weights keep ggml's out_prod
     BACKWARD_CAST     = 3,  // out_prod(W as F32, dyᵀ): a contiguous dequantization, then ggml's F32 out_prod
     BACKWARD_AUTO     = 4,  // OUT_PROD where it runs on the GEMM (pl_out_prod.h: the CPU), else F16
+    BACKWARD_BF16     = 5,  // out_prod(W, dyᵀ) on the CPU GEMM's BF16 variant (AVX512_BF16): W and dy rounded to BF16
 };
 
 struct optimizer_params {
