@@ -132,14 +132,14 @@ test.serial('aborting ends the unfinished items with "abort" and keeps the finis
   const ctx = await model.createContext({ contextSize: 4096, threads: 2, sequences: 4 });
   const long = { maxTokens: 1200 };
   const options = [{ maxTokens: 4 }, long, { maxTokens: 6 }, long];
-  const started = performance.now();
   const want = await oneAtATime(model, PROMPTS.slice(0, 4), options, 4096);
-  // One shared signal, timed from this machine's speed: one at a time the two long items took most of `elapsed`, so at
-  // elapsed / 12 (a sixth of one long item, some 200 tokens' time) they are cut short, while the short items (4 and 6
-  // tokens after four short prompts) have long ended.
-  const elapsed = performance.now() - started;
+  // One shared signal, timed from this machine's own speed: the same batch uncut first, then cut at a sixth of its time,
+  // when the long items (1200 tokens) are some 200 tokens in and the short ones (4 and 6 tokens) have long ended.
+  const started = performance.now();
+  await ctx.completeBatch(PROMPTS.slice(0, 4), options);
+  const cutAt = (performance.now() - started) / 6;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('stop')), Math.max(300, elapsed / 12));
+  const timer = setTimeout(() => controller.abort(new Error('stop')), cutAt);
   const got = await ctx.completeBatch(PROMPTS.slice(0, 4), options.map((o) => ({ ...o, signal: controller.signal })));
   clearTimeout(timer);
   same(t, [got[0]!, got[2]!], [want[0]!, want[2]!]);
@@ -148,12 +148,12 @@ test.serial('aborting ends the unfinished items with "abort" and keeps the finis
     t.true(got[i]!.tokens.length < want[i]!.tokens.length, 'cut short');
     t.deepEqual(Array.from(got[i]!.tokens), Array.from(want[i]!.tokens.slice(0, got[i]!.tokens.length)), 'what came is what would have come');
   }
-  // A signal of one item only (no other item waits on it, so sooner is safer): that item alone is cut; an item whose
-  // signal is already aborted never starts.
+  // A signal of one item only (timed as above): that item alone is cut; an item whose signal is already aborted never
+  // starts.
   const own = new AbortController();
   const done = new AbortController();
   done.abort(new Error('before'));
-  const timer2 = setTimeout(() => own.abort(new Error('stop')), Math.min(300, elapsed / 12));
+  const timer2 = setTimeout(() => own.abort(new Error('stop')), cutAt);
   const mixed = await ctx.completeBatch(PROMPTS.slice(0, 3), [{ maxTokens: 8 }, { ...long, signal: own.signal }, { maxTokens: 8, signal: done.signal }]);
   clearTimeout(timer2);
   t.is(mixed[1]!.stopReason, 'abort');
