@@ -204,7 +204,7 @@ export interface NativeTrainer {
     /** The backward route taken, as an index of backwardModes ('auto' resolved), and whether the CPU kernels run. */
     backward: number; cpuKernels: boolean;
     /** How many nodes of the last graph built run on each CPU kernel. */
-    cpuKernelNodes: { outProd: number; shortK: number; q8_0: number };
+    cpuKernelNodes: { outProd: number; shortK: number; q8_0: number; kQuant: number };
   };
   /** The op inventory of the probe gradient graphs built at creation (1 and 2 sequences of 2 tokens). */
   graphOps(): NativeGraphOp[];

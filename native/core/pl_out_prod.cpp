@@ -124,6 +124,30 @@ inline void micro_kernel_bf16(int64_t kp, const uint32_t * p, const uint32_t * q
 constexpr bool BF16_GEMM = false;
 #endif
 
+// d[0, n) = the n values (whole blocks) of a row segment at `src`: Q8_0 and F16 on AVX-512 with ggml's arithmetic
+// (float(q) · d, and the exact F16 conversion), other types through ggml's to_float.
+inline void to_panel(ggml_type type, ggml_to_float_t to_float, const char * src, float * d, int64_t n) {
+#if defined(__AVX512F__)
+    if (type == GGML_TYPE_Q8_0) {
+        struct q8_block { uint16_t d; int8_t qs[32]; };
+        for (int64_t b = 0; b < n / 32; b++) {
+            const q8_block * x = (const q8_block *) src + b;
+            const __m512 scale = _mm512_set1_ps(_cvtsh_ss(x->d));
+            for (int h = 0; h < 2; h++) {
+                const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (x->qs + 16 * h)));
+                _mm512_storeu_ps(d + 32 * b + 16 * h, _mm512_mul_ps(_mm512_cvtepi32_ps(q), scale));
+            }
+        }
+        return;
+    }
+    if (type == GGML_TYPE_F16 && n % 16 == 0) {
+        for (int64_t x = 0; x < n; x += 16) _mm512_storeu_ps(d + x, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (src + 2 * x))));
+        return;
+    }
+#endif
+    to_float(src, d, n);
+}
+
 struct scratch {
     std::vector<float> q, p, row;
     std::vector<uint32_t> qb, pb;   // the BF16 variant's pair panels
@@ -136,10 +160,13 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
     const size_t  a_sk = a->nb[1], b_sj = b->nb[0], b_sk = b->nb[1];
     const int64_t I = dst->ne[0], J = dst->ne[1], K = a->ne[1], ne2 = dst->ne[2], ne3 = dst->ne[3];
     const int64_t r2 = ne2 / a->ne[2], r3 = ne3 / a->ne[3];
-    const int64_t n_ib = (I + IB - 1) / IB, n_jb = (J + JB - 1) / JB, n_tiles = n_ib * n_jb * ne2 * ne3;
+    // Tiles of at most JB rows, as even as MR allows (512 tokens: 2 tiles, not 252 + 252 + 8, each repacking Q).
+    const int64_t n_jb = (J + JB - 1) / JB, jbs = ((J + n_jb - 1) / n_jb + MR - 1) / MR * MR;
+    const int64_t n_ib = (I + IB - 1) / IB, n_tiles = n_ib * n_jb * ne2 * ne3;
     const ggml_to_float_t to_float = a->type == GGML_TYPE_F32 ? nullptr : ggml_get_type_traits(a->type)->to_float;
     const int64_t blck = ggml_blck_size(a->type);
     const size_t  tsize = ggml_type_size(a->type);
+    const bool    panel_blocks = to_float && NR % blck == 0;
 
     thread_local scratch s;
     s.q.resize((size_t) (KC * IB));
@@ -157,7 +184,7 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
 
     for (int64_t t = ith; t < n_tiles; t += nth) {
         const int64_t ib = t % n_ib, jb = (t / n_ib) % n_jb, i23 = t / (n_ib * n_jb), i2 = i23 % ne2, i3 = i23 / ne2;
-        const int64_t i0 = ib * IB, ni = std::min(IB, I - i0), j0 = jb * JB, nj = std::min(JB, J - j0);
+        const int64_t i0 = ib * IB, ni = std::min(IB, I - i0), j0 = jb * jbs, nj = std::min(jbs, J - j0);
         const int64_t n_panels = (ni + NR - 1) / NR, n_rowp = (nj + MR - 1) / MR;
         const char * a_base = (const char *) a->data + (i2 / r2) * a->nb[2] + (i3 / r3) * a->nb[3];
         const char * b_base = (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3];
@@ -172,6 +199,16 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
             for (int64_t k = 0; k < kc; k++) {
                 const char * row = a_base + (k0 + k) * a_sk;
                 const float * src = (const float *) row + i0;
+                if (panel_blocks) {
+                    // whole quant blocks per panel: dequantized straight into it
+                    for (int64_t pn = 0; pn < n_panels; pn++) {
+                        float * d = s.q.data() + (pn * kc + k) * NR;
+                        const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                        to_panel(a->type, to_float, row + (size_t) ((i0 + pn * NR) / blck) * tsize, d, w);
+                        if (w < NR) std::fill(d + w, d + NR, 0.0f);
+                    }
+                    continue;
+                }
                 if (to_float) {
                     to_float(row + (size_t) (i0 / blck) * tsize, s.row.data(), ni);
                     src = s.row.data();

@@ -1,14 +1,12 @@
 // Q8_0 × F32 MUL_MAT on AVX-512 VNNI (see pl_q8_matmul.h).
 #include "pl_q8_matmul.h"
+#include "pl_matmul_kernel.h"
 
 #include "ggml-cpu.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <tuple>
 #include <vector>
 
 #if defined(__AVX512F__) && defined(__AVX512VNNI__) && defined(__F16C__)
@@ -137,79 +135,13 @@ void gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
     }
 }
 
-bool candidate(const ggml_tensor * node) {
-    if (node->op != GGML_OP_MUL_MAT || node->type != GGML_TYPE_F32 || !ggml_is_contiguous(node)) return false;
-    const ggml_tensor * w = node->src[0], * x = node->src[1];
-    return w->type == GGML_TYPE_Q8_0 && w->ne[0] % QK == 0 && w->nb[0] == sizeof(q8_block) && w->ne[2] == 1 && w->ne[3] == 1 &&
-           x->type == GGML_TYPE_F32 && ggml_is_contiguous(x) && x->ne[1] >= 2 && x->ne[2] == 1 && x->ne[3] == 1;
-}
+int64_t packed_words(int64_t K, int64_t N) { return n_pairs(N) * (K / QK) * (int64_t) (sizeof(pair_block) / sizeof(int32_t)); }
 
-ggml_tensor * pack_node(ggml_context * ctx, ggml_tensor * x) {
-    ggml_tensor * args[1] = { x };
-    const int64_t words = n_pairs(x->ne[1]) * (x->ne[0] / QK) * (int64_t) (sizeof(pair_block) / sizeof(int32_t));
-    return ggml_custom_4d(ctx, GGML_TYPE_I32, words, 1, 1, 1, args, 1, pack_compute, GGML_N_TASKS_MAX, nullptr);
-}
-
-// Whether this kernel gives ggml's MUL_MAT bitwise for Q8_0 weights [K, M] and activations [K, N] on this build, on
-// random data of min(M, 67) rows and min(N, 9) tokens (ggml's kernel choice for Q8_0 does not depend on M, nor on N
-// beyond N < 2; odd sizes reach the edge tiles).
-bool probe_matches(int64_t K, int64_t M, int64_t N) {
-    static std::mutex mutex;
-    static std::map<std::tuple<int64_t, int64_t, int64_t>, bool> known;
-    const int64_t m = std::min<int64_t>(M, 67), n = std::min<int64_t>(N, 9);
-    std::lock_guard<std::mutex> lock(mutex);
-    const auto key = std::make_tuple(K, m, n);
-    if (auto it = known.find(key); it != known.end()) return it->second;
-
-    const size_t bytes = (size_t) (K * m * 6 + K * n * 12 + 4 * m * n) * sizeof(float) + 16 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20);
-    ggml_init_params params = { bytes, nullptr, false };
-    ggml_context * ctx = ggml_init(params);
-    ggml_tensor * wf = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, m);
-    ggml_tensor * x = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, n);
-    uint64_t state = 0x2545F4914F6CDD1Dull;
-    for (ggml_tensor * t : { wf, x }) {
-        float * d = (float *) t->data;
-        for (int64_t i = 0; i < ggml_nelements(t); i++) {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            d[i] = (float) ((double) (state >> 11) / 9007199254740992.0 - 0.5) * (float) (1 + (state >> 5) % 7);
-        }
-    }
-    ggml_tensor * w = ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_0, K, m);
-    ggml_quantize_chunk(GGML_TYPE_Q8_0, (const float *) wf->data, w->data, 0, m, K, nullptr);
-    ggml_tensor * ref = ggml_mul_mat(ctx, w, x);
-    ggml_cgraph * gf = ggml_new_graph(ctx);
-    ggml_build_forward_expand(gf, ref);
-    ggml_graph_compute_with_ctx(ctx, gf, 1);
-    ggml_tensor * packed = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_pairs(n) * (K / QK) * (int64_t) (sizeof(pair_block) / sizeof(int32_t)));
-    packed->src[0] = x;
-    pack_compute(packed, 0, 1, nullptr);
-    ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, m, n);
-    out->src[0] = w;
-    out->src[1] = packed;
-    gemm_compute(out, 0, 1, nullptr);
-    const bool same = std::memcmp(out->data, ref->data, ggml_nbytes(ref)) == 0;
-    ggml_free(ctx);
-    known[key] = same;
-    return same;
-}
+const matmul_kernel kernel = { GGML_TYPE_Q8_0, pack_compute, gemm_compute, packed_words, QK };
 
 }  // namespace
 
-int q8_0_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
-    int changed = 0;
-    for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
-        ggml_tensor * node = ggml_graph_node(gf, i);
-        if (!candidate(node) || !probe_matches(node->src[0]->ne[0], node->src[0]->ne[1], node->src[1]->ne[1])) continue;
-        ggml_tensor * args[2] = { node->src[0], pack_node(ctx, node->src[1]) };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 2,
-                                                gemm_compute, GGML_N_TASKS_MAX, nullptr);
-        node->op = op->op;
-        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
-        node->src[1] = args[1];
-        changed++;
-    }
-    return changed;
-}
+int q8_0_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) { return matmul_kernel_rewrite(kernel, ctx, gf); }
 
 #else
 

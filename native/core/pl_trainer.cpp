@@ -2,6 +2,8 @@
 #include "pl_trainer.h"
 
 #include "pl_error.h"
+#include "pl_graph_profile.h"
+#include "pl_kquant_matmul.h"
 #include "pl_out_prod.h"
 #include "pl_q8_matmul.h"
 #include "pl_short_k_matmul.h"
@@ -176,7 +178,8 @@ void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) 
     if (portable_rewrite(r.ctx, r.gf, model_->device(), portable_, r.in) > 0) rebuild();
     if (cpu_kernels_) {
         q8_0_nodes_ = q8_0_matmul_rewrite(r.ctx, r.gf);
-        if (q8_0_nodes_ > 0) rebuild();
+        k_quant_nodes_ = kquant_matmul_rewrite(r.ctx, r.gf);
+        if (q8_0_nodes_ + k_quant_nodes_ > 0) rebuild();
         auto frozen = [this](const ggml_tensor * node) { return model_->is_frozen_weight(node->src[0]); };
         out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf, mode_ == BACKWARD_BF16 ? std::function<bool(const ggml_tensor *)>(frozen) : nullptr);
         short_k_nodes_ = short_k_matmul_rewrite(r.ctx, r.gf);
@@ -202,7 +205,8 @@ void trainer::compute(run & r) {
         const float one = 1.0f;
         ggml_backend_tensor_set(r.loss_grad, &one, 0, sizeof(one));
     }
-    if (ggml_backend_graph_compute(model_->backend(), r.gf) != GGML_STATUS_SUCCESS) throw error("ERR_NATIVE", "ggml could not compute the training graph");
+    const ggml_status status = graph_profile_enabled() ? graph_compute_profiled(model_->backend(), r.gf) : ggml_backend_graph_compute(model_->backend(), r.gf);
+    if (status != GGML_STATUS_SUCCESS) throw error("ERR_NATIVE", "ggml could not compute the training graph");
 }
 
 // Room for `size` nodes plus as many tensors again (leaves, rewrites) and three graphs: the backward one and two rebuilds.

@@ -213,6 +213,34 @@ test('Q8_0 products equal ggml\'s bitwise', async (t) => {
   t.deepEqual(grads[1], grads[0]);
 });
 
+// Q4_K and Q6_K products run on pl_kquant_matmul's kernel where the CPU has AVX-512 VNNI: bitwise ggml's MUL_MAT,
+// forward and gradients. A Q4_K_M base of width 256 holds both types (Q6_K: the output head, some attn_v and ffn_down);
+// 2 × 13 tokens reach the edge tiles (an odd token pair), 32,000 head rows and 256 attention rows the row tiles.
+test('Q4_K and Q6_K products equal ggml\'s bitwise', async (t) => {
+  const base = await tinyModel({ ...SMALL, dim: 256, heads: 4, ffn: 512, quant: 'q4_k_m' });
+  const logits: Float32Array[] = [];
+  const grads: Float32Array[][] = [];
+  const nodes: number[] = [];
+  const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
+  for (const cpuKernels of [false, true]) {
+    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
+    try {
+      await randomiseB(trainer, 0.1);
+      logits.push(await trainer.logits({ tokens, sequences: 2 }));
+      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
+      nodes.push(trainer.cpuKernelNodes.kQuant);
+    } finally {
+      trainer.dispose();
+    }
+  }
+  t.is(nodes[0], 0);
+  t.log(`${nodes[1]} Q4_K / Q6_K products on the kernel`);
+  const vnni = process.arch === 'x64' && /\bavx512_vnni\b/.test(cpuFlags);
+  if (vnni) t.is(nodes[1], 2 * 7 + 1);
+  t.deepEqual(logits[1], logits[0]);
+  t.deepEqual(grads[1], grads[0]);
+});
+
 // Dropout masks are drawn from (seed, step): within one step they are fixed, so the dropout loss that gradients()
 // reports can itself be differentiated by central differences (same tolerance as above). F32 base: with a quantized
 // base the activations are quantized in each product, which makes the loss piecewise constant at fine scales.
