@@ -203,6 +203,8 @@ export interface NativeTrainer {
     device: NativeDeviceInfo; portable: boolean;
     /** The backward route taken, as an index of backwardModes ('auto' resolved), and whether the CPU kernels run. */
     backward: number; cpuKernels: boolean;
+    /** Whether the bf16 route runs on AMX tiles (the OS granted them) rather than AVX512_BF16 dot products. */
+    amx: boolean;
     /** How many nodes of the last graph built run on each CPU kernel. */
     cpuKernelNodes: { outProd: number; shortK: number; q8_0: number; kQuant: number };
   };

@@ -202,6 +202,11 @@ export class Trainer {
     return this.#native.graphOps();
   }
 
+  /** Whether the `bf16` backward route runs on AMX tiles (Intel CPUs since Sapphire Rapids, where the OS grants them). */
+  get amx(): boolean {
+    return this.#native.info().amx;
+  }
+
   /** How many nodes of the last graph built (logits, loss or step) ran on each of the trainer's CPU kernels. */
   get cpuKernelNodes(): { outProd: number; shortK: number; q8_0: number; kQuant: number } {
     return this.#native.info().cpuKernelNodes;

@@ -171,6 +171,7 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     o.Set("portable", trainer_->portable());
     o.Set("backward", Napi::Number::New(env, (double) trainer_->backward()));
     o.Set("cpuKernels", trainer_->cpu_kernels());
+    o.Set("amx", trainer_->amx());
     Napi::Object nodes = Napi::Object::New(env);
     nodes.Set("outProd", trainer_->out_prod_nodes());
     nodes.Set("shortK", trainer_->short_k_nodes());

@@ -5,6 +5,7 @@
 // a thread owns whole tiles. Per tile and per block of KC values of k, Q is packed into NR-wide column panels and P
 // into MR-tall row panels, then an MR × NR register tile of C is accumulated per panel pair (BLIS-style).
 #include "pl_out_prod.h"
+#include "pl_amx.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -151,8 +152,73 @@ inline void to_panel(ggml_type type, ggml_to_float_t to_float, const char * src,
 struct scratch {
     std::vector<float> q, p, row;
     std::vector<uint32_t> qb, pb;   // the BF16 variant's pair panels
+    std::vector<uint32_t> pa;       // with AMX: P as 16-row tiles of 16 pairs
+    std::vector<float> prow;        // one row of P gathered from strided b
     float tile[MR * NR];
+    float block[32 * 32];           // a partial AMX block
 };
+
+#if defined(__AVX512BF16__)
+// The BF16 variant on AMX tiles, for one tile of C and one block of k (Q's F32 panels already in s.q): Q rounded into
+// pair panels of kp16 pairs (a multiple of 16, zero past kc), P rounded from b straight into 16 × 16-pair tiles
+// (zero rows past nj), then 32 × 32 blocks of C on amx_bf16_block32 (partial ones through s.block).
+void amx_tile(scratch & s, const char * b_base, char * d_base, int64_t ldc, size_t b_sj, size_t b_sk, int64_t J,
+              int64_t j0, int64_t nj, int64_t i0, int64_t ni, int64_t n_panels, int64_t k0, int64_t kc) {
+    static_assert(NR == 32, "a Q panel is two B tiles of 16 columns");
+    static const float zeros[NR] = {};
+    const int64_t kp16 = ((kc + 1) / 2 + 15) / 16 * 16, nkt = kp16 / 16, n_groups = (nj + 31) / 32 * 2;
+    s.qb.resize((size_t) (n_panels * kp16 * NR));
+    for (int64_t pn = 0; pn < n_panels; pn++)
+        for (int64_t kk = 0; kk < kp16; kk++) {
+            const float * lo = 2 * kk < kc ? s.q.data() + (pn * kc + 2 * kk) * NR : zeros;
+            const float * hi = 2 * kk + 1 < kc ? s.q.data() + (pn * kc + 2 * kk + 1) * NR : zeros;
+            uint32_t * d = s.qb.data() + (pn * kp16 + kk) * NR;
+            bf16_pairs16(lo, hi, d, VL);
+            bf16_pairs16(lo + VL, hi + VL, d + VL, VL);
+        }
+    s.pa.resize((size_t) (n_groups * nkt * 256));
+    for (int64_t g = 0; g < n_groups; g++)
+        for (int64_t r = 0; r < 16; r++) {
+            const int64_t j = j0 + 16 * g + r;
+            uint32_t * d = s.pa.data() + g * nkt * 256 + r * 16;
+            if (j >= j0 + nj || j >= J) {
+                for (int64_t kt = 0; kt < nkt; kt++) std::memset(d + kt * 256, 0, 64);
+                continue;
+            }
+            const char * src = b_base + k0 * b_sk + j * b_sj;
+            const float * row = (const float *) src;
+            if (b_sk != sizeof(float)) {
+                for (int64_t k = 0; k < kc; k++) s.prow[(size_t) k] = *(const float *) (src + k * b_sk);
+                row = s.prow.data();
+            }
+            for (int64_t kt = 0; kt < nkt; kt++) {
+                const int64_t k = 32 * kt;
+                const int64_t n_lo = std::clamp<int64_t>(kc - k, 0, 16), n_hi = std::clamp<int64_t>(kc - k - 16, 0, 16);
+                const __m512 lo = _mm512_maskz_loadu_ps((__mmask16) ((1u << n_lo) - 1u), row + std::min(k, kc));
+                const __m512 hi = _mm512_maskz_loadu_ps((__mmask16) ((1u << n_hi) - 1u), row + std::min(k + 16, kc));
+                _mm512_storeu_si512(d + kt * 256, (__m512i) _mm512_cvtne2ps_pbh(hi, lo));
+            }
+        }
+    const bool accumulate = k0 > 0;
+    for (int64_t pn = 0; pn < n_panels; pn++) {
+        const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+        for (int64_t g2 = 0; g2 < n_groups / 2; g2++) {
+            const int64_t h = std::min<int64_t>(32, nj - 32 * g2);
+            const uint32_t * a0 = s.pa.data() + 2 * g2 * nkt * 256, * a1 = a0 + nkt * 256;
+            const uint32_t * q = s.qb.data() + pn * kp16 * NR;
+            float * c = (float *) d_base + (j0 + 32 * g2) * ldc + i0 + pn * NR;
+            if (w == 32 && h == 32) {
+                amx_bf16_block32(nkt, a0, a1, q, NR * sizeof(uint32_t), c, (size_t) ldc * sizeof(float), accumulate);
+                continue;
+            }
+            if (accumulate)
+                for (int64_t r = 0; r < h; r++) std::memcpy(s.block + r * 32, c + r * ldc, (size_t) w * sizeof(float));
+            amx_bf16_block32(nkt, a0, a1, q, NR * sizeof(uint32_t), s.block, 32 * sizeof(float), accumulate);
+            for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.block + r * 32, (size_t) w * sizeof(float));
+        }
+    }
+}
+#endif
 
 // userdata non-null: the BF16 variant (see pl_out_prod.h).
 void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
@@ -174,9 +240,15 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
     s.p.resize((size_t) (JB * KC));
 #if defined(__AVX512BF16__)
     const bool bf16 = userdata != nullptr;
+    const bool amx = bf16 && amx_bf16_usable();
     if (bf16) {
         s.qb.resize((size_t) (KC / 2 * IB));
         s.pb.resize((size_t) (JB * KC / 2));
+    }
+    if (amx) {
+        s.pa.resize((size_t) ((JB + 31) / 32 * 32 * KC / 2));
+        s.prow.resize((size_t) KC);
+        amx_bf16_begin();
     }
 #else
     (void) userdata;
@@ -220,6 +292,12 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                     if (w < NR) std::fill(d + w, d + NR, 0.0f);
                 }
             }
+#if defined(__AVX512BF16__)
+            if (amx) {
+                amx_tile(s, b_base, d_base, ldc, b_sj, b_sk, J, j0, nj, i0, ni, n_panels, k0, kc);
+                continue;
+            }
+#endif
             // P: b[j, k] for j in [j0, j0 + nj), into panels p[rowpanel][k][MR] (zero past nj).
             for (int64_t rp = 0; rp < n_rowp; rp++) {
                 float * d = s.p.data() + rp * kc * MR;
@@ -282,6 +360,9 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
             }
         }
     }
+#if defined(__AVX512BF16__)
+    if (amx) amx_bf16_end();
+#endif
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "pl_trainer.h"
 
 #include "pl_error.h"
+#include "pl_amx.h"
 #include "pl_graph_profile.h"
 #include "pl_kquant_matmul.h"
 #include "pl_out_prod.h"
@@ -169,6 +170,8 @@ void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf, train_
 
 // The graph from its outputs, with the rewrites the device needs (all of them when portable); a rewrite adds nodes
 // outside the graph, so it is rebuilt from the outputs again, which puts them before their users.
+bool trainer::amx() const { return mode_ == BACKWARD_BF16 && amx_bf16_usable(); }
+
 void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const {
     auto rebuild = [&] {
         r.gf = ggml_new_graph_custom(r.ctx, r.size, false);

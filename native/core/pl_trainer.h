@@ -68,6 +68,8 @@ class trainer {
     bool                portable() const { return portable_; }
     backward_mode       backward() const { return mode_; }   // the route taken (BACKWARD_AUTO resolved)
     bool                cpu_kernels() const { return cpu_kernels_; }
+    // Whether the bf16 route's products run on AMX tiles (pl_amx.h) rather than AVX512_BF16 dot products.
+    bool                amx() const;
     // How many nodes of the last graph built went to each of those kernels.
     int                 out_prod_nodes() const { return out_prod_nodes_; }
     int                 short_k_nodes() const { return short_k_nodes_; }

@@ -135,6 +135,28 @@ for (const quant of ['f32', 'q8_0', 'q4_k_m'] as const) {
   });
 }
 
+// With AMX (where the CPU has it and the OS grants the tile state), the bf16 route runs on 32 × 32 tile blocks: 2 × 40
+// tokens and width 256 reach both whole blocks, written in place, and partial ones (through a scratch block).
+test('the bf16 route on whole and partial tile blocks stays within BF16 rounding', async (t) => {
+  if (!/\bavx512_bf16\b/.test(cpuFlags)) return t.pass();
+  const base = await tinyModel({ ...SMALL, dim: 256, quant: 'q8_0' });
+  const tokens = new Uint32Array(2 * 40).map((_, i) => 100 + ((i * 104729) % 9000));
+  const grads: Float32Array[][] = [];
+  for (const backward of ['out_prod', 'bf16'] as const) {
+    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward });
+    try {
+      if (backward === 'bf16') t.log(trainer.amx ? 'on AMX tiles' : 'on AVX512_BF16 dot products');
+      await randomiseB(trainer, 0.1);
+      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
+    } finally {
+      trainer.dispose();
+    }
+  }
+  const d = relDiff(grads[0]!, grads[1]!);
+  t.log(`relative L2 difference ${d.toExponential(2)}`);
+  t.true(d > 0 && d < 1e-2);
+});
+
 test('the bf16 route needs the CPU kernels', async (t) => {
   const base = await tinyModel({ ...SMALL, quant: 'f32' });
   await t.throwsAsync(Trainer.create(base, { rank: 4, threads: 2, backward: 'bf16', cpuKernels: false }), { code: 'ERR_INVALID_OPTION', message: /bf16/ });
