@@ -21,9 +21,10 @@ for (let s = 0; s < steps; s++) {
 const f0 = performance.now();
 await trainer.loss({ tokens });  // the forward pass alone, to split a step's time
 const forwardMs = performance.now() - f0;
+const amx = trainer.amx;
 trainer.dispose();
 const meanMs = times.reduce((a, b) => a + b, 0) / times.length;
 process.stdout.write(JSON.stringify({
   tokensPerSecond: seq / (meanMs / 1000), meanStepMs: meanMs, minStepMs: Math.min(...times), warmupMs, forwardMs,
-  peakRssMiB: process.resourceUsage().maxRSS / 1024, loss,
+  peakRssMiB: process.resourceUsage().maxRSS / 1024, loss, amx,
 }) + '\n');

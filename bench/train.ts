@@ -35,7 +35,7 @@ const shape = { vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048 } 
 const outDir = path.join(packageRoot, 'bench', 'out');
 mkdirSync(outDir, { recursive: true });
 
-interface Run { tokensPerSecond: number; matmulGflops?: number; parameters?: number; torch?: string; attention?: string; meanStepMs: number; minStepMs: number; warmupMs: number; forwardMs?: number; peakRssMiB: number; loss: number; batches?: number; rssSource?: string }
+interface Run { tokensPerSecond: number; amx?: boolean; matmulGflops?: number; parameters?: number; torch?: string; attention?: string; meanStepMs: number; minStepMs: number; warmupMs: number; forwardMs?: number; peakRssMiB: number; loss: number; batches?: number; rssSource?: string }
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 function lastJson<T>(text: string): T {
@@ -100,7 +100,7 @@ writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, step
 const ref = torch.run.tokensPerSecond, refRss = torch.run.peakRssMiB;
 const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)`
   : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)'
-  : variants.get(c)?.label ?? `trainer, ${c} base`);
+  : `${variants.get(c)?.label ?? `trainer, ${c} base`}${best(c).run.amx ? ' (AMX tiles)' : ''}`);
 const table = [
   '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -129,9 +129,9 @@ const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${sha
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
   `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer runs its defaults on the CPU: ` +
   `the \`out_prod\` backward route and its own CPU kernels with ggml's arithmetic (every OUT_PROD on a packed GEMM, LoRA's short-K ` +
-  `products, Q8_0 products on AVX-512 VNNI; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
+  `products, Q8_0, Q4_K and Q6_K products on AVX-512 VNNI; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
   `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere)` +
-  `${bf16 ? '; the "bf16 route" rows round W and dy to BF16 in the input gradient through the frozen weights (AVX512_BF16 dot products; not ggml\'s numbers)' : ''}. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
+  `${bf16 ? '; the "bf16 route" rows round W and dy to BF16 in the input gradient through the frozen weights (AMX tiles where the OS grants them, else AVX512_BF16 dot products; not ggml\'s numbers)' : ''}. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
   `because the machine is shared.${finetune ? ' ' + finetuneNote() : ''}\n\n${table.join('\n')}\n`;
 writeResultsSection('Training: tokens/s and peak memory', `node dist/bench/run.js train -- --threads ${threads} --seq ${seq} --steps ${steps} --rounds ${rounds}${finetune ? '' : ' --no-finetune'}`, body);

@@ -136,10 +136,11 @@ for (const quant of ['f32', 'q8_0', 'q4_k_m'] as const) {
 }
 
 // With AMX (where the CPU has it and the OS grants the tile state), the bf16 route runs on 32 × 32 tile blocks: 2 × 40
-// tokens and width 256 reach both whole blocks, written in place, and partial ones (through a scratch block).
+// tokens and width 256 reach both whole blocks, written in place, and partial ones (through a scratch block); with 2
+// threads the FFN's 512 columns split by columns and the 256-wide projections by rows.
 test('the bf16 route on whole and partial tile blocks stays within BF16 rounding', async (t) => {
   if (!/\bavx512_bf16\b/.test(cpuFlags)) return t.pass();
-  const base = await tinyModel({ ...SMALL, dim: 256, quant: 'q8_0' });
+  const base = await tinyModel({ ...SMALL, dim: 256, ffn: 512, quant: 'q8_0' });
   const tokens = new Uint32Array(2 * 40).map((_, i) => 100 + ((i * 104729) % 9000));
   const grads: Float32Array[][] = [];
   for (const backward of ['out_prod', 'bf16'] as const) {
