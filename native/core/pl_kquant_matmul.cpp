@@ -252,8 +252,8 @@ void gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
     }
 }
 
-const matmul_kernel q4_k_kernel = { GGML_TYPE_Q4_K, pack_compute, gemm_compute<q4k_tile>, packed_words, QK_K };
-const matmul_kernel q6_k_kernel = { GGML_TYPE_Q6_K, pack_compute, gemm_compute<q6k_tile>, packed_words, QK_K };
+const matmul_kernel q4_k_kernel = { GGML_TYPE_Q4_K, pack_compute, gemm_compute<q4k_tile>, packed_words, QK_K, 1 };
+const matmul_kernel q6_k_kernel = { GGML_TYPE_Q6_K, pack_compute, gemm_compute<q6k_tile>, packed_words, QK_K, 1 };
 
 }  // namespace
 

@@ -14,14 +14,14 @@ namespace pl {
 bool matmul_kernel_candidate(const matmul_kernel & k, const ggml_tensor * node) {
     if (node->op != GGML_OP_MUL_MAT || node->type != GGML_TYPE_F32 || !ggml_is_contiguous(node)) return false;
     const ggml_tensor * w = node->src[0], * x = node->src[1];
-    return w->type == k.weight_type && w->ne[0] % k.block == 0 && ggml_is_contiguous(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
+    return w->type == k.weight_type && w->ne[0] % k.block == 0 && w->ne[1] % k.row_multiple == 0 && ggml_is_contiguous(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
            x->type == GGML_TYPE_F32 && ggml_is_contiguous(x) && x->ne[1] >= 2 && x->ne[2] == 1 && x->ne[3] == 1;
 }
 
 bool matmul_kernel_matches(const matmul_kernel & k, int64_t K, int64_t M, int64_t N) {
     static std::mutex mutex;
     static std::map<std::tuple<int, int64_t, int64_t, int64_t>, bool> known;
-    const int64_t m = std::min<int64_t>(M, 67), n = std::min<int64_t>(N, 9);
+    const int64_t m = M <= 67 ? M : 67 / k.row_multiple * k.row_multiple, n = std::min<int64_t>(N, 9);
     std::lock_guard<std::mutex> lock(mutex);
     const auto key = std::make_tuple((int) k.weight_type, K, m, n);
     if (auto it = known.find(key); it != known.end()) return it->second;

@@ -137,7 +137,7 @@ void gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
 
 int64_t packed_words(int64_t K, int64_t N) { return n_pairs(N) * (K / QK) * (int64_t) (sizeof(pair_block) / sizeof(int32_t)); }
 
-const matmul_kernel kernel = { GGML_TYPE_Q8_0, pack_compute, gemm_compute, packed_words, QK };
+const matmul_kernel kernel = { GGML_TYPE_Q8_0, pack_compute, gemm_compute, packed_words, QK, 1 };
 
 }  // namespace
 

@@ -264,6 +264,32 @@ test('Q4_K and Q6_K products equal ggml\'s bitwise', async (t) => {
   t.deepEqual(grads[1], grads[0]);
 });
 
+// F16 products run on pl_f16_matmul's kernel on AVX-512: bitwise ggml's MUL_MAT (tinyBLAS), forward and gradients,
+// with a token count that is no multiple of its 6-token tile (2 × 13) and rows in 4-row tiles.
+test('F16 products equal ggml\'s bitwise', async (t) => {
+  const base = await tinyModel({ ...SMALL, dim: 96, heads: 6, ffn: 160, quant: 'f16' });
+  const logits: Float32Array[] = [];
+  const grads: Float32Array[][] = [];
+  const nodes: number[] = [];
+  const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
+  for (const cpuKernels of [false, true]) {
+    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
+    try {
+      await randomiseB(trainer, 0.1);
+      logits.push(await trainer.logits({ tokens, sequences: 2 }));
+      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
+      nodes.push(trainer.cpuKernelNodes.f16);
+    } finally {
+      trainer.dispose();
+    }
+  }
+  t.is(nodes[0], 0);
+  t.log(`${nodes[1]} F16 products on the kernel`);
+  if (process.arch === 'x64' && /\bavx512f\b/.test(cpuFlags)) t.is(nodes[1], 2 * 7 + 1);
+  t.deepEqual(logits[1], logits[0]);
+  t.deepEqual(grads[1], grads[0]);
+});
+
 // Dropout masks are drawn from (seed, step): within one step they are fixed, so the dropout loss that gradients()
 // reports can itself be differentiated by central differences (same tolerance as above). F32 base: with a quantized
 // base the activations are quantized in each product, which makes the loss piecewise constant at fine scales.
