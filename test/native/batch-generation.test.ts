@@ -127,36 +127,47 @@ test.serial('each prompt keeps its own maxTokens, stop strings and seeded sample
   ctx.dispose();
 });
 
+/**
+ * An AbortSignal that aborts itself when read for the n-th time. Batched generation reads each item's signal once per
+ * round of decoding (chunks of 1, 2, 4 … 32 tokens), so the cut falls after a fixed number of rounds whatever the
+ * machine's speed or load (timers raced the generation on fast or busy hosts).
+ */
+function abortOnRead(n: number): AbortSignal {
+  const controller = new AbortController();
+  const aborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+  let reads = 0;
+  Object.defineProperty(controller.signal, 'aborted', {
+    get(this: AbortSignal) {
+      if (++reads === n) controller.abort(new Error('stop'));
+      return aborted.call(this);
+    },
+  });
+  return controller.signal;
+}
+
 test.serial('aborting ends the unfinished items with "abort" and keeps the finished ones', async (t) => {
   const model = models['f32']!;
   const ctx = await model.createContext({ contextSize: 4096, threads: 2, sequences: 4 });
   const long = { maxTokens: 1200 };
   const options = [{ maxTokens: 4 }, long, { maxTokens: 6 }, long];
   const want = await oneAtATime(model, PROMPTS.slice(0, 4), options, 4096);
-  // One shared signal, timed from this machine's own speed: the same batch uncut first, then cut at a sixth of its time,
-  // when the long items (1200 tokens) are some 200 tokens in and the short ones (4 and 6 tokens) have long ended.
-  const started = performance.now();
-  await ctx.completeBatch(PROMPTS.slice(0, 4), options);
-  const cutAt = (performance.now() - started) / 6;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('stop')), cutAt);
-  const got = await ctx.completeBatch(PROMPTS.slice(0, 4), options.map((o) => ({ ...o, signal: controller.signal })));
-  clearTimeout(timer);
+  // One shared signal, cut after 30 reads: some 10 rounds of decoding, when the long items (1200 tokens) are 100-200
+  // tokens in and the short ones (4 and 6 tokens, 3 rounds) have ended.
+  const shared = abortOnRead(30);
+  const got = await ctx.completeBatch(PROMPTS.slice(0, 4), options.map((o) => ({ ...o, signal: shared })));
   same(t, [got[0]!, got[2]!], [want[0]!, want[2]!]);
   for (const i of [1, 3]) {
     t.is(got[i]!.stopReason, 'abort');
     t.true(got[i]!.tokens.length < want[i]!.tokens.length, 'cut short');
     t.deepEqual(Array.from(got[i]!.tokens), Array.from(want[i]!.tokens.slice(0, got[i]!.tokens.length)), 'what came is what would have come');
   }
-  // A signal of one item only (timed as above): that item alone is cut; an item whose signal is already aborted never
-  // starts.
-  const own = new AbortController();
+  // A signal of one item only (cut after 6 reads, some 5 rounds): that item alone is cut; an item whose signal is
+  // already aborted never starts.
   const done = new AbortController();
   done.abort(new Error('before'));
-  const timer2 = setTimeout(() => own.abort(new Error('stop')), cutAt);
-  const mixed = await ctx.completeBatch(PROMPTS.slice(0, 3), [{ maxTokens: 8 }, { ...long, signal: own.signal }, { maxTokens: 8, signal: done.signal }]);
-  clearTimeout(timer2);
+  const mixed = await ctx.completeBatch(PROMPTS.slice(0, 3), [{ maxTokens: 8 }, { ...long, signal: abortOnRead(6) }, { maxTokens: 8, signal: done.signal }]);
   t.is(mixed[1]!.stopReason, 'abort');
+  t.log(`cut after ${got[1]!.tokens.length} tokens (shared signal) and ${mixed[1]!.tokens.length} (own signal)`);
   t.deepEqual(mixed[2], { text: '', tokens: new Uint32Array(0), stopReason: 'abort' });
   const ref = await oneAtATime(model, PROMPTS.slice(0, 1), [{ maxTokens: 8 }]);
   same(t, [mixed[0]!], ref);
