@@ -2,7 +2,7 @@
 // (float32, same shapes and threads, bench/reference/train_peft.py), each run in a fresh process.
 // Side reference: llama.cpp's llama-finetune (full fine-tune of an F32 copy, bench/llama-finetune.ts), built once into build/llama-finetune
 // from a copy of the vendored tree with a larger graph capacity (bench/llama-tools.ts says why).
-// Usage: npm run bench -- train -- [--threads N] [--seq 512] [--steps 3] [--rank 8] [--quants f16,q8_0,q4_k_m] [--rounds 2]
+// Usage: npm run bench -- train -- [--threads N] [--seq 512] [--steps 8] [--rank 8] [--quants f16,q8_0,q4_k_m] [--rounds 2]
 //        [--python python3] [--no-finetune]. Each round runs every configuration once (PyTorch first in odd rounds, last in
 //        even ones); the table keeps each configuration's fastest round, because the machine may be shared. --no-finetune
 //        skips llama-finetune (and its build). --steps does not apply to it: it trains one epoch of 6 batches of --seq tokens.
@@ -24,7 +24,7 @@ const { values } = parseArgs({ options: {
 } });
 const threads = Number(values.threads ?? os.availableParallelism());
 const seq = Number(values.seq ?? 512);
-const steps = Number(values.steps ?? 3);
+const steps = Number(values.steps ?? 8);
 const rank = Number(values.rank ?? 8);
 const quants = (values.quants ?? 'f16,q8_0,q4_k_m').split(',') as QuantType[];
 const python = values.python ?? 'python3';
@@ -129,7 +129,7 @@ const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${sha
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
   `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer runs its defaults on the CPU: ` +
   `the \`out_prod\` backward route and its own CPU kernels with ggml's arithmetic (every OUT_PROD on a packed GEMM, LoRA's short-K ` +
-  `products, Q8_0, Q4_K and Q6_K products on AVX-512 VNNI; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
+  `products, Q8_0, Q4_K and Q6_K products on AVX-512 VNNI, F16 products on AVX-512; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
   `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere)` +
   `${bf16 ? '; the "bf16 route" rows round W and dy to BF16 in the input gradient through the frozen weights (AMX tiles where the OS grants them, else AVX512_BF16 dot products; not ggml\'s numbers)' : ''}. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
