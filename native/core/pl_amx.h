@@ -1,24 +1,18 @@
-// AMX BF16 tiles (Intel Sapphire Rapids and later) for the OUT_PROD GEMM's BF16 variant: 16 × 16 × 32 products per
-// instruction, sixteen times the F32 FMA rate of the same core. Linux hands AMX tile state to a process only on
-// request (arch_prctl), and a VM may refuse it; without it the variant keeps its AVX512_BF16 micro-kernel.
+// OUT_PROD's BF16 variant (pl_out_prod.h) on AMX BF16 tiles (Intel Sapphire Rapids and later): 16 × 16 × 32
+// products per instruction, sixteen times the F32 FMA rate of the same core. Linux hands AMX tile state to a process
+// only on request (arch_prctl), and a VM may refuse it; without it the variant keeps its AVX512_BF16 micro-kernel.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
+#include "ggml.h"
 
 namespace pl {
 
 // True when this build has AMX-BF16 code and the OS granted this process the tile state (asked once).
 bool amx_bf16_usable();
 
-// Loads the tile configuration of amx_bf16_block32 on the calling thread; amx_bf16_end releases the tile state.
-void amx_bf16_begin();
-void amx_bf16_end();
-
-// A 32 × 32 F32 block c (row stride ldc bytes), zeroed first unless `accumulate`, plus Σ over nkt steps of
-// A · B: per step, A = two 16-row tiles a0 + 256·kt and a1 + 256·kt (16 rows of 16 BF16 pairs each, contiguous), and
-// B = 16 rows of 32 BF16 pairs at b + kt·16·ldb (row stride ldb bytes): c[r][x] += Σ a[r][kk] · b[kk][x] over the
-// two values of each pair, F32 sums (the hardware's round-to-nearest-even, denormals flushed).
-void amx_bf16_block32(int64_t nkt, const uint32_t * a0, const uint32_t * a1, const uint32_t * b, size_t ldb, float * c, size_t ldc, bool accumulate);
+// The part of dst = OUT_PROD(src[0], src[1]) (src[1] F32) that thread ith of nth computes, with both operands rounded
+// to BF16 and F32 sums on AMX tiles. Each output is summed by one thread: results do not depend on the thread count.
+// Only when amx_bf16_usable().
+void amx_out_prod_bf16(ggml_tensor * dst, int ith, int nth);
 
 }  // namespace pl

@@ -6,6 +6,7 @@
 // into MR-tall row panels, then an MR × NR register tile of C is accumulated per panel pair (BLIS-style).
 #include "pl_out_prod.h"
 #include "pl_amx.h"
+#include "pl_panel.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -88,15 +89,6 @@ inline void micro_kernel(int64_t kc, const float * p, const float * q, float * c
 
 #if defined(__AVX512BF16__)
 constexpr bool BF16_GEMM = true;
-// d[x] = (bf16(lo[x]), bf16(hi[x])) as one 32-bit pair for x < n ≤ 16, rounded to nearest even.
-inline void bf16_pairs16(const float * lo, const float * hi, uint32_t * d, int n) {
-    const __mmask16 m = (__mmask16) ((1u << n) - 1u);
-    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
-                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-    const __m512bh both = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m, hi), _mm512_maskz_loadu_ps(m, lo));
-    _mm512_mask_storeu_epi32(d, m, _mm512_permutexvar_epi16(interleave, (__m512i) both));
-}
-
 // The micro-kernel on BF16 pairs along k (AVX512_BF16 dot products, F32 sums): p[kk·MR + r] holds p at k = 2kk, 2kk+1
 // of row r, q[kk·NR + x] those of column x.
 inline void micro_kernel_bf16(int64_t kp, const uint32_t * p, const uint32_t * q, float * c, int64_t ldc, bool accumulate) {
@@ -125,151 +117,11 @@ inline void micro_kernel_bf16(int64_t kp, const uint32_t * p, const uint32_t * q
 constexpr bool BF16_GEMM = false;
 #endif
 
-// d[0, n) = the n values (whole blocks) of a row segment at `src`: Q8_0 and F16 on AVX-512 with ggml's arithmetic
-// (float(q) · d, and the exact F16 conversion), other types through ggml's to_float.
-inline void to_panel(ggml_type type, ggml_to_float_t to_float, const char * src, float * d, int64_t n) {
-#if defined(__AVX512F__)
-    if (type == GGML_TYPE_Q8_0) {
-        struct q8_block { uint16_t d; int8_t qs[32]; };
-        for (int64_t b = 0; b < n / 32; b++) {
-            const q8_block * x = (const q8_block *) src + b;
-            const __m512 scale = _mm512_set1_ps(_cvtsh_ss(x->d));
-            for (int h = 0; h < 2; h++) {
-                const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (x->qs + 16 * h)));
-                _mm512_storeu_ps(d + 32 * b + 16 * h, _mm512_mul_ps(_mm512_cvtepi32_ps(q), scale));
-            }
-        }
-        return;
-    }
-    if (type == GGML_TYPE_F16 && n % 16 == 0) {
-        for (int64_t x = 0; x < n; x += 16) _mm512_storeu_ps(d + x, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (src + 2 * x))));
-        return;
-    }
-#endif
-    to_float(src, d, n);
-}
-
 struct scratch {
     std::vector<float> q, p, row;
     std::vector<uint32_t> qb, pb;   // the BF16 variant's pair panels
-    std::vector<uint32_t> pa;       // with AMX: P as 16-row tiles of 16 pairs
-    std::vector<float> prow;        // one row of P gathered from strided b
     float tile[MR * NR];
-    float block[32 * 32];           // a partial AMX block
 };
-
-#if defined(__AVX512BF16__)
-constexpr int64_t JA = 512;   // rows of P per AMX pass (P rounded once per pass and block of k, for all its columns)
-
-// One row block [j0, j0 + nj) of P for k in [k0, k0 + kc): BF16 tiles of 16 rows × 16 pairs, [group][kt][row][pair],
-// zero past nj and past kc.
-void amx_pack_p(scratch & s, const char * b_base, size_t b_sj, size_t b_sk, int64_t j0, int64_t nj, int64_t k0, int64_t kc, int64_t nkt) {
-    const int64_t n_groups = (nj + 31) / 32 * 2;
-    s.pa.resize((size_t) (n_groups * nkt * 256));
-    for (int64_t g = 0; g < n_groups; g++)
-        for (int64_t r = 0; r < 16; r++) {
-            uint32_t * d = s.pa.data() + g * nkt * 256 + r * 16;
-            if (16 * g + r >= nj) {
-                for (int64_t kt = 0; kt < nkt; kt++) std::memset(d + kt * 256, 0, 64);
-                continue;
-            }
-            const char * src = b_base + k0 * b_sk + (j0 + 16 * g + r) * b_sj;
-            const float * row = (const float *) src;
-            if (b_sk != sizeof(float)) {
-                for (int64_t k = 0; k < kc; k++) s.prow[(size_t) k] = *(const float *) (src + k * b_sk);
-                row = s.prow.data();
-            }
-            for (int64_t kt = 0; kt < nkt; kt++) {
-                const int64_t k = 32 * kt, n_lo = std::clamp<int64_t>(kc - k, 0, 16), n_hi = std::clamp<int64_t>(kc - k - 16, 0, 16);
-                const __m512 lo = _mm512_maskz_loadu_ps((__mmask16) ((1u << n_lo) - 1u), row + std::min(k, kc));
-                const __m512 hi = _mm512_maskz_loadu_ps((__mmask16) ((1u << n_hi) - 1u), row + std::min(k + 16, kc));
-                _mm512_storeu_si512(d + kt * 256, (__m512i) _mm512_cvtne2ps_pbh(hi, lo));
-            }
-        }
-}
-
-// Columns [i0, i0 + ni) of a's rows k0 .. k0 + kc, dequantized a pair of rows at a time and rounded into panels of
-// NR columns × kp16 BF16 pairs (zero past ni and past kc).
-void amx_pack_q(scratch & s, const ggml_tensor * a, const char * a_base, int64_t i0, int64_t ni, int64_t k0, int64_t kc, int64_t kp16) {
-    static_assert(NR == 32, "a Q panel is two B tiles of 16 columns");
-    const ggml_to_float_t to_float = a->type == GGML_TYPE_F32 ? nullptr : ggml_get_type_traits(a->type)->to_float;
-    const int64_t n_panels = (ni + NR - 1) / NR, width = n_panels * NR;
-    const size_t  offset = (size_t) (i0 / ggml_blck_size(a->type)) * ggml_type_size(a->type);
-    s.qb.resize((size_t) (n_panels * kp16 * NR));
-    s.row.resize((size_t) (2 * width));
-    float * lo = s.row.data(), * hi = lo + width;
-    for (int64_t kk = 0; kk < kp16; kk++) {
-        for (int h = 0; h < 2; h++) {
-            float * d = h ? hi : lo;
-            const int64_t k = 2 * kk + h;
-            if (k >= kc) {
-                std::fill(d, d + width, 0.0f);
-                continue;
-            }
-            const char * row = a_base + (k0 + k) * a->nb[1] + offset;
-            if (to_float) to_panel(a->type, to_float, row, d, ni);
-            else std::memcpy(d, row, (size_t) ni * sizeof(float));
-            std::fill(d + ni, d + width, 0.0f);
-        }
-        for (int64_t pn = 0; pn < n_panels; pn++) {
-            uint32_t * d = s.qb.data() + (pn * kp16 + kk) * NR;
-            bf16_pairs16(lo + pn * NR, hi + pn * NR, d, VL);
-            bf16_pairs16(lo + pn * NR + VL, hi + pn * NR + VL, d + VL, VL);
-        }
-    }
-}
-
-// The BF16 variant on AMX tiles (pl_amx.h). A thread owns column blocks of IB values of i when they split evenly
-// between the threads (else an equal share of the rows, all columns): per row block of up to JA rows and block of KC values of k, P is
-// rounded once, then each of its column blocks' Q, and C gets 32 × 32 blocks (partial ones through s.block). Each
-// output is still summed by one thread, so results do not depend on the thread count.
-void amx_out_prod_compute(ggml_tensor * dst, int ith, int nth, scratch & s) {
-    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
-    const int64_t I = dst->ne[0], J = dst->ne[1], K = a->ne[1], ne2 = dst->ne[2], ne3 = dst->ne[3];
-    const int64_t r2 = ne2 / a->ne[2], r3 = ne3 / a->ne[3], n_ib = (I + IB - 1) / IB;
-    const int64_t ldc = (int64_t) (dst->nb[1] / sizeof(float));
-    const bool by_columns = n_ib % nth == 0;   // else rows, so that threads get equal shares
-    const int64_t rows_per_thread = by_columns ? J : ((J + nth - 1) / nth + 31) / 32 * 32;
-    const int64_t jt0 = by_columns ? 0 : std::min(J, ith * rows_per_thread), jt1 = std::min(J, jt0 + rows_per_thread);
-    s.prow.resize((size_t) KC);
-    amx_bf16_begin();
-    for (int64_t i23 = 0; i23 < ne2 * ne3; i23++) {
-        const int64_t i2 = i23 % ne2, i3 = i23 / ne2;
-        const char * a_base = (const char *) a->data + (i2 / r2) * a->nb[2] + (i3 / r3) * a->nb[3];
-        const char * b_base = (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3];
-        float *      d_base = (float *) ((char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3]);
-        for (int64_t j0 = jt0; j0 < jt1; j0 += JA) {
-            const int64_t nj = std::min(JA, jt1 - j0);
-            for (int64_t k0 = 0; k0 < K; k0 += KC) {
-                const int64_t kc = std::min(KC, K - k0), kp16 = ((kc + 1) / 2 + 15) / 16 * 16, nkt = kp16 / 16;
-                amx_pack_p(s, b_base, b->nb[0], b->nb[1], j0, nj, k0, kc, nkt);
-                for (int64_t ib = by_columns ? ith : 0; ib < n_ib; ib += by_columns ? nth : 1) {
-                    const int64_t i0 = ib * IB, ni = std::min(IB, I - i0), n_panels = (ni + NR - 1) / NR;
-                    amx_pack_q(s, a, a_base, i0, ni, k0, kc, kp16);
-                    for (int64_t pn = 0; pn < n_panels; pn++) {
-                        const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
-                        for (int64_t g2 = 0; 32 * g2 < nj; g2++) {
-                            const int64_t h = std::min<int64_t>(32, nj - 32 * g2);
-                            const uint32_t * a0 = s.pa.data() + 2 * g2 * nkt * 256, * a1 = a0 + nkt * 256;
-                            const uint32_t * q = s.qb.data() + pn * kp16 * NR;
-                            float * c = d_base + (j0 + 32 * g2) * ldc + i0 + pn * NR;
-                            if (w == 32 && h == 32) {
-                                amx_bf16_block32(nkt, a0, a1, q, NR * sizeof(uint32_t), c, (size_t) ldc * sizeof(float), k0 > 0);
-                                continue;
-                            }
-                            if (k0 > 0)
-                                for (int64_t r = 0; r < h; r++) std::memcpy(s.block + r * 32, c + r * ldc, (size_t) w * sizeof(float));
-                            amx_bf16_block32(nkt, a0, a1, q, NR * sizeof(uint32_t), s.block, 32 * sizeof(float), k0 > 0);
-                            for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.block + r * 32, (size_t) w * sizeof(float));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    amx_bf16_end();
-}
-#endif
 
 // userdata non-null: the BF16 variant (see pl_out_prod.h).
 void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
@@ -297,7 +149,7 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
         s.pb.resize((size_t) (JB * KC / 2));
     }
     if (amx) {
-        amx_out_prod_compute(dst, ith, nth, s);
+        amx_out_prod_bf16(dst, ith, nth);
         return;
     }
 #else
