@@ -3,6 +3,7 @@
 
 #include "pl_error.h"
 #include "pl_amx.h"
+#include "pl_cross_entropy.h"
 #include "pl_f16_matmul.h"
 #include "pl_graph_profile.h"
 #include "pl_kquant_matmul.h"
@@ -184,7 +185,8 @@ void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) 
         q8_0_nodes_ = q8_0_matmul_rewrite(r.ctx, r.gf);
         k_quant_nodes_ = kquant_matmul_rewrite(r.ctx, r.gf);
         f16_nodes_ = f16_matmul_rewrite(r.ctx, r.gf);
-        if (q8_0_nodes_ + k_quant_nodes_ + f16_nodes_ > 0) rebuild();
+        cross_entropy_nodes_ = cross_entropy_rewrite(r.ctx, r.gf);
+        if (q8_0_nodes_ + k_quant_nodes_ + f16_nodes_ + cross_entropy_nodes_ > 0) rebuild();
         auto frozen = [this](const ggml_tensor * node) { return model_->is_frozen_weight(node->src[0]); };
         out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf, mode_ == BACKWARD_BF16 ? std::function<bool(const ggml_tensor *)>(frozen) : nullptr);
         short_k_nodes_ = short_k_matmul_rewrite(r.ctx, r.gf);

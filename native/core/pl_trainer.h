@@ -59,8 +59,9 @@ class trainer {
     // (2 sequences and 1 sequence of 2 tokens) and throws ERR_BACKEND naming the device and the ops it would not run.
     // cpu_kernels: on the CPU, the trainer's own kernels run where ggml's are slow, with ggml's arithmetic: every OUT_PROD
     // on pl_out_prod.h's GEMM, short-K products on pl_short_k_matmul.h's, Q8_0 products on pl_q8_matmul.h's, Q4_K / Q6_K
-    // products on pl_kquant_matmul.h's (AVX-512 VNNI), F16 products on pl_f16_matmul.h's (AVX-512) (false: ggml's own
-    // kernels everywhere).
+    // products on pl_kquant_matmul.h's (AVX-512 VNNI), F16 products on pl_f16_matmul.h's (AVX-512), and the cross-entropy
+    // forward on pl_cross_entropy.h's vectorised exp (within 1e-7 of ggml's, not bitwise) (false: ggml's own kernels
+    // everywhere).
     trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward_mode mode, bool portable = false, bool cpu_kernels = true);
     ~trainer();
 
@@ -77,6 +78,7 @@ class trainer {
     int                 q8_0_nodes() const { return q8_0_nodes_; }
     int                 k_quant_nodes() const { return k_quant_nodes_; }
     int                 f16_nodes() const { return f16_nodes_; }
+    int                 cross_entropy_nodes() const { return cross_entropy_nodes_; }
     // The op inventory of the probe graphs (see the constructor), on the trainer's device.
     const std::vector<op_entry> & graph_ops() const { return probe_ops_; }
     int64_t             steps() const { return steps_; }
@@ -132,7 +134,7 @@ class trainer {
     backward_mode  mode_;
     bool           portable_ = false;
     bool           cpu_kernels_ = true;   // only ever true on the CPU
-    mutable int    out_prod_nodes_ = 0, short_k_nodes_ = 0, q8_0_nodes_ = 0, k_quant_nodes_ = 0, f16_nodes_ = 0;
+    mutable int    out_prod_nodes_ = 0, short_k_nodes_ = 0, q8_0_nodes_ = 0, k_quant_nodes_ = 0, f16_nodes_ = 0, cross_entropy_nodes_ = 0;
     std::vector<op_entry> probe_ops_;
     int64_t        steps_ = 0;
     ggml_gallocr_t alloc_ = nullptr;
