@@ -98,17 +98,24 @@ const flops = (c: string) => (c === FINETUNE ? 1.5 * flopsPerToken : flopsPerTok
 writeFileSync(path.join(outDir, 'train.json'), JSON.stringify({ shape, seq, steps, rank, threads, rounds, parameters, flopsPerToken, matmulGflops,
   finetune: finetune ? { tokens: tuneTokens, trainBatches: FINETUNE_TRAIN_BATCHES } : null, rows }, null, 2));
 const ref = torch.run.tokensPerSecond, refRss = torch.run.peakRssMiB;
+// Each round's ratio to PyTorch's run of the same round (minutes apart, so the machine's drift cancels more than
+// between best rounds taken at different times).
+const roundRatios = (c: string) => rows.filter((r) => r.config === c).map((r) =>
+  r.run.tokensPerSecond / rows.find((p) => p.config === 'pytorch' && p.round === r.round)!.run.tokensPerSecond);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 const label = (c: string) => (c === 'pytorch' ? `PyTorch ${torch.run.torch} + PEFT, f32 (${torch.run.attention} attention)`
   : c === FINETUNE ? 'llama-finetune (full fine-tune, f32)'
   : `${variants.get(c)?.label ?? `trainer, ${c} base`}${best(c).run.amx ? ' (AMX tiles)' : ''}`);
 const table = [
-  '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| configuration | tokens/s (best round) | all rounds | step ms (mean / min) | forward ms | peak RSS MiB | tokens/s vs PyTorch | vs PyTorch, per round (median) | peak RSS vs PyTorch | share of matmul peak | load avg before → after |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...[...quants, ...variants.keys(), 'pytorch', ...(finetune ? [FINETUNE] : [])].map((c) => {
     const { run, loadBefore: b, loadAfter: a } = best(c);
     const all = rows.filter((r) => r.config === c).map((r) => r.run.tokensPerSecond.toFixed(1)).join(', ');
+    const perRound = roundRatios(c);
     return `| ${label(c)} | ${run.tokensPerSecond.toFixed(1)} | ${all} | ${run.meanStepMs.toFixed(0)} / ${run.minStepMs.toFixed(0)} | ` +
       `${run.forwardMs?.toFixed(0) ?? '–'} | ${run.peakRssMiB.toFixed(0)} | ${(run.tokensPerSecond / ref).toFixed(2)}× | ` +
+      `${perRound.map((x) => x.toFixed(2)).join(', ')} (${median(perRound).toFixed(2)}×) | ` +
       `${(100 * run.peakRssMiB / refRss).toFixed(0)} % | ${(100 * run.tokensPerSecond * flops(c) / (matmulGflops * 1e9)).toFixed(0)} % | ${b} → ${a} |`;
   }),
 ];
