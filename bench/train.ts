@@ -134,7 +134,7 @@ function finetuneNote(): string {
 const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${shape.heads} heads, FFN ${shape.ffn}, vocabulary 32,000; ` +
   `${(parameters / 1e6).toFixed(1)} M parameters), LoRA rank ${rank} (alpha ${2 * rank}) on all seven projections, one sequence of ${seq} ` +
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
-  `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown. The trainer runs its defaults on the CPU: ` +
+  `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown (the per-round column divides each round's tokens/s by PyTorch's in the same round, minutes apart, and gives their median). The trainer runs its defaults on the CPU: ` +
   `the \`out_prod\` backward route and its own CPU kernels with ggml's arithmetic (every OUT_PROD on a packed GEMM, LoRA's short-K ` +
   `products, Q8_0, Q4_K and Q6_K products on AVX-512 VNNI, F16 products on AVX-512; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
   `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere)` +
