@@ -213,7 +213,9 @@ export interface NativeTrainer {
   logits(tokens: Uint32Array, sequences: number, docStarts?: Uint8Array): Promise<Float32Array>;
   loss(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<number>;
   gradients(tokens: Uint32Array, sequences: number, weights?: Float32Array, docStarts?: Uint8Array): Promise<NativeStepResult>;
-  step(tokens: Uint32Array, sequences: number, weights: Float32Array | undefined, docStarts: Uint8Array | undefined, optimizer: NativeOptimizerOptions): Promise<NativeStepResult>;
+  /** microSequences cuts the sequences into micro-batches whose gradients are accumulated (one graph at a time). */
+  step(tokens: Uint32Array, sequences: number, weights: Float32Array | undefined, docStarts: Uint8Array | undefined, optimizer: NativeOptimizerOptions,
+    microSequences?: Uint32Array): Promise<NativeStepResult>;
   getGradient(index: number): Float32Array;
   getParameter(index: number): Float32Array;
   setParameter(index: number, values: Float32Array): void;

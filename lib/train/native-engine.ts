@@ -1,4 +1,4 @@
-// TrainEngine over the native Trainer: micro-batches concatenated into one step, state files for checkpoints.
+// TrainEngine over the native Trainer: micro-batches accumulated natively (one graph at a time), state files for checkpoints.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PersianLoraError } from '../errors.js';
@@ -34,7 +34,7 @@ export class NativeEngine implements TrainEngine {
   constructor(readonly trainer: Trainer) {}
 
   async step(batches: LoopBatch[], h: OptimizerHyper) {
-    const r = await this.trainer.step(toTrainerBatch(batches), { lr: h.lr, betas: [h.beta1, h.beta2], eps: h.eps, weightDecay: h.weightDecay, clip: h.maxGradNorm, embeddingLr: h.embeddingLr });
+    const r = await this.trainer.step(batches.map((b) => toTrainerBatch([b])), { lr: h.lr, betas: [h.beta1, h.beta2], eps: h.eps, weightDecay: h.weightDecay, clip: h.maxGradNorm, embeddingLr: h.embeddingLr });
     return { loss: r.loss, tokens: r.targets, gradNorm: r.gradNorm };
   }
 

@@ -164,13 +164,39 @@ export class Trainer {
     });
   }
 
-  /** One AdamW step on the batch; `optimizer` overrides the trainer's optimizer options for this step (e.g. lr). */
-  step(batch: TrainBatch, optimizer: OptimizerOptions = {}): Promise<StepResult> {
-    const b = this.#batch(batch, 'step batch');
+  /**
+   * One AdamW step on the batch; `optimizer` overrides the trainer's optimizer options for this step (e.g. lr). An
+   * array of batches (micro-batches of one length) accumulates their gradients, one graph at a time: the step is that
+   * of the micro-batches taken as one batch (token-weighted mean loss and gradient) in the memory of one of them.
+   */
+  step(batch: TrainBatch | TrainBatch[], optimizer: OptimizerOptions = {}): Promise<StepResult> {
+    const b = Array.isArray(batch) ? this.#microBatches(batch) : { ...this.#batch(batch, 'step batch'), micro: undefined };
     const o = parseOptions(optimizerSchema, { ...this.options.optimizer, ...optimizer }, 'step optimizer');
     return this.#call((h) => h.step(b.tokens, b.sequences, b.weights, b.docStarts, {
       lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, clip: o.clip, embeddingLr: o.embeddingLr ?? -1,
-    }));
+    }, b.micro));
+  }
+
+  /** Micro-batches of one length concatenated, with their sequence counts. */
+  #microBatches(batches: TrainBatch[]) {
+    if (batches.length === 0) throw invalidOption('a non-empty array of batches', 'step batch', batches);
+    const parts = batches.map((m, i) => this.#batch(m, `step batch[${i}]`));
+    const T = parts[0]!.tokens.length / parts[0]!.sequences;
+    parts.forEach((p, i) => {
+      if (p.tokens.length / p.sequences !== T) throw invalidOption(`${T} tokens per sequence (as step batch[0])`, `step batch[${i}].tokens`, p.tokens.length / p.sequences);
+    });
+    const n = parts.reduce((k, p) => k + p.tokens.length, 0);
+    const tokens = new Uint32Array(n), weights = new Float32Array(n).fill(1), docStarts = new Uint8Array(n);
+    let offset = 0;
+    for (const p of parts) {
+      tokens.set(p.tokens, offset);
+      if (p.weights) weights.set(p.weights, offset);
+      if (p.docStarts) docStarts.set(p.docStarts, offset);
+      else for (let s = 0; s < p.sequences; s++) docStarts[offset + s * T] = 1;
+      offset += p.tokens.length;
+    }
+    const micro = Uint32Array.from(parts, (p) => p.sequences);
+    return { tokens, sequences: micro.reduce((a, s) => a + s, 0), weights, docStarts, micro };
   }
 
   /** Values of parameter `index` (ggml order, see `parameters`). */

@@ -245,7 +245,9 @@ Napi::Value trainer_wrap::gradients(const Napi::CallbackInfo & info) {
                [out](Napi::Env env) -> Napi::Value { return step_to_js(env, *out); });
 }
 
-// step(tokens, sequences, weights?, docStarts?, {lr, beta1, beta2, eps, weightDecay, clip}) -> Promise<{loss, gradNorm, targets}>
+// step(tokens, sequences, weights?, docStarts?, {lr, beta1, beta2, eps, weightDecay, clip}, microSequences?)
+//   -> Promise<{loss, gradNorm, targets}>; microSequences (Uint32Array) cuts the sequences into micro-batches whose
+//   gradients are accumulated (pl::trainer::step over several batches).
 Napi::Value trainer_wrap::step(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto b = std::make_shared<batch_copy>(arg_batch(info, 0, true));
@@ -259,8 +261,35 @@ Napi::Value trainer_wrap::step(const Napi::CallbackInfo & info) {
     op.weight_decay = (float) opt_number(o, "weightDecay", op.weight_decay, 0, 1e3);
     op.clip         = (float) opt_number(o, "clip", op.clip, 0, 1e30);
     op.embedding_lr = (float) opt_number(o, "embeddingLr", -1, -1, 1e3);
+    std::vector<int64_t> micro;
+    if (info.Length() > 5 && !info[5].IsUndefined()) {
+        if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) throw_error(env, "ERR_INVALID_OPTION", "Expected a Uint32Array for microSequences");
+        auto m = info[5].As<Napi::Uint32Array>();
+        int64_t total = 0;
+        for (size_t i = 0; i < m.ElementLength(); i++) {
+            if (m[i] == 0) throw_error(env, "ERR_INVALID_OPTION", "Expected every micro-batch to hold at least one sequence (microSequences[" + std::to_string(i) + "] is 0)");
+            micro.push_back((int64_t) m[i]);
+            total += (int64_t) m[i];
+        }
+        if (total != b->n_seqs) throw_error(env, "ERR_INVALID_OPTION", "Expected microSequences to sum to the sequence count (" + std::to_string(b->n_seqs) + "), received " + std::to_string(total));
+    }
     auto out = std::make_shared<pl::step_result>();
-    return run(env, [b, op, out](pl::trainer & t) { *out = t.step(b->view(), op); },
+    return run(env, [b, op, out, micro](pl::trainer & t) {
+        const pl::train_batch all = b->view();
+        std::vector<pl::train_batch> parts;
+        int64_t s0 = 0;
+        for (int64_t n : micro) {
+            pl::train_batch p = all;
+            const int64_t offset = s0 * all.n_tokens;
+            p.tokens += offset;
+            if (p.weights) p.weights += offset;
+            if (p.doc_start) p.doc_start += offset;
+            p.n_seqs = n;
+            parts.push_back(p);
+            s0 += n;
+        }
+        *out = parts.empty() ? t.step(all, op) : t.step(parts, op);
+    },
                [out](Napi::Env env) -> Napi::Value { return step_to_js(env, *out); });
 }
 

@@ -263,7 +263,8 @@ void trainer::build_gradients(run & r, const train_batch & batch) const {
     require_targets(r.in);
     // Dropout masks depend on (seed, step) only: the same step of a resumed run draws the same masks.
     r.in.dropout = model_->lora().dropout;
-    r.in.dropout_seed = model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1);
+    r.in.dropout_seed = model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1) +
+                        0x9e3779b97f4a7c15ULL * (uint64_t) micro_;
     r.size = graph_size() * 4;
     r.ctx = new_graph_ctx(r.size);
     r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
@@ -292,6 +293,7 @@ step_result trainer::gradients(const train_batch & batch) {
     float loss = 0.0f;
     ggml_backend_tensor_get(r.loss, &loss, 0, sizeof(loss));
     res.loss = loss;
+    res.weight_sum = r.in.weight_sum;
     for (const auto & g : r.in.groups) res.targets += (int64_t) g.rows.size();
     double sq = 0.0;
     for (size_t i = 0; i < params_.size(); i++) {
@@ -303,12 +305,46 @@ step_result trainer::gradients(const train_batch & batch) {
     return res;
 }
 
-step_result trainer::step(const train_batch & batch, const optimizer_params & o) {
+// gradients() over the micro-batches, left in grads_ as their token-weighted mean (one micro-batch: as it is).
+step_result trainer::accumulate(const std::vector<train_batch> & micro) {
+    if (micro.empty()) throw error("ERR_INVALID_OPTION", "A step needs at least one micro-batch");
+    micro_ = 0;
+    if (micro.size() == 1) return gradients(micro[0]);
+    std::vector<std::vector<double>> sum(params_.size());
+    for (size_t i = 0; i < params_.size(); i++) sum[i].assign(grads_[i].size(), 0.0);
+    step_result total;
+    double loss = 0.0;
+    for (size_t m = 0; m < micro.size(); m++) {
+        if (model_->prepare(micro[m]).groups.empty()) continue;
+        micro_ = (int64_t) m;
+        const step_result r = gradients(micro[m]);
+        for (size_t i = 0; i < params_.size(); i++)
+            for (size_t k = 0; k < sum[i].size(); k++) sum[i][k] += r.weight_sum * (double) grads_[i][k];
+        loss += r.weight_sum * r.loss;
+        total.weight_sum += r.weight_sum;
+        total.targets += r.targets;
+    }
+    micro_ = 0;
+    if (total.weight_sum <= 0.0) throw error("ERR_INVALID_OPTION", "The batch has no target token with a non-zero weight");
+    total.loss = loss / total.weight_sum;
+    double sq = 0.0;
+    for (size_t i = 0; i < params_.size(); i++)
+        for (size_t k = 0; k < sum[i].size(); k++) {
+            grads_[i][k] = (float) (sum[i][k] / total.weight_sum);
+            sq += (double) grads_[i][k] * grads_[i][k];
+        }
+    total.grad_norm = std::sqrt(sq);
+    return total;
+}
+
+step_result trainer::step(const train_batch & batch, const optimizer_params & o) { return step(std::vector<train_batch>{ batch }, o); }
+
+step_result trainer::step(const std::vector<train_batch> & micro, const optimizer_params & o) {
     if (!(o.lr >= 0.0f) || !(o.beta1 >= 0.0f && o.beta1 < 1.0f) || !(o.beta2 >= 0.0f && o.beta2 < 1.0f) || !(o.eps > 0.0f) ||
         !(o.weight_decay >= 0.0f) || !(o.clip >= 0.0f) || std::isnan(o.embedding_lr)) {
         throw error("ERR_INVALID_OPTION", "Optimizer parameters out of range (lr >= 0, 0 <= betas < 1, eps > 0, weight decay >= 0, clip >= 0, embedding lr a number)");
     }
-    const step_result res = gradients(batch);
+    const step_result res = accumulate(micro);
     if (!std::isfinite(res.grad_norm)) throw error("ERR_NATIVE", "The gradients are not finite (loss " + std::to_string(res.loss) + ")");
     const float clip = o.clip > 0.0f && res.grad_norm > o.clip ? (float) (o.clip / (res.grad_norm + 1e-6)) : 1.0f;
     steps_++;

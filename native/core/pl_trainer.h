@@ -36,6 +36,7 @@ struct optimizer_params {
 
 struct step_result {
     double  loss = 0.0;        // weighted mean cross-entropy (nats)
+    double  weight_sum = 0.0;  // Σ of the targets' weights (the loss's denominator)
     double  grad_norm = 0.0;   // global L2 norm of the LoRA gradients, before clipping
     int64_t targets = 0;       // tokens with a non-zero weight
 };
@@ -92,6 +93,10 @@ class trainer {
     step_result gradients(const train_batch & batch);
     // gradients(), then clipping and one AdamW step (PyTorch's AdamW: decoupled weight decay, bias correction).
     step_result step(const train_batch & batch, const optimizer_params & opt);
+    // Gradient accumulation: gradients() of each micro-batch in turn (one graph's memory at a time; micro-batches
+    // without a target are skipped), combined into their token-weighted mean, which is the gradient and the loss of
+    // the micro-batches taken as one batch; then clipping and one AdamW step. Dropout masks differ per micro-batch.
+    step_result step(const std::vector<train_batch> & micro, const optimizer_params & opt);
 
     // Parameters, in this order (the order of param(), grad(), moment_get/set and checkpoints): the LoRA pairs
     // (A then B of each pair, in model order), then token_embd.rows, then output.rows (absent with tied embeddings).
@@ -119,6 +124,7 @@ class trainer {
 
   private:
     struct run;
+    step_result accumulate(const std::vector<train_batch> & micro);
     void build_gradients(run & r, const train_batch & batch) const;
     void finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const;
     void check_supported(const ggml_cgraph * gf) const;
@@ -137,6 +143,7 @@ class trainer {
     mutable int    out_prod_nodes_ = 0, short_k_nodes_ = 0, q8_0_nodes_ = 0, k_quant_nodes_ = 0, f16_nodes_ = 0, cross_entropy_nodes_ = 0;
     std::vector<op_entry> probe_ops_;
     int64_t        steps_ = 0;
+    int64_t        micro_ = 0;      // the micro-batch within the step being computed (seeds its dropout masks)
     ggml_gallocr_t alloc_ = nullptr;
 };
 

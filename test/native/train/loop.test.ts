@@ -58,6 +58,46 @@ test('an interrupted run resumes to bitwise the same losses (CPU, same threads),
   model.dispose();
 });
 
+// Gradient accumulation runs one graph per micro-batch and combines their gradients by target weight: without
+// dropout, a step over [m1, m2] is the step over m1 and m2 concatenated (loss, gradient norm and the parameters after
+// it, to float rounding: the sums are taken in another order), including a micro-batch with fewer sequences, weights
+// other than 1 and one micro-batch without any target (skipped).
+test('step over micro-batches equals the step over them as one batch', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, quant: 'q8_0' });
+  const T = 16;
+  const row = (i: number) => Uint32Array.from({ length: T }, (_, j) => 1 + ((i * 131 + j * 17) % 3000));
+  const m1 = { tokens: Uint32Array.from([...row(0), ...row(1)]), sequences: 2, weights: new Float32Array(2 * T).fill(1).map((w, j) => (j % 5 === 0 ? 0.5 : w)) };
+  const m2 = { tokens: row(2), sequences: 1, weights: new Float32Array(T).fill(2) };
+  const m3 = { tokens: row(3), sequences: 1, weights: new Float32Array(T) };
+  const whole = { tokens: Uint32Array.from([...m1.tokens, ...m2.tokens, ...m3.tokens]), sequences: 4,
+    weights: Float32Array.from([...m1.weights, ...m2.weights, ...m3.weights]) };
+  const results = [];
+  for (const batch of [whole, [m1, m2, m3]]) {
+    const trainer = await Trainer.create(base, { ...trainerOptions, dropout: 0 });
+    try {
+      const r = await trainer.step(batch, { lr: 1e-3, clip: 0 });
+      results.push({ ...r, after: await trainer.getParameter(1) });
+    } finally {
+      trainer.dispose();
+    }
+  }
+  const [one, acc] = results;
+  t.log(`loss ${one!.loss} vs ${acc!.loss}, gradient norm ${one!.gradNorm} vs ${acc!.gradNorm}`);
+  t.is(acc!.targets, one!.targets);
+  t.true(Math.abs(acc!.loss - one!.loss) <= 1e-5 * one!.loss);
+  t.true(Math.abs(acc!.gradNorm - one!.gradNorm) <= 1e-4 * one!.gradNorm);
+  const diff = Math.max(...acc!.after.map((v, i) => Math.abs(v - one!.after[i]!)));
+  t.true(diff <= 1e-6, `parameters after the step differ by ${diff}`);
+  const trainer = await Trainer.create(base, trainerOptions);
+  try {
+    await t.throwsAsync(trainer.step([m3]), { message: /no target token/ });
+    t.throws(() => trainer.step([m1, { tokens: row(4).subarray(0, 8), sequences: 1 }]), { message: /16 tokens per sequence/ });
+    t.throws(() => trainer.step([]), { message: /non-empty array of batches/ });
+  } finally {
+    trainer.dispose();
+  }
+});
+
 test('train CLI: runs, writes metrics and an adapter, refuses to overwrite, resumes, and explains bad input', async (t) => {
   const base = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, quant: 'q8_0' });
   const dir = tmp();
