@@ -8,10 +8,12 @@ import { Trainer } from '../../train/trainer.js';
 import { NativeEngine } from '../../train/native-engine.js';
 import { runTraining, type TrainEvent } from '../../train/loop.js';
 import { dataFormatOf, readTrainingExamples, splitValidation, type TrainDataFormat } from '../../train/data.js';
-import { loraTargets, type LoraTarget } from '../../config/train.js';
+import { backwardModes, loraTargets, type LoraTarget } from '../../config/train.js';
 import { formatDuration } from '../format.js';
 import { readGgufMetadata } from '../../vocab/gguf-read.js';
 import { FIRST_NEW_ID_KEY } from '../../vocab/extend-gguf.js';
+
+type BackwardMode = (typeof backwardModes)[number];
 
 interface TrainConfig {
   base: string;
@@ -23,6 +25,8 @@ interface TrainConfig {
   evalEvery: number; valFraction: number; saveEvery: number; seed: number;
   /** Absent in runs made before trainable rows existed (= 'none'). */
   trainRows?: 'none' | 'all' | { fromId: number }; embeddingLr?: number;
+  /** Absent in runs made before the option existed (= 'auto'). */
+  backward?: BackwardMode;
 }
 
 /** --train-rows: none | all | new (from the base's persian_lora.vocab.first_new_id) | a token id. */
@@ -35,6 +39,15 @@ function parseTrainRows(value: string | undefined, base: string): NonNullable<Tr
   }
   if (!/^\d+$/.test(value)) throw new UsageError(`Expected none, all, new or a token id for --train-rows but received ${JSON.stringify(value)}`);
   return { fromId: Number(value) };
+}
+
+/** --backward: one of the trainer's backward routes. */
+function parseBackward(value: string | undefined): BackwardMode {
+  if (value === undefined) return 'auto';
+  if (!(backwardModes as readonly string[]).includes(value)) {
+    throw new UsageError(`Expected ${backwardModes.join(', ')} for --backward but received ${JSON.stringify(value)}`);
+  }
+  return value as BackwardMode;
 }
 
 const CONFIG = 'config.json';
@@ -78,6 +91,9 @@ Options:
                             ${FIRST_NEW_ID_KEY}) | <id> (ids >= id); default none. The run then
                             also writes base.gguf, the base with the trained rows, to use with the adapter
       --embedding-lr <lr>   peak learning rate of those rows (default: --lr)
+      --backward <route>    how gradients cross the frozen weights: auto (default: ggml's exact arithmetic on the
+                            CPU) | bf16 (W and dy rounded to BF16, as QLoRA computes; on AMX tiles where the OS
+                            grants them, else AVX512_BF16) | out_prod | f32 | f16 | cast
       --device <d>          cpu | gpu | a ggml device name such as CUDA0 or MTL0 (default cpu)
       --portable            run the graph every backend runs (all portable rewrites), e.g. to check it on the CPU
   -t, --threads <n>         CPU threads (default: all cores)
@@ -91,7 +107,7 @@ Options:
       epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' }, 'grad-accum': { type: 'string' },
       'val-fraction': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, seed: { type: 'string' },
       threads: { type: 'string', short: 't' }, resume: { type: 'string' }, device: { type: 'string' }, portable: { type: 'boolean' },
-      'train-rows': { type: 'string' }, 'embedding-lr': { type: 'string' },
+      'train-rows': { type: 'string' }, 'embedding-lr': { type: 'string' }, backward: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
     const num = (name: string, o: Parameters<typeof numberOption>[2] = {}) => numberOption(v[name] as string | undefined, name, o);
@@ -125,6 +141,7 @@ Options:
         evalEvery: num('eval-every', { integer: true, min: 0 }) ?? 0, saveEvery: num('save-every', { integer: true, min: 0 }) ?? 0,
         seed: num('seed', { integer: true, min: 0 }) ?? 42,
         trainRows: parseTrainRows(v['train-rows'] as string | undefined, path.resolve(v.base as string)), embeddingLr: num('embedding-lr', { min: 0 }),
+        backward: parseBackward(v.backward as string | undefined),
       };
       if (existsSync(path.join(runDir, CONFIG))) throw new UsageError(`${runDir} already holds a run: use --resume ${runDir} to continue it, or another --out`);
     }
@@ -141,12 +158,14 @@ Options:
     const trainer = await Trainer.create(config.base, {
       rank: config.rank, alpha: config.alpha, targets: config.targets, dropout: config.dropout, rsLora: config.rsLora, seed: config.seed, threads,
       trainRows: config.trainRows ?? 'none', device: (v.device as string | undefined) ?? 'cpu', portable: v.portable === true,
+      backward: config.backward ?? 'auto',
     });
     try {
       if (config.seqLen > trainer.contextLength) throw new UsageError(`--seq-len ${config.seqLen} exceeds the model's context length ${trainer.contextLength}`);
       mkdirSync(runDir, { recursive: true });
       if (!v.resume) writeFileSync(path.join(runDir, CONFIG), JSON.stringify(config, null, 2));
-      const device = `${trainer.device.name} (${trainer.device.description})${v.portable === true ? ', portable graph' : ''}`;
+      const device = `${trainer.device.name} (${trainer.device.description})${v.portable === true ? ', portable graph' : ''}, ` +
+        `backward ${trainer.backward}${trainer.amx ? ' (AMX tiles)' : ''}`;
       io.stderr.write(`train: ${train.length} examples (${validation.length} held out) of ${config.seqLen} tokens, LoRA r=${config.rank} on ${config.targets.join(',')}, ${trainer.parameters.length} tensors, on ${device}\n`);
       const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
       const onEvent = (e: TrainEvent) => {

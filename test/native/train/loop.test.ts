@@ -135,5 +135,17 @@ test('train CLI: runs, writes metrics and an adapter, refuses to overwrite, resu
   t.regex(e5.err, /Unknown device "NPU7".*CPU/);
   const p = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r7'), '--seq-len', '32', '--max-steps', '1', '-t', '2', '--rank', '2', '--portable', '--device', 'cpu');
   t.is(p.code, 0, p.err);
-  t.regex(p.err, /on CPU \(.*\), portable graph/);
+  t.regex(p.err, /on CPU \(.*\), portable graph, backward f16/);
+  const e6 = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r8'), '--backward', 'bf32');
+  t.is(e6.code, 2);
+  t.regex(e6.err, /Expected out_prod, f32, f16, cast, auto, bf16 for --backward but received "bf32"/);
+  const bf = await runCli('train', '--base', base, '--data', data, '--out', path.join(dir, 'r9'), '--seq-len', '32', '--max-steps', '1', '-t', '2', '--rank', '2', '--backward', 'bf16');
+  if (process.platform === 'linux' && /\bavx512_bf16\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
+    t.is(bf.code, 0, bf.err);
+    t.regex(bf.err, /backward bf16/);
+    t.is(JSON.parse(readFileSync(path.join(dir, 'r9', 'config.json'), 'utf8')).backward, 'bf16');
+  } else {
+    t.is(bf.code, 1);
+    t.regex(bf.err, /AVX512_BF16/);
+  }
 });
