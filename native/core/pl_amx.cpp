@@ -4,6 +4,7 @@
 #include "pl_panel.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -207,7 +208,11 @@ void amx_out_prod_compute(ggml_tensor * dst, int ith, int nth, scratch & s) {
 }  // namespace
 
 bool amx_bf16_usable() {
-    static const bool usable = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+    static const bool usable = [] {
+        const char * off = std::getenv("PERSIAN_LORA_TRAINER_AMX");
+        if (off && std::strcmp(off, "0") == 0) return false;
+        return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+    }();
     return usable;
 }
 

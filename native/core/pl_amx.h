@@ -7,7 +7,8 @@
 
 namespace pl {
 
-// True when this build has AMX-BF16 code and the OS granted this process the tile state (asked once).
+// True when this build has AMX-BF16 code and the OS granted this process the tile state (asked once; never with
+// PERSIAN_LORA_TRAINER_AMX=0 in the environment, which keeps the AVX512_BF16 kernel).
 bool amx_bf16_usable();
 
 // The part of dst = OUT_PROD(src[0], src[1]) (src[1] F32) that thread ith of nth computes, with both operands rounded

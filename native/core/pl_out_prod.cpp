@@ -156,44 +156,21 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
     (void) userdata;
 #endif
 
-    for (int64_t t = ith; t < n_tiles; t += nth) {
-        const int64_t ib = t % n_ib, jb = (t / n_ib) % n_jb, i23 = t / (n_ib * n_jb), i2 = i23 % ne2, i3 = i23 / ne2;
-        const int64_t i0 = ib * IB, ni = std::min(IB, I - i0), j0 = jb * jbs, nj = std::min(jbs, J - j0);
-        const int64_t n_panels = (ni + NR - 1) / NR, n_rowp = (nj + MR - 1) / MR;
+    // Each thread takes a contiguous run of tiles, ib fastest, so that runs of tiles share their rows: per block of k,
+    // P is packed once for the run, then each tile's Q.
+    const int64_t per = n_tiles / nth, extra = n_tiles % nth;
+    const int64_t t_begin = ith * per + std::min<int64_t>(ith, extra), t_end = t_begin + per + (ith < extra ? 1 : 0);
+    const int64_t ldc = (int64_t) (dst->nb[1] / sizeof(float));
+    for (int64_t g = t_begin; g < t_end;) {
+        const int64_t g_end = std::min(t_end, (g / n_ib + 1) * n_ib);
+        const int64_t jb = (g / n_ib) % n_jb, i23 = g / (n_ib * n_jb), i2 = i23 % ne2, i3 = i23 / ne2;
+        const int64_t j0 = jb * jbs, nj = std::min(jbs, J - j0), n_rowp = (nj + MR - 1) / MR;
         const char * a_base = (const char *) a->data + (i2 / r2) * a->nb[2] + (i3 / r3) * a->nb[3];
         const char * b_base = (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3];
         char *       d_base = (char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3];
-        const int64_t ldc = (int64_t) (dst->nb[1] / sizeof(float));
-
         for (int64_t k0 = 0; k0 < K; k0 += KC) {
             const int64_t kc = std::min(KC, K - k0);
-            // Q: rows k of a, columns [i0, i0 + ni), dequantized (or copied) into NR-wide panels q[panel][k][NR], each
-            // contiguous so that the micro-kernel streams it from L1 (a row stride of a power of two kilobytes would
-            // map a panel read in place onto a few L1 sets); zero past ni up to the last panel's edge.
-            for (int64_t k = 0; k < kc; k++) {
-                const char * row = a_base + (k0 + k) * a_sk;
-                const float * src = (const float *) row + i0;
-                if (panel_blocks) {
-                    // whole quant blocks per panel: dequantized straight into it
-                    for (int64_t pn = 0; pn < n_panels; pn++) {
-                        float * d = s.q.data() + (pn * kc + k) * NR;
-                        const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
-                        to_panel(a->type, to_float, row + (size_t) ((i0 + pn * NR) / blck) * tsize, d, w);
-                        if (w < NR) std::fill(d + w, d + NR, 0.0f);
-                    }
-                    continue;
-                }
-                if (to_float) {
-                    to_float(row + (size_t) (i0 / blck) * tsize, s.row.data(), ni);
-                    src = s.row.data();
-                }
-                for (int64_t pn = 0; pn < n_panels; pn++) {
-                    float * d = s.q.data() + (pn * kc + k) * NR;
-                    const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
-                    std::memcpy(d, src + pn * NR, (size_t) w * sizeof(float));
-                    if (w < NR) std::fill(d + w, d + NR, 0.0f);
-                }
-            }
+            const bool accumulate = k0 > 0;
             // P: b[j, k] for j in [j0, j0 + nj), into panels p[rowpanel][k][MR] (zero past nj).
             for (int64_t rp = 0; rp < n_rowp; rp++) {
                 float * d = s.p.data() + rp * kc * MR;
@@ -211,50 +188,82 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                         for (int64_t k = 0; k < kc; k++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
                 }
             }
-            const bool accumulate = k0 > 0;
 #if defined(__AVX512BF16__)
             // BF16: the F32 panels rounded into pairs along k (a zero past an odd kc), then the BF16 micro-kernel.
             const int64_t kp = (kc + 1) / 2;
             static const float zeros[NR] = {};
-            if (bf16) {
-                for (int64_t pn = 0; pn < n_panels; pn++)
-                    for (int64_t kk = 0; kk < kp; kk++) {
-                        const float * lo = s.q.data() + (pn * kc + 2 * kk) * NR, * hi = 2 * kk + 1 < kc ? lo + NR : zeros;
-                        uint32_t * d = s.qb.data() + (pn * kp + kk) * NR;
-                        bf16_pairs16(lo, hi, d, VL);
-                        bf16_pairs16(lo + VL, hi + VL, d + VL, VL);
-                    }
+            if (bf16)
                 for (int64_t rp = 0; rp < n_rowp; rp++)
                     for (int64_t kk = 0; kk < kp; kk++) {
                         const float * lo = s.p.data() + rp * kc * MR + 2 * kk * MR, * hi = 2 * kk + 1 < kc ? lo + MR : zeros;
                         bf16_pairs16(lo, hi, s.pb.data() + (rp * kp + kk) * MR, MR);
                     }
-            }
-            auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
-                if (bf16) micro_kernel_bf16(kp, s.pb.data() + rp * kp * MR, s.qb.data() + pn * kp * NR, c, ld, accumulate);
-                else micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
-            };
-#else
-            auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
-                micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
-            };
 #endif
-            for (int64_t pn = 0; pn < n_panels; pn++) {
-                const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
-                for (int64_t rp = 0; rp < n_rowp; rp++) {
-                    const int64_t h = std::min<int64_t>(MR, nj - rp * MR);
-                    float * c = (float *) (d_base) + (j0 + rp * MR) * ldc + i0 + pn * NR;
-                    if (w == NR && h == MR) {
-                        kernel(pn, rp, c, ldc);
+            for (int64_t t = g; t < g_end; t++) {
+                const int64_t ib = t % n_ib, i0 = ib * IB, ni = std::min(IB, I - i0), n_panels = (ni + NR - 1) / NR;
+                // Q: rows k of a, columns [i0, i0 + ni), dequantized (or copied) into NR-wide panels q[panel][k][NR], each
+                // contiguous so that the micro-kernel streams it from L1 (a row stride of a power of two kilobytes would
+                // map a panel read in place onto a few L1 sets); zero past ni up to the last panel's edge.
+                for (int64_t k = 0; k < kc; k++) {
+                    const char * row = a_base + (k0 + k) * a_sk;
+                    const float * src = (const float *) row + i0;
+                    if (panel_blocks) {
+                        // whole quant blocks per panel: dequantized straight into it
+                        for (int64_t pn = 0; pn < n_panels; pn++) {
+                            float * d = s.q.data() + (pn * kc + k) * NR;
+                            const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                            to_panel(a->type, to_float, row + (size_t) ((i0 + pn * NR) / blck) * tsize, d, w);
+                            if (w < NR) std::fill(d + w, d + NR, 0.0f);
+                        }
                         continue;
                     }
-                    // A partial register tile: through the scratch tile, copying only the valid part back.
-                    for (int64_t r = 0; r < h; r++) std::memcpy(s.tile + r * NR, c + r * ldc, (size_t) w * sizeof(float));
-                    kernel(pn, rp, s.tile, NR);
-                    for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.tile + r * NR, (size_t) w * sizeof(float));
+                    if (to_float) {
+                        to_float(row + (size_t) (i0 / blck) * tsize, s.row.data(), ni);
+                        src = s.row.data();
+                    }
+                    for (int64_t pn = 0; pn < n_panels; pn++) {
+                        float * d = s.q.data() + (pn * kc + k) * NR;
+                        const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                        std::memcpy(d, src + pn * NR, (size_t) w * sizeof(float));
+                        if (w < NR) std::fill(d + w, d + NR, 0.0f);
+                    }
+                }
+#if defined(__AVX512BF16__)
+                if (bf16)
+                    for (int64_t pn = 0; pn < n_panels; pn++)
+                        for (int64_t kk = 0; kk < kp; kk++) {
+                            const float * lo = s.q.data() + (pn * kc + 2 * kk) * NR, * hi = 2 * kk + 1 < kc ? lo + NR : zeros;
+                            uint32_t * d = s.qb.data() + (pn * kp + kk) * NR;
+                            bf16_pairs16(lo, hi, d, VL);
+                            bf16_pairs16(lo + VL, hi + VL, d + VL, VL);
+                        }
+                auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
+                    if (bf16) micro_kernel_bf16(kp, s.pb.data() + rp * kp * MR, s.qb.data() + pn * kp * NR, c, ld, accumulate);
+                    else micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
+                };
+#else
+                auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
+                    micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
+                };
+#endif
+                for (int64_t pn = 0; pn < n_panels; pn++) {
+                    const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                    for (int64_t rp = 0; rp < n_rowp; rp++) {
+                        const int64_t h = std::min<int64_t>(MR, nj - rp * MR);
+                        float * c = (float *) (d_base) + (j0 + rp * MR) * ldc + i0 + pn * NR;
+                        if (w == NR && h == MR) {
+                            kernel(pn, rp, c, ldc);
+                            continue;
+                        }
+                        // A partial register tile: through the scratch tile, copying only the valid part back.
+                        for (int64_t r = 0; r < h; r++) std::memcpy(s.tile + r * NR, c + r * ldc, (size_t) w * sizeof(float));
+                        kernel(pn, rp, s.tile, NR);
+                        for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.tile + r * NR, (size_t) w * sizeof(float));
+                    }
                 }
             }
         }
+        g = g_end;
     }
 }
 
