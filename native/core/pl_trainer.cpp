@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <algorithm>
 
 namespace pl {
@@ -67,7 +68,7 @@ trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward
         batch.n_tokens = 2;
         batch.n_seqs = b;
         run r;
-        build_gradients(r, batch);
+        build_gradients(r, model_->prepare(batch));
         pl::graph_ops(r.gf, model_->device(), probe_ops_);
     }
     const std::string missing = unsupported_ops(probe_ops_);
@@ -257,9 +258,9 @@ double trainer::loss(const train_batch & batch) {
     return loss;
 }
 
-// The loss, its backward, the frozen-weight routing and the rewrites the device needs, for one batch.
-void trainer::build_gradients(run & r, const train_batch & batch) const {
-    r.in = model_->prepare(batch);
+// The loss, its backward, the frozen-weight routing and the rewrites the device needs, for one prepared batch.
+void trainer::build_gradients(run & r, train_inputs in) const {
+    r.in = std::move(in);
     require_targets(r.in);
     // Dropout masks depend on (seed, step) only: the same step of a resumed run draws the same masks.
     r.in.dropout = model_->lora().dropout;
@@ -284,9 +285,11 @@ void trainer::build_gradients(run & r, const train_batch & batch) const {
     finish_graph(r, outputs);
 }
 
-step_result trainer::gradients(const train_batch & batch) {
+step_result trainer::gradients(const train_batch & batch) { return gradients_of(model_->prepare(batch)); }
+
+step_result trainer::gradients_of(train_inputs in) {
     run r;
-    build_gradients(r, batch);
+    build_gradients(r, std::move(in));
     compute(r);
 
     step_result res;
@@ -315,9 +318,10 @@ step_result trainer::accumulate(const std::vector<train_batch> & micro) {
     step_result total;
     double loss = 0.0;
     for (size_t m = 0; m < micro.size(); m++) {
-        if (model_->prepare(micro[m]).groups.empty()) continue;
+        train_inputs in = model_->prepare(micro[m]);
+        if (in.groups.empty()) continue;
         micro_ = (int64_t) m;
-        const step_result r = gradients(micro[m]);
+        const step_result r = gradients_of(std::move(in));
         for (size_t i = 0; i < params_.size(); i++)
             for (size_t k = 0; k < sum[i].size(); k++) sum[i][k] += r.weight_sum * (double) grads_[i][k];
         loss += r.weight_sum * r.loss;

@@ -125,7 +125,8 @@ class trainer {
   private:
     struct run;
     step_result accumulate(const std::vector<train_batch> & micro);
-    void build_gradients(run & r, const train_batch & batch) const;
+    step_result gradients_of(train_inputs in);
+    void build_gradients(run & r, train_inputs in) const;
     void finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const;
     void check_supported(const ggml_cgraph * gf) const;
     void compute(run & r);

@@ -208,87 +208,44 @@ for (const rank of [3, 8, 16]) {
   });
 }
 
-// Q8_0 products run on pl_q8_matmul's VNNI kernel where the CPU has AVX-512 VNNI (the build targets this CPU): it must
-// give ggml's MUL_MAT bit for bit, forward and gradients, on shapes off its tiles (widths 96 and 160, 2 × 13 tokens);
-// both trainers take the out_prod route ('auto' without the CPU kernels is the f16 one).
-test('Q8_0 products equal ggml\'s bitwise', async (t) => {
-  const base = await tinyModel({ ...SMALL, dim: 96, heads: 6, ffn: 160, quant: 'q8_0' });
-  const logits: Float32Array[] = [];
-  const grads: Float32Array[][] = [];
-  const nodes: number[] = [];
-  const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
-  for (const cpuKernels of [false, true]) {
-    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
-    try {
-      await randomiseB(trainer, 0.1);
-      logits.push(await trainer.logits({ tokens, sequences: 2 }));
-      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
-      nodes.push(trainer.cpuKernelNodes.q8_0);
-    } finally {
-      trainer.dispose();
+// The quantized and F16 product kernels must give ggml's MUL_MAT bit for bit, forward and gradients, where the CPU
+// has their instructions (the build targets this CPU); both trainers take the out_prod route ('auto' without the CPU
+// kernels is the f16 one). 2 × 13 tokens reach the edge tiles (an odd token pair; no multiple of the F16 kernel's
+// 6-token tile).
+// - Q8_0 (pl_q8_matmul, AVX-512 VNNI): widths 96 and 160, off its tiles.
+// - Q4_K and Q6_K (pl_kquant_matmul, AVX-512 VNNI): a Q4_K_M base of width 256 holds both types (Q6_K: the output
+//   head, some attn_v and ffn_down); 32,000 head rows and 256 attention rows reach the row tiles.
+// - F16 (pl_f16_matmul, AVX-512, tinyBLAS's arithmetic): rows in 4-row tiles.
+const productKernels = [
+  { name: 'Q8_0', shape: { dim: 96, heads: 6, ffn: 160 }, quant: 'q8_0', nodes: 'q8_0', cpu: /\bavx512_vnni\b/ },
+  { name: 'Q4_K and Q6_K', shape: { dim: 256, heads: 4, ffn: 512 }, quant: 'q4_k_m', nodes: 'kQuant', cpu: /\bavx512_vnni\b/ },
+  { name: 'F16', shape: { dim: 96, heads: 6, ffn: 160 }, quant: 'f16', nodes: 'f16', cpu: /\bavx512f\b/ },
+] as const;
+for (const k of productKernels) {
+  test(`${k.name} products equal ggml's bitwise`, async (t) => {
+    const base = await tinyModel({ ...SMALL, ...k.shape, quant: k.quant });
+    const logits: Float32Array[] = [];
+    const grads: Float32Array[][] = [];
+    const nodes: number[] = [];
+    const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
+    for (const cpuKernels of [false, true]) {
+      const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
+      try {
+        await randomiseB(trainer, 0.1);
+        logits.push(await trainer.logits({ tokens, sequences: 2 }));
+        grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
+        nodes.push(trainer.cpuKernelNodes[k.nodes]);
+      } finally {
+        trainer.dispose();
+      }
     }
-  }
-  t.is(nodes[0], 0);
-  t.log(`${nodes[1]} Q8_0 products on the VNNI kernel`);
-  const vnni = process.arch === 'x64' && /\bavx512_vnni\b/.test(cpuFlags);
-  if (vnni) t.is(nodes[1], 2 * 7 + 1);
-  t.deepEqual(logits[1], logits[0]);
-  t.deepEqual(grads[1], grads[0]);
-});
-
-// Q4_K and Q6_K products run on pl_kquant_matmul's kernel where the CPU has AVX-512 VNNI: bitwise ggml's MUL_MAT,
-// forward and gradients. A Q4_K_M base of width 256 holds both types (Q6_K: the output head, some attn_v and ffn_down);
-// 2 × 13 tokens reach the edge tiles (an odd token pair), 32,000 head rows and 256 attention rows the row tiles.
-test('Q4_K and Q6_K products equal ggml\'s bitwise', async (t) => {
-  const base = await tinyModel({ ...SMALL, dim: 256, heads: 4, ffn: 512, quant: 'q4_k_m' });
-  const logits: Float32Array[] = [];
-  const grads: Float32Array[][] = [];
-  const nodes: number[] = [];
-  const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
-  for (const cpuKernels of [false, true]) {
-    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
-    try {
-      await randomiseB(trainer, 0.1);
-      logits.push(await trainer.logits({ tokens, sequences: 2 }));
-      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
-      nodes.push(trainer.cpuKernelNodes.kQuant);
-    } finally {
-      trainer.dispose();
-    }
-  }
-  t.is(nodes[0], 0);
-  t.log(`${nodes[1]} Q4_K / Q6_K products on the kernel`);
-  const vnni = process.arch === 'x64' && /\bavx512_vnni\b/.test(cpuFlags);
-  if (vnni) t.is(nodes[1], 2 * 7 + 1);
-  t.deepEqual(logits[1], logits[0]);
-  t.deepEqual(grads[1], grads[0]);
-});
-
-// F16 products run on pl_f16_matmul's kernel on AVX-512: bitwise ggml's MUL_MAT (tinyBLAS), forward and gradients,
-// with a token count that is no multiple of its 6-token tile (2 × 13) and rows in 4-row tiles.
-test('F16 products equal ggml\'s bitwise', async (t) => {
-  const base = await tinyModel({ ...SMALL, dim: 96, heads: 6, ffn: 160, quant: 'f16' });
-  const logits: Float32Array[] = [];
-  const grads: Float32Array[][] = [];
-  const nodes: number[] = [];
-  const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
-  for (const cpuKernels of [false, true]) {
-    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
-    try {
-      await randomiseB(trainer, 0.1);
-      logits.push(await trainer.logits({ tokens, sequences: 2 }));
-      grads.push((await trainer.gradients({ tokens, sequences: 2 })).gradients);
-      nodes.push(trainer.cpuKernelNodes.f16);
-    } finally {
-      trainer.dispose();
-    }
-  }
-  t.is(nodes[0], 0);
-  t.log(`${nodes[1]} F16 products on the kernel`);
-  if (process.arch === 'x64' && /\bavx512f\b/.test(cpuFlags)) t.is(nodes[1], 2 * 7 + 1);
-  t.deepEqual(logits[1], logits[0]);
-  t.deepEqual(grads[1], grads[0]);
-});
+    t.is(nodes[0], 0);
+    t.log(`${nodes[1]} ${k.name} products on the kernel`);
+    if (process.arch === 'x64' && k.cpu.test(cpuFlags)) t.is(nodes[1], 2 * 7 + 1);
+    t.deepEqual(logits[1], logits[0]);
+    t.deepEqual(grads[1], grads[0]);
+  });
+}
 
 // The cross-entropy forward runs on pl_cross_entropy's vectorised exp on AVX-512: the loss within 1e-6 relative of
 // ggml's (scalar expf, another summation order), gradients unchanged (ggml's backward stays), weighted groups included.
