@@ -206,7 +206,7 @@ export interface NativeTrainer {
     /** Whether the bf16 route runs on AMX tiles (the OS granted them) rather than AVX512_BF16 dot products. */
     amx: boolean;
     /** How many nodes of the last graph built run on each CPU kernel. */
-    cpuKernelNodes: { outProd: number; shortK: number; q8_0: number; kQuant: number; f16: number; crossEntropy: number };
+    cpuKernelNodes: { outProd: number; shortK: number; q8_0: number; kQuant: number; f16: number; crossEntropy: number; attention: number };
   };
   /** The op inventory of the probe gradient graphs built at creation (1 and 2 sequences of 2 tokens). */
   graphOps(): NativeGraphOp[];

@@ -234,7 +234,7 @@ export class Trainer {
   }
 
   /** How many nodes of the last graph built (logits, loss or step) ran on each of the trainer's CPU kernels. */
-  get cpuKernelNodes(): { outProd: number; shortK: number; q8_0: number; kQuant: number; f16: number; crossEntropy: number } {
+  get cpuKernelNodes(): { outProd: number; shortK: number; q8_0: number; kQuant: number; f16: number; crossEntropy: number; attention: number } {
     return this.#native.info().cpuKernelNodes;
   }
 

@@ -179,6 +179,7 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     nodes.Set("kQuant", trainer_->k_quant_nodes());
     nodes.Set("f16", trainer_->f16_nodes());
     nodes.Set("crossEntropy", trainer_->cross_entropy_nodes());
+    nodes.Set("attention", trainer_->attention_nodes());
     o.Set("cpuKernelNodes", nodes);
     Napi::Array params = Napi::Array::New(env, trainer_->n_params());
     for (size_t i = 0; i < trainer_->n_params(); i++) {

@@ -123,9 +123,42 @@ struct scratch {
     float tile[MR * NR];
 };
 
-// userdata non-null: the BF16 variant (see pl_out_prod.h).
+// A node's variant (its userdata): BF16, or F32 with a skip whose ranges are src[2].
+struct gemm_config {
+    bool          bf16;
+    out_prod_skip skip;
+};
+constexpr gemm_config configs[] = {
+    { false, SKIP_NONE }, { false, SKIP_OUTPUT_R }, { false, SKIP_K_ROW_R }, { false, SKIP_K_ROW_C }, { false, SKIP_K_COL_C }, { true, SKIP_NONE },
+};
+
+// The k values [kl, kh) a register tile of rows [j, j + h) and columns [i, i + w) sums over, as its skip allows; false
+// where the whole tile is zero. `ranges` points at the slice's four rows (R lo, R hi, C lo, C hi), each `stride` long.
+bool tile_k_range(out_prod_skip skip, const int32_t * ranges, int64_t stride, int64_t j, int64_t h, int64_t i, int64_t w,
+                  int64_t K, int64_t & kl, int64_t & kh) {
+    kl = 0;
+    kh = K;
+    if (skip == SKIP_NONE) return true;
+    if (skip == SKIP_OUTPUT_R) {
+        for (int64_t r = j; r < j + h; r++)
+            if (std::max<int64_t>(ranges[r], i) < std::min<int64_t>(ranges[stride + r], i + w)) return true;
+        return false;
+    }
+    const bool by_col = skip == SKIP_K_COL_C;
+    const int32_t * lo = ranges + (skip == SKIP_K_ROW_R ? 0 : 2) * stride, * hi = lo + stride;
+    kl = K;
+    kh = 0;
+    for (int64_t x = by_col ? i : j, end = by_col ? i + w : j + h; x < end; x++)
+        if (lo[x] < hi[x]) {
+            kl = std::min<int64_t>(kl, lo[x]);
+            kh = std::max<int64_t>(kh, hi[x]);
+        }
+    return kl < kh;
+}
+
 void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
-    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1], * ranges = dst->src[2];
+    const gemm_config & config = *(const gemm_config *) userdata;
     const size_t  a_sk = a->nb[1], b_sj = b->nb[0], b_sk = b->nb[1];
     const int64_t I = dst->ne[0], J = dst->ne[1], K = a->ne[1], ne2 = dst->ne[2], ne3 = dst->ne[3];
     const int64_t r2 = ne2 / a->ne[2], r3 = ne3 / a->ne[3];
@@ -142,7 +175,7 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
     s.row.resize((size_t) IB);
     s.p.resize((size_t) (JB * KC));
 #if defined(__AVX512BF16__)
-    const bool bf16 = userdata != nullptr;
+    const bool bf16 = config.bf16;
     const bool amx = bf16 && amx_bf16_usable();
     if (bf16) {
         s.qb.resize((size_t) (KC / 2 * IB));
@@ -152,8 +185,6 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
         amx_out_prod_bf16(dst, ith, nth);
         return;
     }
-#else
-    (void) userdata;
 #endif
 
     // Each thread takes a contiguous run of tiles, ib fastest, so that runs of tiles share their rows: per block of k,
@@ -168,9 +199,10 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
         const char * a_base = (const char *) a->data + (i2 / r2) * a->nb[2] + (i3 / r3) * a->nb[3];
         const char * b_base = (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3];
         char *       d_base = (char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3];
+        const int32_t * r_base = ranges ? (const int32_t *) ((const char *) ranges->data + i3 * ranges->nb[2]) : nullptr;
+        const int64_t r_stride = ranges ? ranges->ne[0] : 0;
         for (int64_t k0 = 0; k0 < K; k0 += KC) {
             const int64_t kc = std::min(KC, K - k0);
-            const bool accumulate = k0 > 0;
             // P: b[j, k] for j in [j0, j0 + nj), into panels p[rowpanel][k][MR] (zero past nj).
             for (int64_t rp = 0; rp < n_rowp; rp++) {
                 float * d = s.p.data() + rp * kc * MR;
@@ -237,13 +269,14 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                             bf16_pairs16(lo, hi, d, VL);
                             bf16_pairs16(lo + VL, hi + VL, d + VL, VL);
                         }
-                auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
+                // k values [k0 + off, k0 + off + len) of the block; the BF16 variant (never with a skip) takes all of it
+                auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld, int64_t off, int64_t len, bool accumulate) {
                     if (bf16) micro_kernel_bf16(kp, s.pb.data() + rp * kp * MR, s.qb.data() + pn * kp * NR, c, ld, accumulate);
-                    else micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
+                    else micro_kernel(len, s.p.data() + (rp * kc + off) * MR, s.q.data() + (pn * kc + off) * NR, c, ld, accumulate);
                 };
 #else
-                auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld) {
-                    micro_kernel(kc, s.p.data() + rp * kc * MR, s.q.data() + pn * kc * NR, c, ld, accumulate);
+                auto kernel = [&](int64_t pn, int64_t rp, float * c, int64_t ld, int64_t off, int64_t len, bool accumulate) {
+                    micro_kernel(len, s.p.data() + (rp * kc + off) * MR, s.q.data() + (pn * kc + off) * NR, c, ld, accumulate);
                 };
 #endif
                 for (int64_t pn = 0; pn < n_panels; pn++) {
@@ -251,13 +284,24 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                     for (int64_t rp = 0; rp < n_rowp; rp++) {
                         const int64_t h = std::min<int64_t>(MR, nj - rp * MR);
                         float * c = (float *) (d_base) + (j0 + rp * MR) * ldc + i0 + pn * NR;
+                        // The tile's k range: written at the block holding kl (from zero), added to at later blocks;
+                        // a tile with nothing to sum is zeroed at the first block.
+                        int64_t kl, kh;
+                        if (!tile_k_range(config.skip, r_base, r_stride, j0 + rp * MR, h, i0 + pn * NR, w, K, kl, kh)) {
+                            if (k0 == 0)
+                                for (int64_t r = 0; r < h; r++) std::memset(c + r * ldc, 0, (size_t) w * sizeof(float));
+                            continue;
+                        }
+                        const int64_t ks = std::max(kl, k0), ke = std::min(kh, k0 + kc);
+                        if (ks >= ke) continue;
+                        const bool accumulate = kl < k0;
                         if (w == NR && h == MR) {
-                            kernel(pn, rp, c, ldc);
+                            kernel(pn, rp, c, ldc, ks - k0, ke - ks, accumulate);
                             continue;
                         }
                         // A partial register tile: through the scratch tile, copying only the valid part back.
                         for (int64_t r = 0; r < h; r++) std::memcpy(s.tile + r * NR, c + r * ldc, (size_t) w * sizeof(float));
-                        kernel(pn, rp, s.tile, NR);
+                        kernel(pn, rp, s.tile, NR, ks - k0, ke - ks, accumulate);
                         for (int64_t r = 0; r < h; r++) std::memcpy(c + r * ldc, s.tile + r * NR, (size_t) w * sizeof(float));
                     }
                 }
@@ -277,7 +321,7 @@ bool out_prod_gemm_supported(const ggml_tensor * a, const ggml_tensor * b) {
 
 bool out_prod_gemm_bf16_available() { return BF16_GEMM; }
 
-int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf, const std::function<bool(const ggml_tensor *)> & bf16) {
+int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf, const std::function<out_prod_plan(const ggml_tensor *)> & plan) {
     int changed = 0;
     for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
         ggml_tensor * node = ggml_graph_node(gf, i);
@@ -285,11 +329,15 @@ int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf, const std::funct
             !out_prod_gemm_supported(node->src[0], node->src[1])) {
             continue;
         }
-        ggml_tensor * args[2] = { node->src[0], node->src[1] };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 2,
-                                                out_prod_gemm_compute, GGML_N_TASKS_MAX,
-                                                BF16_GEMM && bf16 && bf16(node) ? (void *) &BF16_GEMM : nullptr);
+        out_prod_plan p = plan ? plan(node) : out_prod_plan{};
+        if (!BF16_GEMM) p.bf16 = false;
+        if (p.bf16 || !p.ranges) p.skip = SKIP_NONE;
+        const gemm_config * config = p.bf16 ? &configs[5] : &configs[p.skip];
+        ggml_tensor * args[3] = { node->src[0], node->src[1], p.ranges };
+        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args,
+                                                p.skip == SKIP_NONE ? 2 : 3, out_prod_gemm_compute, GGML_N_TASKS_MAX, (void *) config);
         node->op = op->op;
+        node->src[2] = p.skip == SKIP_NONE ? nullptr : p.ranges;
         std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
         changed++;
     }

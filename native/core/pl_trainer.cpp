@@ -3,6 +3,7 @@
 
 #include "pl_error.h"
 #include "pl_amx.h"
+#include "pl_attention.h"
 #include "pl_cross_entropy.h"
 #include "pl_f16_matmul.h"
 #include "pl_graph_profile.h"
@@ -176,8 +177,10 @@ void trainer::route_frozen_backward(ggml_context * ctx, ggml_cgraph * gf, train_
 bool trainer::amx() const { return mode_ == BACKWARD_BF16 && amx_bf16_usable(); }
 
 void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const {
+    ggml_tensor * ranges = nullptr;   // the attention mask's ranges, read by OUT_PRODs rewritten after the last rebuild
     auto rebuild = [&] {
         r.gf = ggml_new_graph_custom(r.ctx, r.size, false);
+        if (ranges) ggml_build_forward_expand(r.gf, ranges);
         for (ggml_tensor * t : outputs) if (t) ggml_build_forward_expand(r.gf, t);
     };
     rebuild();
@@ -188,8 +191,19 @@ void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) 
         f16_nodes_ = f16_matmul_rewrite(r.ctx, r.gf);
         cross_entropy_nodes_ = cross_entropy_rewrite(r.ctx, r.gf);
         if (q8_0_nodes_ + k_quant_nodes_ + f16_nodes_ + cross_entropy_nodes_ > 0) rebuild();
-        auto frozen = [this](const ggml_tensor * node) { return model_->is_frozen_weight(node->src[0]); };
-        out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf, mode_ == BACKWARD_BF16 ? std::function<bool(const ggml_tensor *)>(frozen) : nullptr);
+        const attention_plan attention = attention_rewrite(r.ctx, r.gf);
+        ranges = attention.ranges;
+        if (ranges) rebuild();
+        attention_nodes_ = attention.products;
+        out_prod_nodes_ = out_prod_gemm_rewrite(r.ctx, r.gf, [&](const ggml_tensor * node) {
+            out_prod_plan p;
+            if (auto it = attention.out_prods.find(node); it != attention.out_prods.end()) {
+                p = it->second;
+                attention_nodes_++;
+            }
+            p.bf16 = mode_ == BACKWARD_BF16 && model_->is_frozen_weight(node->src[0]);
+            return p;
+        });
         short_k_nodes_ = short_k_matmul_rewrite(r.ctx, r.gf);
     }
 }

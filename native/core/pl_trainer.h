@@ -80,6 +80,8 @@ class trainer {
     int                 k_quant_nodes() const { return k_quant_nodes_; }
     int                 f16_nodes() const { return f16_nodes_; }
     int                 cross_entropy_nodes() const { return cross_entropy_nodes_; }
+    // attention products on the mask's ranges: the forward ones rewritten plus the backward OUT_PRODs given a skip
+    int                 attention_nodes() const { return attention_nodes_; }
     // The op inventory of the probe graphs (see the constructor), on the trainer's device.
     const std::vector<op_entry> & graph_ops() const { return probe_ops_; }
     int64_t             steps() const { return steps_; }
@@ -141,7 +143,7 @@ class trainer {
     backward_mode  mode_;
     bool           portable_ = false;
     bool           cpu_kernels_ = true;   // only ever true on the CPU
-    mutable int    out_prod_nodes_ = 0, short_k_nodes_ = 0, q8_0_nodes_ = 0, k_quant_nodes_ = 0, f16_nodes_ = 0, cross_entropy_nodes_ = 0;
+    mutable int    out_prod_nodes_ = 0, short_k_nodes_ = 0, q8_0_nodes_ = 0, k_quant_nodes_ = 0, f16_nodes_ = 0, cross_entropy_nodes_ = 0, attention_nodes_ = 0;
     std::vector<op_entry> probe_ops_;
     int64_t        steps_ = 0;
     int64_t        micro_ = 0;      // the micro-batch within the step being computed (seeds its dropout masks)

@@ -1,0 +1,340 @@
+// The attention products on the mask's ranges (see pl_attention.h).
+#include "pl_attention.h"
+
+#include "ggml-cpu.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#if defined(__AVX512F__)
+#define PL_ATTENTION_AVX512 1
+#include <immintrin.h>
+#endif
+
+namespace pl {
+
+#if PL_ATTENTION_AVX512
+namespace {
+
+constexpr int64_t KN = 16;   // tinyBLAS's step along k: one vector
+
+// dst I32 [T, 4, B] from the mask src[0] [Tk, Tq, 1, B]: per sequence the rows R lo, R hi (query q's unmasked keys)
+// and C lo, C hi (the queries that see key k), hi exclusive; an empty hull is [0, 0).
+void ranges_compute(ggml_tensor * dst, int ith, int nth, void *) {
+    const ggml_tensor * mask = dst->src[0];
+    const int64_t Tk = mask->ne[0], Tq = mask->ne[1], T = dst->ne[0];
+    for (int64_t b = ith; b < dst->ne[2]; b += nth) {
+        int32_t * rlo = (int32_t *) ((char *) dst->data + b * dst->nb[2]), * rhi = rlo + T, * clo = rhi + T, * chi = clo + T;
+        std::fill(rlo, rlo + 4 * T, 0);
+        std::fill(clo, clo + Tk, (int32_t) Tq);
+        for (int64_t q = 0; q < Tq; q++) {
+            const float * row = (const float *) ((const char *) mask->data + q * mask->nb[1] + b * mask->nb[3]);
+            int64_t lo = Tk, hi = 0;
+            for (int64_t k = 0; k < Tk; k++) {
+                if (row[k] == -INFINITY) continue;
+                lo = std::min(lo, k);
+                hi = k + 1;
+                clo[k] = std::min<int32_t>(clo[k], (int32_t) q);
+                chi[k] = (int32_t) q + 1;
+            }
+            if (lo < hi) {
+                rlo[q] = (int32_t) lo;
+                rhi[q] = (int32_t) hi;
+            }
+        }
+        for (int64_t k = 0; k < Tk; k++)
+            if (clo[k] >= chi[k]) clo[k] = chi[k] = 0;
+    }
+}
+
+// One vector whose lane l is _mm512_reduce_add_ps(x[l]) bit for bit: GCC's tree (lanes i + 8, then i + 4, then i + 2,
+// then i + 1) run on 16 vectors at once. After the four stages lane 4t + s holds the sum of the input in position
+// t + 4s, so x[l] enters at position 4 · (l % 4) + l / 4.
+inline __m512 reduce16(const __m512 * x) {
+    __m512 in[16], b[8], c[4], d[2];
+    for (int n = 0; n < 16; n++) in[n] = x[4 * (n % 4) + n / 4];
+    for (int p = 0; p < 8; p++)
+        b[p] = _mm512_add_ps(_mm512_shuffle_f32x4(in[2 * p], in[2 * p + 1], 0x44), _mm512_shuffle_f32x4(in[2 * p], in[2 * p + 1], 0xEE));
+    for (int q = 0; q < 4; q++)
+        c[q] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * q], b[2 * q + 1], 0x88), _mm512_shuffle_f32x4(b[2 * q], b[2 * q + 1], 0xDD));
+    for (int u = 0; u < 2; u++)
+        d[u] = _mm512_add_ps(_mm512_shuffle_ps(c[2 * u], c[2 * u + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(c[2 * u], c[2 * u + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    return _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(d[0], d[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// The slice (i2, i3) of a MUL_MAT dst = a × b with a broadcast over dims 2, 3 as ggml's; null ranges = no mask.
+struct slice {
+    const char * a, * b;
+    float * d;
+    const int32_t * ranges;
+    int64_t stride;   // of the ranges' rows
+};
+
+slice slice_of(const ggml_tensor * dst, int64_t i2, int64_t i3) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1], * r = dst->src[2];
+    return { (const char *) a->data + (i2 / (dst->ne[2] / a->ne[2])) * a->nb[2] + (i3 / (dst->ne[3] / a->ne[3])) * a->nb[3],
+             (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3],
+             (float *) ((char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3]),
+             r ? (const int32_t *) ((const char *) r->data + i3 * r->nb[2]) : nullptr, r ? r->ne[0] : 0 };
+}
+
+// Query row q's keys [lo, hi) rounded out to whole steps of KN (within [0, K)); all of them without ranges.
+void key_range(const slice & s, int64_t q, int64_t K, int64_t & lo, int64_t & hi) {
+    lo = 0;
+    hi = K;
+    if (!s.ranges) return;
+    lo = s.ranges[q] / KN * KN;
+    hi = std::min<int64_t>(K, (s.ranges[s.stride + q] + KN - 1) / KN * KN);
+    if (s.ranges[q] >= s.ranges[s.stride + q]) lo = hi = 0;
+}
+
+// Tasks (slice, block of rows) in the order snake-dealt to threads: with work growing along the rows (causal), each
+// thread gets blocks from both ends.
+template <typename F>
+void for_tasks(int64_t n_slices, int64_t n_blocks, int ith, int nth, F && f) {
+    const int64_t n = n_slices * n_blocks;
+    for (int64_t t = 0; t < n; t++) {
+        const int64_t lane = t % (2 * nth);
+        if (lane != ith && lane != 2 * nth - 1 - ith) continue;
+        f(t / n_blocks, t % n_blocks);
+    }
+}
+
+// K·Q: dst [Tk, Tq, H, B] = a (keys [D, Tk], rows contiguous) × b (queries [D, Tq], contiguous); per query row only
+// the 16-key blocks that meet R(q), 0 elsewhere. For each block of QB query rows, a 16-key block of a (16 × D values)
+// serves every row of the block from L1.
+constexpr int64_t QB = 32;
+
+void kq_compute(ggml_tensor * dst, int ith, int nth, void *) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
+    const int64_t D = a->ne[0], Tk = dst->ne[0], Tq = dst->ne[1], ne2 = dst->ne[2];
+    const int64_t n_qb = (Tq + QB - 1) / QB;
+    for_tasks(ne2 * dst->ne[3], n_qb, ith, nth, [&](int64_t sl, int64_t qb) {
+        const slice s = slice_of(dst, sl % ne2, sl / ne2);
+        const int64_t q0 = qb * QB, q1 = std::min(Tq, q0 + QB);
+        int64_t lo[QB], hi[QB], k_min = Tk, k_max = 0;
+        for (int64_t q = q0; q < q1; q++) {
+            key_range(s, q, Tk, lo[q - q0], hi[q - q0]);
+            float * row = (float *) ((char *) s.d + q * dst->nb[1]);
+            std::fill(row, row + lo[q - q0], 0.0f);
+            std::fill(row + hi[q - q0], row + Tk, 0.0f);
+            if (lo[q - q0] < hi[q - q0]) {
+                k_min = std::min(k_min, lo[q - q0]);
+                k_max = std::max(k_max, hi[q - q0]);
+            }
+        }
+        for (int64_t k0 = k_min; k0 < k_max; k0 += KN) {
+            const int n = (int) std::min<int64_t>(KN, Tk - k0);
+            const float * keys[KN];
+            for (int e = 0; e < KN; e++) keys[e] = (const float *) (s.a + std::min<int64_t>(k0 + e, Tk - 1) * a->nb[1]);
+            for (int64_t q = q0; q < q1; q++) {
+                if (k0 < lo[q - q0] || k0 >= hi[q - q0]) continue;
+                const float * qr = (const float *) (s.b + q * b->nb[1]);
+                __m512 acc[KN];
+                for (int e = 0; e < KN; e++) acc[e] = _mm512_setzero_ps();
+                for (int64_t c = 0; c < D; c += KN) {
+                    const __m512 qv = _mm512_loadu_ps(qr + c);
+                    for (int e = 0; e < KN; e++) acc[e] = _mm512_fmadd_ps(_mm512_loadu_ps(keys[e] + c), qv, acc[e]);
+                }
+                _mm512_mask_storeu_ps((float *) ((char *) s.d + q * dst->nb[1]) + k0, (__mmask16) ((1u << n) - 1u), reduce16(acc));
+            }
+        }
+    });
+}
+
+// probabilities·V: dst [D, Tq, H, B] = a (V transposed [Tk, D], rows contiguous) × b (probabilities [Tk, Tq],
+// contiguous); per tile of RM values of D × RN query rows the sum runs over the 16-key steps that meet the rows' R(q).
+constexpr int RM = 4, RN = 6;
+constexpr int64_t PB = 4 * RN;   // query rows per task
+
+template <int N>
+void pv_tile(const slice & s, const ggml_tensor * dst, int64_t i, int64_t q, int64_t k0, int64_t k1) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
+    __m512 acc[N][RM];
+    for (int j = 0; j < N; j++)
+        for (int r = 0; r < RM; r++) acc[j][r] = _mm512_setzero_ps();
+    const float * ar[RM], * br[N];
+    for (int r = 0; r < RM; r++) ar[r] = (const float *) (s.a + (i + r) * a->nb[1]);
+    for (int j = 0; j < N; j++) br[j] = (const float *) (s.b + (q + j) * b->nb[1]);
+    for (int64_t l = k0; l < k1; l += KN) {
+        __m512 av[RM];
+        for (int r = 0; r < RM; r++) av[r] = _mm512_loadu_ps(ar[r] + l);
+        for (int j = 0; j < N; j++) {
+            const __m512 bv = _mm512_loadu_ps(br[j] + l);
+            for (int r = 0; r < RM; r++) acc[j][r] = _mm512_fmadd_ps(av[r], bv, acc[j][r]);
+        }
+    }
+    for (int j = 0; j < N; j++)
+        for (int r = 0; r < RM; r++) ((float *) ((char *) s.d + (q + j) * dst->nb[1]))[i + r] = _mm512_reduce_add_ps(acc[j][r]);
+}
+
+void pv_compute(ggml_tensor * dst, int ith, int nth, void *) {
+    const int64_t D = dst->ne[0], Tq = dst->ne[1], Tk = dst->src[0]->ne[0], ne2 = dst->ne[2];
+    const int64_t n_pb = (Tq + PB - 1) / PB;
+    for_tasks(ne2 * dst->ne[3], n_pb, ith, nth, [&](int64_t sl, int64_t pb) {
+        const slice s = slice_of(dst, sl % ne2, sl / ne2);
+        for (int64_t q = pb * PB, q_end = std::min(Tq, q + PB); q < q_end; q += RN) {
+            const int n = (int) std::min<int64_t>(RN, q_end - q);
+            int64_t k0 = Tk, k1 = 0;
+            for (int j = 0; j < n; j++) {
+                int64_t lo, hi;
+                key_range(s, q + j, Tk, lo, hi);
+                if (lo < hi) {
+                    k0 = std::min(k0, lo);
+                    k1 = std::max(k1, hi);
+                }
+            }
+            if (k0 >= k1) k0 = k1 = 0;   // rows that see no key: sums of nothing, +0 as tinyBLAS's over zeros
+            for (int64_t i = 0; i < D; i += RM) {
+                switch (n) {
+                    case 6: pv_tile<6>(s, dst, i, q, k0, k1); break;
+                    case 5: pv_tile<5>(s, dst, i, q, k0, k1); break;
+                    case 4: pv_tile<4>(s, dst, i, q, k0, k1); break;
+                    case 3: pv_tile<3>(s, dst, i, q, k0, k1); break;
+                    case 2: pv_tile<2>(s, dst, i, q, k0, k1); break;
+                    default: pv_tile<1>(s, dst, i, q, k0, k1); break;
+                }
+            }
+        }
+    });
+}
+
+// Whether `compute` (without ranges) gives ggml's MUL_MAT bitwise for a [K, M] × b [K, N] on this build: random data,
+// min(M, 64) rows and min(N, 13) columns (tinyBLAS's sums do not depend on the tile; 13 reaches partial tiles).
+// Memoised per kernel and shape.
+bool matches_ggml(ggml_custom_op_t compute, int64_t K, int64_t M, int64_t N) {
+    static std::mutex mutex;
+    static std::map<std::tuple<ggml_custom_op_t, int64_t, int64_t, int64_t>, bool> known;
+    const int64_t m = std::min<int64_t>(M, 64), n = std::min<int64_t>(N, 13);
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto key = std::make_tuple(compute, K, m, n);
+    if (auto it = known.find(key); it != known.end()) return it->second;
+    ggml_init_params params = { (size_t) (K * m + K * n + 2 * m * n) * sizeof(float) + 8 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 16),
+                                nullptr, false };
+    ggml_context * ctx = ggml_init(params);
+    ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, m);
+    ggml_tensor * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, n);
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    for (ggml_tensor * t : { a, b }) {
+        float * d = (float *) t->data;
+        for (int64_t i = 0; i < ggml_nelements(t); i++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            d[i] = (float) ((double) (state >> 11) / 9007199254740992.0 - 0.5);
+        }
+    }
+    ggml_tensor * ref = ggml_mul_mat(ctx, a, b);
+    ggml_cgraph * gf = ggml_new_graph(ctx);
+    ggml_build_forward_expand(gf, ref);
+    ggml_graph_compute_with_ctx(ctx, gf, 1);
+    ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, m, n);
+    out->src[0] = a;
+    out->src[1] = b;
+    compute(out, 0, 1, nullptr);
+    const bool same = std::memcmp(out->data, ref->data, ggml_nbytes(ref)) == 0;
+    ggml_free(ctx);
+    known[key] = same;
+    return same;
+}
+
+bool enabled() {
+    const char * v = std::getenv("PERSIAN_LORA_TRAINER_ATTENTION");
+    return !(v && std::strcmp(v, "0") == 0);
+}
+
+// The F32 MUL_MAT shapes tinyBLAS takes (so ggml's sums are the ones reproduced): a's rows contiguous, b contiguous,
+// K a multiple of 16, M of 4, N ≥ 2.
+bool tinyblas_shape(const ggml_tensor * mm) {
+    const ggml_tensor * a = mm->src[0], * b = mm->src[1];
+    return mm->type == GGML_TYPE_F32 && a->type == GGML_TYPE_F32 && b->type == GGML_TYPE_F32 && ggml_is_contiguous(mm) &&
+           a->nb[0] == sizeof(float) && ggml_is_contiguous(b) && a->ne[0] % KN == 0 && a->ne[1] % 4 == 0 && b->ne[1] >= 2;
+}
+
+void make_custom(ggml_context * ctx, ggml_tensor * node, ggml_custom_op_t compute, ggml_tensor * ranges) {
+    ggml_tensor * args[3] = { node->src[0], node->src[1], ranges };
+    const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 3,
+                                            compute, GGML_N_TASKS_MAX, nullptr);
+    node->op = op->op;
+    std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+    node->src[2] = ranges;
+}
+
+}  // namespace
+
+attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+    attention_plan plan;
+    if (!enabled()) return plan;
+    const int n = ggml_graph_n_nodes(gf);
+    std::unordered_map<const ggml_tensor *, int> users;
+    for (int i = 0; i < n; i++) {
+        const ggml_tensor * node = ggml_graph_node(gf, i);
+        for (const ggml_tensor * s : node->src) if (s) users[s]++;
+        if (node->view_src) users[node->view_src]++;
+    }
+    std::map<const ggml_tensor *, ggml_tensor *> ranges_of;   // per mask
+    auto ranges_for = [&](ggml_tensor * mask) {
+        ggml_tensor *& r = ranges_of[mask];
+        if (!r) {
+            ggml_tensor * args[1] = { mask };
+            r = ggml_custom_4d(ctx, GGML_TYPE_I32, mask->ne[0], 4, mask->ne[3], 1, args, 1, ranges_compute, GGML_N_TASKS_MAX, nullptr);
+            plan.ranges = r;
+        }
+        return r;
+    };
+    for (int i = 0; i < n; i++) {
+        ggml_tensor * sm = ggml_graph_node(gf, i);
+        if (sm->op != GGML_OP_SOFT_MAX) continue;
+        ggml_tensor * kq = sm->src[0], * mask = sm->src[1];
+        float max_bias;
+        std::memcpy(&max_bias, (const float *) sm->op_params + 1, sizeof(float));
+        if (!mask || mask->type != GGML_TYPE_F32 || sm->src[2] || max_bias != 0.0f || kq->ne[0] != kq->ne[1] ||
+            mask->ne[0] != kq->ne[0] || mask->ne[1] != kq->ne[1] || mask->ne[2] != 1 || mask->ne[3] != kq->ne[3] ||
+            mask->nb[0] != sizeof(float) || sm->type != GGML_TYPE_F32 || !ggml_is_contiguous(sm)) {
+            continue;
+        }
+        ggml_tensor * ranges = ranges_for(mask);
+        // K·Q: its only reader is this SOFT_MAX, so the scores outside R(q) may be zeros
+        if (kq->op == GGML_OP_MUL_MAT && users[kq] == 1 && !(kq->flags & GGML_TENSOR_FLAG_OUTPUT) && tinyblas_shape(kq) &&
+            matches_ggml(kq_compute, kq->src[0]->ne[0], kq->ne[0], kq->ne[1])) {
+            make_custom(ctx, kq, kq_compute, ranges);
+            plan.products++;
+        }
+        for (int k = 0; k < n; k++) {
+            ggml_tensor * node = ggml_graph_node(gf, k);
+            if (node->op == GGML_OP_MUL_MAT && node->src[1] == sm && tinyblas_shape(node) &&
+                matches_ggml(pv_compute, node->src[0]->ne[0], node->ne[0], node->ne[1])) {
+                make_custom(ctx, node, pv_compute, ranges);   // probabilities·V
+                plan.products++;
+            } else if (node->op == GGML_OP_OUT_PROD && node->src[0] == sm) {
+                plan.out_prods[node] = { false, SKIP_K_COL_C, ranges };   // dV
+            } else if (node->op == GGML_OP_SOFT_MAX_BACK && node->src[1] == sm) {
+                ggml_tensor * dp = node->src[0];   // d(probabilities), read by this SOFT_MAX_BACK only
+                if (dp->op == GGML_OP_OUT_PROD && users[dp] == 1 && !(dp->flags & GGML_TENSOR_FLAG_OUTPUT))
+                    plan.out_prods[dp] = { false, SKIP_OUTPUT_R, ranges };
+                for (int u = 0; u < n; u++) {
+                    ggml_tensor * user = ggml_graph_node(gf, u);
+                    if (user->op != GGML_OP_OUT_PROD) continue;
+                    if (user->src[1] == node) plan.out_prods[user] = { false, SKIP_K_ROW_C, ranges };   // dK
+                    if (user->src[1]->op == GGML_OP_TRANSPOSE && user->src[1]->src[0] == node)
+                        plan.out_prods[user] = { false, SKIP_K_ROW_R, ranges };                         // dQ
+                }
+            }
+        }
+    }
+    return plan;
+}
+
+#else
+
+attention_plan attention_rewrite(ggml_context *, ggml_cgraph *) { return {}; }
+
+#endif
+
+}  // namespace pl
