@@ -78,8 +78,8 @@ struct slice {
     int64_t stride;   // of the ranges' rows
 };
 
-slice slice_of(const ggml_tensor * dst, int64_t i2, int64_t i3) {
-    const ggml_tensor * a = dst->src[0], * b = dst->src[1], * r = dst->src[2];
+slice slice_of(const ggml_tensor * dst, const ggml_tensor * r, int64_t i2, int64_t i3) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
     return { (const char *) a->data + (i2 / (dst->ne[2] / a->ne[2])) * a->nb[2] + (i3 / (dst->ne[3] / a->ne[3])) * a->nb[3],
              (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3],
              (float *) ((char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3]),
@@ -108,33 +108,66 @@ void for_tasks(int64_t n_slices, int64_t n_blocks, int ith, int nth, F && f) {
     }
 }
 
-// K·Q: dst [Tk, Tq, H, B] = a (keys [D, Tk], rows contiguous) × b (queries [D, Tq], contiguous); per query row only
-// the 16-key blocks that meet R(q), 0 elsewhere. For each block of QB query rows, a 16-key block of a (16 × D values)
-// serves every row of the block from L1.
+// ggml's ggml_v_expf (ggml-cpu/vec.h, AVX-512), copied operation for operation: e^x for 16 lanes, 0 at -inf.
+inline __m512 ggml_expf16(__m512 x) {
+    const __m512 r = _mm512_set1_ps(0x1.8p23f);
+    const __m512 z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), r);
+    const __m512 n = _mm512_sub_ps(z, r);
+    const __m512 b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f), _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+    const __mmask16 d = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
+    const __m512 u = _mm512_mul_ps(b, b);
+    const __m512 j = _mm512_fmadd_ps(
+        _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), u,
+                        _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f))),
+        u, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0F)));
+    const __m512 res = _mm512_scalef_ps(j, n);
+    if (_mm512_kortestz(d, d)) return res;
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 alt = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, zero, _CMP_LE_OQ), _mm512_set1_ps(INFINITY), zero);
+    return _mm512_mask_blend_ps(d, res, alt);
+}
+
+// The softmax scale travels in the custom op's userdata pointer (its bits).
+void * scale_userdata(float scale) {
+    uint32_t bits;
+    std::memcpy(&bits, &scale, sizeof(bits));
+    return (void *) (uintptr_t) bits;
+}
+
+float userdata_scale(void * userdata) {
+    const uint32_t bits = (uint32_t) (uintptr_t) userdata;
+    float scale;
+    std::memcpy(&scale, &bits, sizeof(scale));
+    return scale;
+}
+
+// softmax(K·Q · scale + mask) in one op: dst [Tk, Tq, H, B] from a (keys [D, Tk], rows contiguous), b (queries
+// [D, Tq], contiguous), the mask src[2] and its ranges src[3]. Per query row, the scores of the 16-key blocks that meet
+// R(q) (tinyBLAS's sums: for each block of QB rows, a block of 16 keys serves every row from L1), then ggml's
+// SOFT_MAX on them: w = s · scale + mask, the max, e^(w - max) by ggml_v_expf summed per 16 values in double, times
+// the float of 1 / sum. The blocks outside hold e^-inf = 0 in ggml's row and add 0 to its sum: written as 0 here.
 constexpr int64_t QB = 32;
 
-void kq_compute(ggml_tensor * dst, int ith, int nth, void *) {
-    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
+void kq_softmax_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1], * mask = dst->src[2];
     const int64_t D = a->ne[0], Tk = dst->ne[0], Tq = dst->ne[1], ne2 = dst->ne[2];
     const int64_t n_qb = (Tq + QB - 1) / QB;
+    const __m512 scale = _mm512_set1_ps(userdata_scale(userdata));
     for_tasks(ne2 * dst->ne[3], n_qb, ith, nth, [&](int64_t sl, int64_t qb) {
-        const slice s = slice_of(dst, sl % ne2, sl / ne2);
+        const int64_t i3 = sl / ne2;
+        const slice s = slice_of(dst, dst->src[3], sl % ne2, i3);
         const int64_t q0 = qb * QB, q1 = std::min(Tq, q0 + QB);
         int64_t lo[QB], hi[QB], k_min = Tk, k_max = 0;
         for (int64_t q = q0; q < q1; q++) {
             key_range(s, q, Tk, lo[q - q0], hi[q - q0]);
-            float * row = (float *) ((char *) s.d + q * dst->nb[1]);
-            std::fill(row, row + lo[q - q0], 0.0f);
-            std::fill(row + hi[q - q0], row + Tk, 0.0f);
             if (lo[q - q0] < hi[q - q0]) {
                 k_min = std::min(k_min, lo[q - q0]);
                 k_max = std::max(k_max, hi[q - q0]);
             }
         }
         for (int64_t k0 = k_min; k0 < k_max; k0 += KN) {
-            const int n = (int) std::min<int64_t>(KN, Tk - k0);
             const float * keys[KN];
-            for (int e = 0; e < KN; e++) keys[e] = (const float *) (s.a + std::min<int64_t>(k0 + e, Tk - 1) * a->nb[1]);
+            for (int e = 0; e < KN; e++) keys[e] = (const float *) (s.a + (k0 + e) * a->nb[1]);
             for (int64_t q = q0; q < q1; q++) {
                 if (k0 < lo[q - q0] || k0 >= hi[q - q0]) continue;
                 const float * qr = (const float *) (s.b + q * b->nb[1]);
@@ -144,8 +177,31 @@ void kq_compute(ggml_tensor * dst, int ith, int nth, void *) {
                     const __m512 qv = _mm512_loadu_ps(qr + c);
                     for (int e = 0; e < KN; e++) acc[e] = _mm512_fmadd_ps(_mm512_loadu_ps(keys[e] + c), qv, acc[e]);
                 }
-                _mm512_mask_storeu_ps((float *) ((char *) s.d + q * dst->nb[1]) + k0, (__mmask16) ((1u << n) - 1u), reduce16(acc));
+                _mm512_storeu_ps((float *) ((char *) s.d + q * dst->nb[1]) + k0, reduce16(acc));
             }
+        }
+        for (int64_t q = q0; q < q1; q++) {
+            float * row = (float *) ((char *) s.d + q * dst->nb[1]);
+            const float * m = (const float *) ((const char *) mask->data + q * mask->nb[1] + (i3 % mask->ne[3]) * mask->nb[3]);
+            const int64_t l = lo[q - q0], h = hi[q - q0];
+            std::fill(row, row + l, 0.0f);
+            std::fill(row + h, row + Tk, 0.0f);
+            if (l >= h) continue;
+            __m512 vmax = _mm512_set1_ps(-INFINITY);
+            for (int64_t k = l; k < h; k += KN) {
+                const __m512 w = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(row + k), scale), _mm512_loadu_ps(m + k));
+                _mm512_storeu_ps(row + k, w);
+                vmax = _mm512_max_ps(vmax, w);
+            }
+            const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+            double sum = 0.0;
+            for (int64_t k = l; k < h; k += KN) {
+                const __m512 e = ggml_expf16(_mm512_sub_ps(_mm512_loadu_ps(row + k), max));
+                _mm512_storeu_ps(row + k, e);
+                sum += (double) _mm512_reduce_add_ps(e);
+            }
+            const __m512 inv = _mm512_set1_ps((float) (1.0 / sum));
+            for (int64_t k = l; k < h; k += KN) _mm512_storeu_ps(row + k, _mm512_mul_ps(_mm512_loadu_ps(row + k), inv));
         }
     });
 }
@@ -180,7 +236,7 @@ void pv_compute(ggml_tensor * dst, int ith, int nth, void *) {
     const int64_t D = dst->ne[0], Tq = dst->ne[1], Tk = dst->src[0]->ne[0], ne2 = dst->ne[2];
     const int64_t n_pb = (Tq + PB - 1) / PB;
     for_tasks(ne2 * dst->ne[3], n_pb, ith, nth, [&](int64_t sl, int64_t pb) {
-        const slice s = slice_of(dst, sl % ne2, sl / ne2);
+        const slice s = slice_of(dst, dst->src[2], sl % ne2, sl / ne2);
         for (int64_t q = pb * PB, q_end = std::min(Tq, q + PB); q < q_end; q += RN) {
             const int n = (int) std::min<int64_t>(RN, q_end - q);
             int64_t k0 = Tk, k1 = 0;
@@ -207,41 +263,81 @@ void pv_compute(ggml_tensor * dst, int ith, int nth, void *) {
     });
 }
 
-// Whether `compute` (without ranges) gives ggml's MUL_MAT bitwise for a [K, M] × b [K, N] on this build: random data,
-// min(M, 64) rows and min(N, 13) columns (tinyBLAS's sums do not depend on the tile; 13 reaches partial tiles).
-// Memoised per kernel and shape.
-bool matches_ggml(ggml_custom_op_t compute, int64_t K, int64_t M, int64_t N) {
-    static std::mutex mutex;
-    static std::map<std::tuple<ggml_custom_op_t, int64_t, int64_t, int64_t>, bool> known;
-    const int64_t m = std::min<int64_t>(M, 64), n = std::min<int64_t>(N, 13);
-    std::lock_guard<std::mutex> lock(mutex);
-    const auto key = std::make_tuple(compute, K, m, n);
-    if (auto it = known.find(key); it != known.end()) return it->second;
-    ggml_init_params params = { (size_t) (K * m + K * n + 2 * m * n) * sizeof(float) + 8 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 16),
-                                nullptr, false };
-    ggml_context * ctx = ggml_init(params);
-    ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, m);
-    ggml_tensor * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, n);
-    uint64_t state = 0x9E3779B97F4A7C15ull;
-    for (ggml_tensor * t : { a, b }) {
-        float * d = (float *) t->data;
-        for (int64_t i = 0; i < ggml_nelements(t); i++) {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            d[i] = (float) ((double) (state >> 11) / 9007199254740992.0 - 0.5);
-        }
+// Probe data: uniform values in [-1, 1) from an LCG.
+void fill_random(ggml_tensor * t, uint64_t & state) {
+    float * d = (float *) t->data;
+    for (int64_t i = 0; i < ggml_nelements(t); i++) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        d[i] = (float) ((double) (state >> 11) / 4503599627370496.0 - 1.0);
     }
-    ggml_tensor * ref = ggml_mul_mat(ctx, a, b);
+}
+
+// Whether a kernel gives ggml's ops bitwise on this build, by a probe on random data: `build` makes ggml's result
+// and the kernel's (run on the same sources) in a context; the answer is memoised per key.
+template <typename Key, typename Build>
+bool probe(const Key & key, size_t bytes, Build && build) {
+    static std::mutex mutex;
+    static std::map<Key, bool> known;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = known.find(key); it != known.end()) return it->second;
+    ggml_init_params params = { bytes + 16 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20), nullptr, false };
+    ggml_context * ctx = ggml_init(params);
+    ggml_tensor * ref = nullptr, * out = nullptr;
+    build(ctx, ref, out);
     ggml_cgraph * gf = ggml_new_graph(ctx);
     ggml_build_forward_expand(gf, ref);
     ggml_graph_compute_with_ctx(ctx, gf, 1);
-    ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, m, n);
-    out->src[0] = a;
-    out->src[1] = b;
-    compute(out, 0, 1, nullptr);
     const bool same = std::memcmp(out->data, ref->data, ggml_nbytes(ref)) == 0;
     ggml_free(ctx);
     known[key] = same;
     return same;
+}
+
+// probabilities·V against ggml's MUL_MAT for a [K, M] × b [K, N]: min(M, 64) rows, min(N, 13) columns (tinyBLAS's
+// sums do not depend on the tile; 13 reaches partial tiles).
+bool pv_matches_ggml(int64_t K, int64_t M, int64_t N) {
+    const int64_t m = std::min<int64_t>(M, 64), n = std::min<int64_t>(N, 13);
+    return probe(std::make_tuple(K, m, n), (size_t) (K * m + K * n + 2 * m * n) * sizeof(float), [&](ggml_context * ctx, ggml_tensor *& ref, ggml_tensor *& out) {
+        uint64_t state = 0x9E3779B97F4A7C15ull;
+        ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, m), * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, n);
+        fill_random(a, state);
+        fill_random(b, state);
+        ref = ggml_mul_mat(ctx, a, b);
+        out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, m, n);
+        out->src[0] = a;
+        out->src[1] = b;
+        pv_compute(out, 0, 1, nullptr);
+    });
+}
+
+// softmax(K·Q) against ggml's MUL_MAT + SOFT_MAX for keys [D, Tk] and min(Tq, 40) queries under a mask that leaves
+// each query a different hull (whole and partial 16-key blocks masked at both ends), scaled as in the graph.
+bool kq_softmax_matches_ggml(int64_t D, int64_t Tk, int64_t Tq, float scale) {
+    const int64_t n = std::min<int64_t>(Tq, 40);
+    const size_t bytes = (size_t) (D * Tk + D * n + 4 * Tk * n + 4 * Tk) * sizeof(float);   // k, q, mask, K·Q, its softmax, ranges, ours
+    return probe(std::make_tuple(D, Tk, n, scale), bytes, [&](ggml_context * ctx, ggml_tensor *& ref, ggml_tensor *& out) {
+        uint64_t state = 0x2545F4914F6CDD1Dull;
+        ggml_tensor * k = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, Tk), * q = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, n);
+        fill_random(k, state);
+        fill_random(q, state);
+        for (float * v = (float *) q->data; v < (float *) q->data + D * n; v++) *v *= 4.0f;   // scores of a few units
+        ggml_tensor * mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t x = 0; x < Tk; x++) {
+                const int64_t hi = std::max<int64_t>(1, Tk * (j + 1) / n), lo = j % 3 == 2 ? hi / 3 : 0;
+                ((float *) mask->data)[j * Tk + x] = x >= lo && x < hi ? 0.0f : -INFINITY;
+            }
+        ref = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, k, q), mask, scale, 0.0f);
+        ggml_tensor * ranges = ggml_new_tensor_3d(ctx, GGML_TYPE_I32, Tk, 4, 1);
+        ranges->src[0] = mask;
+        ranges_compute(ranges, 0, 1, nullptr);
+        out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
+        out->src[0] = k;
+        out->src[1] = q;
+        out->src[2] = mask;
+        out->src[3] = ranges;
+        kq_softmax_compute(out, 0, 1, scale_userdata(scale));
+    });
 }
 
 bool enabled() {
@@ -300,16 +396,23 @@ attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
             continue;
         }
         ggml_tensor * ranges = ranges_for(mask);
-        // K·Q: its only reader is this SOFT_MAX, so the scores outside R(q) may be zeros
+        // softmax(K·Q): the SOFT_MAX node becomes the fused op; K·Q, read by nothing else, leaves the graph
+        float scale;
+        std::memcpy(&scale, sm->op_params, sizeof(float));
         if (kq->op == GGML_OP_MUL_MAT && users[kq] == 1 && !(kq->flags & GGML_TENSOR_FLAG_OUTPUT) && tinyblas_shape(kq) &&
-            matches_ggml(kq_compute, kq->src[0]->ne[0], kq->ne[0], kq->ne[1])) {
-            make_custom(ctx, kq, kq_compute, ranges);
+            kq->ne[0] % KN == 0 && kq_softmax_matches_ggml(kq->src[0]->ne[0], kq->ne[0], kq->ne[1], scale)) {
+            ggml_tensor * args[4] = { kq->src[0], kq->src[1], mask, ranges };
+            const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, sm->ne[0], sm->ne[1], sm->ne[2], sm->ne[3], args, 4,
+                                                    kq_softmax_compute, GGML_N_TASKS_MAX, scale_userdata(scale));
+            sm->op = op->op;
+            std::memcpy(sm->op_params, op->op_params, sizeof(sm->op_params));
+            for (int a = 0; a < 4; a++) sm->src[a] = args[a];
             plan.products++;
         }
         for (int k = 0; k < n; k++) {
             ggml_tensor * node = ggml_graph_node(gf, k);
             if (node->op == GGML_OP_MUL_MAT && node->src[1] == sm && tinyblas_shape(node) &&
-                matches_ggml(pv_compute, node->src[0]->ne[0], node->ne[0], node->ne[1])) {
+                pv_matches_ggml(node->src[0]->ne[0], node->ne[0], node->ne[1])) {
                 make_custom(ctx, node, pv_compute, ranges);   // probabilities·V
                 plan.products++;
             } else if (node->op == GGML_OP_OUT_PROD && node->src[0] == sm) {

@@ -1,13 +1,13 @@
-// The attention products of the training graph on the CPU, where the attention mask leaves them (causal: about half)
+// The attention of the training graph on the CPU, where the attention mask leaves its products (causal: about half)
 // exact zeros. From the mask a custom op derives per sequence the hull R(q) of each query row's unmasked keys and the
 // hull C(k) of the queries that see each key. Then:
-//   - K·Q (MUL_MAT into SOFT_MAX) computes only the scores inside R(q) and writes 0 elsewhere, where the mask's -inf
-//     sets them to -inf anyway; its only reader is that SOFT_MAX;
-//   - probabilities·V (MUL_MAT of SOFT_MAX) sums only over keys in R(q), whose probabilities are exact zeros elsewhere;
+//   - softmax(K·Q · scale + mask) is one op that computes only the scores inside R(q): K·Q with tinyBLAS's arithmetic
+//     (16-lane FMA sums along k from zero, then _mm512_reduce_add_ps' tree), then ggml's SOFT_MAX on them (its
+//     vector exp, its double sum per 16 values); the probabilities outside, ggml's e^-inf, are written as 0;
+//   - probabilities·V (MUL_MAT of the softmax) sums, as tinyBLAS, only over the 16-key steps that meet R(q);
 //   - the four OUT_PRODs of their backward run on the OUT_PROD GEMM with the matching skip (pl_out_prod.h).
-// The two forward products keep tinyBLAS's arithmetic (16-lane FMA sums along k from zero, then _mm512_reduce_add_ps'
-// tree); a probe per shape checks bit-equality with ggml's MUL_MAT first. Skipped terms are exact zeros, so the loss,
-// the logits and every gradient keep their bits (a test compares them with and without these kernels).
+// A probe per shape checks bit-equality of the forward ops with ggml's first. Skipped terms are exact zeros, so the
+// loss, the logits and every gradient keep their bits (a test compares them with and without these kernels).
 // PERSIAN_LORA_TRAINER_ATTENTION=0 in the environment turns them off.
 #pragma once
 
@@ -21,7 +21,7 @@ namespace pl {
 
 struct attention_plan {
     ggml_tensor * ranges = nullptr;                                  // the mask's ranges, a root the graph must hold
-    int           products = 0;                                      // forward products rewritten
+    int           products = 0;                                      // forward ops rewritten
     std::unordered_map<const ggml_tensor *, out_prod_plan> out_prods; // the backward OUT_PRODs and their skips
 };
 
