@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -263,6 +264,75 @@ void pv_compute(ggml_tensor * dst, int ith, int nth, void *) {
     });
 }
 
+// The softmax's backward with its incoming gradient in one op: dst [Tk, Tq, H, B] = SOFT_MAX_BACK(dy, y) where dy =
+// OUT_PROD(a, b), a = V transposed [Tk, D] (keys contiguous), b [Tq, D] (D contiguous), y = the probabilities src[2],
+// ranges src[3], scale in userdata. Per query row only the 16-key steps that meet R(q): dy as the OUT_PROD GEMM sums
+// it (FMAs along D from zero, in order), then ggml's row: dot(y, dy) as ggml_vec_dot_f32 (4 accumulators over
+// 64-value steps, reduced (0+2, 1+3), then 0+1, then _mm512_reduce_add_ps), dx = (dy - dot) · y · scale. Tk is a
+// multiple of 64 (no leftovers in the dot); y is an exact 0 outside the steps, so they add nothing; dx there is 0.
+constexpr int64_t QG = 4;   // query rows per task, one register row each
+
+void softmax_back_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1], * y = dst->src[2];
+    const int64_t Tk = dst->ne[0], Tq = dst->ne[1], D = a->ne[1], ne2 = dst->ne[2];
+    const __m512 scale = _mm512_set1_ps(userdata_scale(userdata));
+    thread_local std::vector<float> dy_rows;
+    dy_rows.resize((size_t) (QG * Tk));
+    for_tasks(ne2 * dst->ne[3], (Tq + QG - 1) / QG, ith, nth, [&](int64_t sl, int64_t qg) {
+        const int64_t i2 = sl % ne2, i3 = sl / ne2;
+        const slice s = slice_of(dst, dst->src[3], i2, i3);
+        const int64_t q0 = qg * QG, n = std::min(QG, Tq - q0);
+        int64_t lo[QG] = {}, hi[QG] = {}, k_min = Tk, k_max = 0;
+        for (int64_t r = 0; r < n; r++) {
+            key_range(s, q0 + r, Tk, lo[r], hi[r]);
+            if (lo[r] < hi[r]) {
+                k_min = std::min(k_min, lo[r]);
+                k_max = std::max(k_max, hi[r]);
+            }
+        }
+        // dy for the group's rows over the union of their steps, 4 steps (64 keys) at a time
+        const float * g[QG];
+        for (int64_t r = 0; r < QG; r++) g[r] = (const float *) (s.b + std::min(q0 + r, Tq - 1) * b->nb[0]);
+        for (int64_t k0 = k_min; k0 < k_max; k0 += 4 * KN) {
+            const int nc = (int) std::min<int64_t>(4, (k_max - k0) / KN);
+            __m512 acc[QG][4];
+            for (int r = 0; r < QG; r++)
+                for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
+            for (int64_t d = 0; d < D; d++) {
+                const float * ar = (const float *) (s.a + d * a->nb[1]) + k0;
+                __m512 av[4];
+                for (int c = 0; c < 4; c++) av[c] = c < nc ? _mm512_loadu_ps(ar + c * KN) : _mm512_setzero_ps();
+                for (int r = 0; r < QG; r++) {
+                    const __m512 gv = _mm512_set1_ps(g[r][d * (b->nb[1] / sizeof(float))]);
+                    for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(gv, av[c], acc[r][c]);
+                }
+            }
+            for (int r = 0; r < QG; r++)
+                for (int c = 0; c < nc; c++) _mm512_storeu_ps(dy_rows.data() + r * Tk + k0 + c * KN, acc[r][c]);
+        }
+        for (int64_t r = 0; r < n; r++) {
+            float * dx = (float *) ((char *) s.d + (q0 + r) * dst->nb[1]);
+            const float * yr = (const float *) ((const char *) y->data + (q0 + r) * y->nb[1] + i2 * y->nb[2] + i3 * y->nb[3]);
+            const float * dyr = dy_rows.data() + r * Tk;
+            std::fill(dx, dx + lo[r], 0.0f);
+            std::fill(dx + hi[r], dx + Tk, 0.0f);
+            if (lo[r] >= hi[r]) continue;
+            __m512 sum[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+            for (int64_t k = lo[r]; k < hi[r]; k += KN)
+                sum[(k / KN) % 4] = _mm512_fmadd_ps(_mm512_loadu_ps(yr + k), _mm512_loadu_ps(dyr + k), sum[(k / KN) % 4]);
+            sum[0] = _mm512_add_ps(sum[0], sum[2]);
+            sum[1] = _mm512_add_ps(sum[1], sum[3]);
+            sum[0] = _mm512_add_ps(sum[0], sum[1]);
+            const float dot = (float) (double) _mm512_reduce_add_ps(sum[0]);
+            const __m512 minus_dot = _mm512_set1_ps(-dot);
+            for (int64_t k = lo[r]; k < hi[r]; k += KN) {
+                const __m512 v = _mm512_mul_ps(_mm512_add_ps(_mm512_loadu_ps(dyr + k), minus_dot), _mm512_loadu_ps(yr + k));
+                _mm512_storeu_ps(dx + k, _mm512_mul_ps(v, scale));
+            }
+        }
+    });
+}
+
 // Probe data: uniform values in [-1, 1) from an LCG.
 void fill_random(ggml_tensor * t, uint64_t & state) {
     float * d = (float *) t->data;
@@ -272,22 +342,28 @@ void fill_random(ggml_tensor * t, uint64_t & state) {
     }
 }
 
-// Whether a kernel gives ggml's ops bitwise on this build, by a probe on random data: `build` makes ggml's result
-// and the kernel's (run on the same sources) in a context; the answer is memoised per key.
+// Whether a kernel gives ggml's ops bitwise on this build, by a probe on random data: `build` makes ggml's result in
+// a context and returns it with a function that runs the kernel (after ggml's graph, whose values it may read). With
+// `signed_zeros` false, +0 and -0 count as equal (where the kernel writes +0 for a product with an exact zero).
+// Memoised per key.
 template <typename Key, typename Build>
-bool probe(const Key & key, size_t bytes, Build && build) {
+bool probe(const Key & key, size_t bytes, Build && build, bool signed_zeros = true) {
     static std::mutex mutex;
     static std::map<Key, bool> known;
     std::lock_guard<std::mutex> lock(mutex);
     if (auto it = known.find(key); it != known.end()) return it->second;
-    ggml_init_params params = { bytes + 16 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20), nullptr, false };
+    ggml_init_params params = { bytes + 24 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20), nullptr, false };
     ggml_context * ctx = ggml_init(params);
-    ggml_tensor * ref = nullptr, * out = nullptr;
-    build(ctx, ref, out);
+    auto [ref, ours] = build(ctx);
     ggml_cgraph * gf = ggml_new_graph(ctx);
     ggml_build_forward_expand(gf, ref);
+    out_prod_gemm_rewrite(ctx, gf);   // OUT_PRODs as the trainer runs them
     ggml_graph_compute_with_ctx(ctx, gf, 1);
-    const bool same = std::memcmp(out->data, ref->data, ggml_nbytes(ref)) == 0;
+    const ggml_tensor * out = ours();
+    bool same = true;
+    const float * x = (const float *) out->data, * y = (const float *) ref->data;
+    for (int64_t i = 0; i < ggml_nelements(ref) && same; i++)
+        same = signed_zeros ? std::memcmp(x + i, y + i, sizeof(float)) == 0 : (x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])));
     ggml_free(ctx);
     known[key] = same;
     return same;
@@ -297,47 +373,76 @@ bool probe(const Key & key, size_t bytes, Build && build) {
 // sums do not depend on the tile; 13 reaches partial tiles).
 bool pv_matches_ggml(int64_t K, int64_t M, int64_t N) {
     const int64_t m = std::min<int64_t>(M, 64), n = std::min<int64_t>(N, 13);
-    return probe(std::make_tuple(K, m, n), (size_t) (K * m + K * n + 2 * m * n) * sizeof(float), [&](ggml_context * ctx, ggml_tensor *& ref, ggml_tensor *& out) {
+    return probe(std::make_tuple(K, m, n), (size_t) (K * m + K * n + 2 * m * n) * sizeof(float), [&](ggml_context * ctx) {
         uint64_t state = 0x9E3779B97F4A7C15ull;
         ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, m), * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, n);
         fill_random(a, state);
         fill_random(b, state);
-        ref = ggml_mul_mat(ctx, a, b);
-        out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, m, n);
+        ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, m, n);
         out->src[0] = a;
         out->src[1] = b;
-        pv_compute(out, 0, 1, nullptr);
+        return std::make_pair(ggml_mul_mat(ctx, a, b), std::function<ggml_tensor *()>([=] { pv_compute(out, 0, 1, nullptr); return out; }));
     });
 }
 
-// softmax(K·Q) against ggml's MUL_MAT + SOFT_MAX for keys [D, Tk] and min(Tq, 40) queries under a mask that leaves
-// each query a different hull (whole and partial 16-key blocks masked at both ends), scaled as in the graph.
+// A probe mask [Tk, n] that leaves each query a different hull, with whole and partial 16-key blocks masked at
+// both ends, and its ranges.
+std::pair<ggml_tensor *, ggml_tensor *> probe_mask(ggml_context * ctx, int64_t Tk, int64_t n) {
+    ggml_tensor * mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t x = 0; x < Tk; x++) {
+            const int64_t hi = std::max<int64_t>(1, Tk * (j + 1) / n), lo = j % 3 == 2 ? hi / 3 : 0;
+            ((float *) mask->data)[j * Tk + x] = x >= lo && x < hi ? 0.0f : -INFINITY;
+        }
+    ggml_tensor * ranges = ggml_new_tensor_3d(ctx, GGML_TYPE_I32, Tk, 4, 1);
+    ranges->src[0] = mask;
+    ranges_compute(ranges, 0, 1, nullptr);
+    return { mask, ranges };
+}
+
+// softmax(K·Q) against ggml's MUL_MAT + SOFT_MAX for keys [D, Tk] and min(Tq, 40) queries, scaled as in the graph.
 bool kq_softmax_matches_ggml(int64_t D, int64_t Tk, int64_t Tq, float scale) {
     const int64_t n = std::min<int64_t>(Tq, 40);
     const size_t bytes = (size_t) (D * Tk + D * n + 4 * Tk * n + 4 * Tk) * sizeof(float);   // k, q, mask, K·Q, its softmax, ranges, ours
-    return probe(std::make_tuple(D, Tk, n, scale), bytes, [&](ggml_context * ctx, ggml_tensor *& ref, ggml_tensor *& out) {
+    return probe(std::make_tuple(D, Tk, n, scale), bytes, [&](ggml_context * ctx) {
         uint64_t state = 0x2545F4914F6CDD1Dull;
         ggml_tensor * k = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, Tk), * q = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, n);
         fill_random(k, state);
         fill_random(q, state);
         for (float * v = (float *) q->data; v < (float *) q->data + D * n; v++) *v *= 4.0f;   // scores of a few units
-        ggml_tensor * mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
-        for (int64_t j = 0; j < n; j++)
-            for (int64_t x = 0; x < Tk; x++) {
-                const int64_t hi = std::max<int64_t>(1, Tk * (j + 1) / n), lo = j % 3 == 2 ? hi / 3 : 0;
-                ((float *) mask->data)[j * Tk + x] = x >= lo && x < hi ? 0.0f : -INFINITY;
-            }
-        ref = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, k, q), mask, scale, 0.0f);
-        ggml_tensor * ranges = ggml_new_tensor_3d(ctx, GGML_TYPE_I32, Tk, 4, 1);
-        ranges->src[0] = mask;
-        ranges_compute(ranges, 0, 1, nullptr);
-        out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
+        auto [mask, ranges] = probe_mask(ctx, Tk, n);
+        ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
         out->src[0] = k;
         out->src[1] = q;
         out->src[2] = mask;
         out->src[3] = ranges;
-        kq_softmax_compute(out, 0, 1, scale_userdata(scale));
+        ggml_tensor * ref = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, k, q), mask, scale, 0.0f);
+        return std::make_pair(ref, std::function<ggml_tensor *()>([=] { kq_softmax_compute(out, 0, 1, scale_userdata(scale)); return out; }));
     });
+}
+
+// The softmax's backward against the trainer's OUT_PROD GEMM + ggml's SOFT_MAX_BACK for V transposed [Tk, D] and
+// min(Tq, 40) queries. ggml writes y · (dy - dot) · scale = ±0 where y = 0 and this kernel +0; the sign of a zero
+// that only ever multiplies or adds to sums cannot change a gradient, so the probe counts them equal.
+bool softmax_back_matches_ggml(int64_t Tk, int64_t D, int64_t Tq, float scale) {
+    const int64_t n = std::min<int64_t>(Tq, 40);
+    const size_t bytes = (size_t) (D * Tk + D * n + 6 * Tk * n + 4 * Tk) * sizeof(float);
+    return probe(std::make_tuple(Tk, D, n, scale), bytes, [&](ggml_context * ctx) {
+        uint64_t state = 0x853C49E6748FEA9Bull;
+        ggml_tensor * vt = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, D), * g = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, n);
+        ggml_tensor * scores = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
+        for (ggml_tensor * t : { vt, g, scores }) fill_random(t, state);
+        auto [mask, ranges] = probe_mask(ctx, Tk, n);
+        ggml_tensor * y = ggml_soft_max_ext(ctx, scores, mask, 1.0f, 0.0f);
+        ggml_tensor * gt = ggml_transpose(ctx, g);
+        ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);
+        out->src[0] = vt;
+        out->src[1] = gt;
+        out->src[2] = y;
+        out->src[3] = ranges;
+        ggml_tensor * ref = ggml_soft_max_ext_back(ctx, ggml_out_prod(ctx, vt, gt), y, scale, 0.0f);
+        return std::make_pair(ref, std::function<ggml_tensor *()>([=] { softmax_back_compute(out, 0, 1, scale_userdata(scale)); return out; }));
+    }, false);
 }
 
 bool enabled() {
@@ -419,8 +524,25 @@ attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
                 plan.out_prods[node] = { false, SKIP_K_COL_C, ranges };   // dV
             } else if (node->op == GGML_OP_SOFT_MAX_BACK && node->src[1] == sm) {
                 ggml_tensor * dp = node->src[0];   // d(probabilities), read by this SOFT_MAX_BACK only
-                if (dp->op == GGML_OP_OUT_PROD && users[dp] == 1 && !(dp->flags & GGML_TENSOR_FLAG_OUTPUT))
-                    plan.out_prods[dp] = { false, SKIP_OUTPUT_R, ranges };
+                float back[2];
+                std::memcpy(back, node->op_params, sizeof(back));
+                if (dp->op == GGML_OP_OUT_PROD && users[dp] == 1 && !(dp->flags & GGML_TENSOR_FLAG_OUTPUT)) {
+                    const ggml_tensor * va = dp->src[0], * gb = dp->src[1];
+                    if (back[1] == 0.0f && va->type == GGML_TYPE_F32 && gb->type == GGML_TYPE_F32 && va->nb[0] == sizeof(float) &&
+                        gb->nb[1] == sizeof(float) && va->ne[0] % (4 * KN) == 0 && ggml_is_contiguous(node) &&
+                        softmax_back_matches_ggml(va->ne[0], va->ne[1], dp->ne[1], back[0])) {
+                        // the SOFT_MAX_BACK node becomes the fused op; the OUT_PROD leaves the graph
+                        ggml_tensor * args[4] = { dp->src[0], dp->src[1], sm, ranges };
+                        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 4,
+                                                                softmax_back_compute, GGML_N_TASKS_MAX, scale_userdata(back[0]));
+                        node->op = op->op;
+                        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+                        for (int a = 0; a < 4; a++) node->src[a] = args[a];
+                        plan.products++;
+                    } else {
+                        plan.out_prods[dp] = { false, SKIP_OUTPUT_R, ranges };
+                    }
+                }
                 for (int u = 0; u < n; u++) {
                     ggml_tensor * user = ggml_graph_node(gf, u);
                     if (user->op != GGML_OP_OUT_PROD) continue;

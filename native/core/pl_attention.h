@@ -5,8 +5,11 @@
 //     (16-lane FMA sums along k from zero, then _mm512_reduce_add_ps' tree), then ggml's SOFT_MAX on them (its
 //     vector exp, its double sum per 16 values); the probabilities outside, ggml's e^-inf, are written as 0;
 //   - probabilities·V (MUL_MAT of the softmax) sums, as tinyBLAS, only over the 16-key steps that meet R(q);
-//   - the four OUT_PRODs of their backward run on the OUT_PROD GEMM with the matching skip (pl_out_prod.h).
-// A probe per shape checks bit-equality of the forward ops with ggml's first. Skipped terms are exact zeros, so the
+//   - the softmax's backward takes its incoming gradient (an OUT_PROD of V and the output's gradient) into one op:
+//     that product as the OUT_PROD GEMM sums it, then ggml's SOFT_MAX_BACK on it (dot as ggml_vec_dot_f32), both over
+//     R(q) only (with T a multiple of 64; otherwise that OUT_PROD skips outside R(q) and ggml's op stays);
+//   - the OUT_PRODs of dK, dQ and dV run on the OUT_PROD GEMM with the matching skip (pl_out_prod.h).
+// A probe per shape checks each fused op against the ops it replaces first. Skipped terms are exact zeros, so the
 // loss, the logits and every gradient keep their bits (a test compares them with and without these kernels).
 // PERSIAN_LORA_TRAINER_ATTENTION=0 in the environment turns them off.
 #pragma once

@@ -204,20 +204,29 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
         for (int64_t k0 = 0; k0 < K; k0 += KC) {
             const int64_t kc = std::min(KC, K - k0);
             // P: b[j, k] for j in [j0, j0 + nj), into panels p[rowpanel][k][MR] (zero past nj).
+            // A skip along k by rows packs only the k values the panel's rows sum over.
+            const bool row_skip = config.skip == SKIP_K_ROW_R || config.skip == SKIP_K_ROW_C;
             for (int64_t rp = 0; rp < n_rowp; rp++) {
                 float * d = s.p.data() + rp * kc * MR;
                 const int64_t jr = j0 + rp * MR, h = std::min<int64_t>(MR, J - jr);
+                int64_t ka = 0, kb = kc;
+                if (row_skip) {
+                    int64_t kl, kh;
+                    if (!tile_k_range(config.skip, r_base, r_stride, jr, h, 0, 0, K, kl, kh)) continue;
+                    ka = std::clamp<int64_t>(kl - k0, 0, kc);
+                    kb = std::clamp<int64_t>(kh - k0, 0, kc);
+                }
                 if (h < MR) std::fill(d, d + kc * MR, 0.0f);
                 const char * src = b_base + k0 * b_sk + jr * b_sj;
                 // walk b along its shorter stride innermost (a transposed b reads MR neighbouring floats per k)
                 if (b_sj == sizeof(float)) {
-                    for (int64_t k = 0; k < kc; k++) std::memcpy(d + k * MR, src + k * b_sk, (size_t) h * sizeof(float));
+                    for (int64_t k = ka; k < kb; k++) std::memcpy(d + k * MR, src + k * b_sk, (size_t) h * sizeof(float));
                 } else if (b_sj < b_sk) {
-                    for (int64_t k = 0; k < kc; k++)
+                    for (int64_t k = ka; k < kb; k++)
                         for (int64_t r = 0; r < h; r++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
                 } else {
                     for (int64_t r = 0; r < h; r++)
-                        for (int64_t k = 0; k < kc; k++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
+                        for (int64_t k = ka; k < kb; k++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
                 }
             }
 #if defined(__AVX512BF16__)
@@ -236,6 +245,20 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                 // Q: rows k of a, columns [i0, i0 + ni), dequantized (or copied) into NR-wide panels q[panel][k][NR], each
                 // contiguous so that the micro-kernel streams it from L1 (a row stride of a power of two kilobytes would
                 // map a panel read in place onto a few L1 sets); zero past ni up to the last panel's edge.
+                // A skip along k by columns packs only the k values each panel's columns sum over.
+                int64_t q_lo[IB / NR], q_hi[IB / NR];
+                for (int64_t pn = 0; pn < n_panels; pn++) {
+                    q_lo[pn] = 0;
+                    q_hi[pn] = kc;
+                    int64_t kl, kh;
+                    if (config.skip != SKIP_K_COL_C) continue;
+                    if (!tile_k_range(config.skip, r_base, r_stride, 0, 0, i0 + pn * NR, std::min<int64_t>(NR, ni - pn * NR), K, kl, kh)) {
+                        q_lo[pn] = q_hi[pn] = 0;
+                        continue;
+                    }
+                    q_lo[pn] = std::clamp<int64_t>(kl - k0, 0, kc);
+                    q_hi[pn] = std::clamp<int64_t>(kh - k0, 0, kc);
+                }
                 for (int64_t k = 0; k < kc; k++) {
                     const char * row = a_base + (k0 + k) * a_sk;
                     const float * src = (const float *) row + i0;
@@ -254,6 +277,7 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                         src = s.row.data();
                     }
                     for (int64_t pn = 0; pn < n_panels; pn++) {
+                        if (k < q_lo[pn] || k >= q_hi[pn]) continue;
                         float * d = s.q.data() + (pn * kc + k) * NR;
                         const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
                         std::memcpy(d, src + pn * NR, (size_t) w * sizeof(float));

@@ -1,5 +1,5 @@
-// The attention products on the mask's ranges (pl_attention): K·Q and probabilities·V with tinyBLAS's arithmetic
-// where the mask leaves a score, and the four backward OUT_PRODs skipping the probabilities' exact zeros. Nothing
+// The attention on the mask's ranges (pl_attention): softmax(K·Q) and probabilities·V with tinyBLAS's and ggml's
+// arithmetic where the mask leaves a score, the backward skipping the probabilities' exact zeros. Nothing
 // they skip can change a bit, so logits, loss and every gradient must equal those of ggml's full products
 // (PERSIAN_LORA_TRAINER_ATTENTION=0) exactly. The switch is read from the environment when a graph is built, so
 // these tests run serially.
@@ -39,10 +39,12 @@ async function run(base: string, b: TrainBatch, attention: boolean) {
   }
 }
 
-// T a multiple of 16 takes every kernel (2 forward products and 4 OUT_PRODs per layer); T = 13 is off tinyBLAS's
-// shapes, so ggml keeps the forward products and only the OUT_PRODs skip.
+// Six ops per layer: with T a multiple of 64, softmax(K·Q), probabilities·V and the softmax's backward with its
+// incoming gradient as the fused kernels, and the OUT_PRODs of dK, dQ and dV; with T a multiple of 16 only, the
+// softmax's backward stays ggml's and its incoming OUT_PROD skips instead. T = 13 is off tinyBLAS's shapes: ggml
+// keeps the forward products and only the four OUT_PRODs skip.
 const cases = [
-  { name: '2 sequences, grouped kv heads repeated, f32', quant: 'f32', kvHeads: 2, T: 48, sequences: 2, perLayer: 6 },
+  { name: '2 sequences, grouped kv heads repeated, f32', quant: 'f32', kvHeads: 2, T: 64, sequences: 2, perLayer: 6 },
   { name: '1 sequence, grouped kv heads broadcast, q8_0', quant: 'q8_0', kvHeads: 2, T: 64, sequences: 1, perLayer: 6 },
   { name: '2 sequences, one kv head per head, q4_k_m', quant: 'q4_k_m', kvHeads: 4, T: 32, sequences: 2, perLayer: 6 },
   { name: 'an odd length, f32', quant: 'f32', kvHeads: 2, T: 13, sequences: 2, perLayer: 4 },
