@@ -117,6 +117,32 @@ inline void micro_kernel_bf16(int64_t kp, const uint32_t * p, const uint32_t * q
 constexpr bool BF16_GEMM = false;
 #endif
 
+#if defined(__AVX512F__)
+// d[k·MR + r] = row r of b at k (rows `sj` bytes apart, k contiguous) for k in [ka, kb) in steps of 16, four rows at a
+// time: interleaved into 128-bit groups (r, r+1, r+2, r+3 at one k), each stored in place. Returns the first k left.
+inline int64_t pack_rows_transposed(const char * src, size_t sj, int64_t ka, int64_t kb, float * d) {
+    int64_t k = ka;
+    for (; k + 16 <= kb; k += 16)
+        for (int g = 0; g < MR / 4; g++) {
+            __m512 r[4];
+            for (int x = 0; x < 4; x++) r[x] = _mm512_loadu_ps((const float *) (src + (4 * g + x) * sj) + k);
+            const __m512 lo01 = _mm512_unpacklo_ps(r[0], r[1]), hi01 = _mm512_unpackhi_ps(r[0], r[1]);
+            const __m512 lo23 = _mm512_unpacklo_ps(r[2], r[3]), hi23 = _mm512_unpackhi_ps(r[2], r[3]);
+            // per 128-bit block b: c[0] holds k = 4b, c[1] 4b + 1, c[2] 4b + 2, c[3] 4b + 3
+            const __m512 c[4] = { _mm512_shuffle_ps(lo01, lo23, 0x44), _mm512_shuffle_ps(lo01, lo23, 0xEE),
+                                  _mm512_shuffle_ps(hi01, hi23, 0x44), _mm512_shuffle_ps(hi01, hi23, 0xEE) };
+            float * out = d + k * MR + 4 * g;
+            for (int x = 0; x < 4; x++) {
+                _mm_storeu_ps(out + (0 + x) * MR, _mm512_castps512_ps128(c[x]));
+                _mm_storeu_ps(out + (4 + x) * MR, _mm512_extractf32x4_ps(c[x], 1));
+                _mm_storeu_ps(out + (8 + x) * MR, _mm512_extractf32x4_ps(c[x], 2));
+                _mm_storeu_ps(out + (12 + x) * MR, _mm512_extractf32x4_ps(c[x], 3));
+            }
+        }
+    return k;
+}
+#endif
+
 struct scratch {
     std::vector<float> q, p, row;
     std::vector<uint32_t> qb, pb;   // the BF16 variant's pair panels
@@ -219,14 +245,20 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                 if (h < MR) std::fill(d, d + kc * MR, 0.0f);
                 const char * src = b_base + k0 * b_sk + jr * b_sj;
                 // walk b along its shorter stride innermost (a transposed b reads MR neighbouring floats per k)
-                if (b_sj == sizeof(float)) {
+                if (b_sj == sizeof(float) && h == MR) {
+                    for (int64_t k = ka; k < kb; k++) std::memcpy(d + k * MR, src + k * b_sk, MR * sizeof(float));   // inlined
+                } else if (b_sj == sizeof(float)) {
                     for (int64_t k = ka; k < kb; k++) std::memcpy(d + k * MR, src + k * b_sk, (size_t) h * sizeof(float));
                 } else if (b_sj < b_sk) {
                     for (int64_t k = ka; k < kb; k++)
                         for (int64_t r = 0; r < h; r++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
                 } else {
+                    int64_t k = ka;
+#if defined(__AVX512F__)
+                    if (b_sk == sizeof(float) && h == MR) k = pack_rows_transposed(src, b_sj, ka, kb, d);
+#endif
                     for (int64_t r = 0; r < h; r++)
-                        for (int64_t k = ka; k < kb; k++) d[k * MR + r] = *(const float *) (src + k * b_sk + r * b_sj);
+                        for (int64_t kk = k; kk < kb; kk++) d[kk * MR + r] = *(const float *) (src + kk * b_sk + r * b_sj);
                 }
             }
 #if defined(__AVX512BF16__)
@@ -280,8 +312,12 @@ void out_prod_gemm_compute(ggml_tensor * dst, int ith, int nth, void * userdata)
                         if (k < q_lo[pn] || k >= q_hi[pn]) continue;
                         float * d = s.q.data() + (pn * kc + k) * NR;
                         const int64_t w = std::min<int64_t>(NR, ni - pn * NR);
+                        if (w == NR) {
+                            std::memcpy(d, src + pn * NR, NR * sizeof(float));   // inlined
+                            continue;
+                        }
                         std::memcpy(d, src + pn * NR, (size_t) w * sizeof(float));
-                        if (w < NR) std::fill(d + w, d + NR, 0.0f);
+                        std::fill(d + w, d + NR, 0.0f);
                     }
                 }
 #if defined(__AVX512BF16__)
