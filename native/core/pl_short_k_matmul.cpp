@@ -19,11 +19,17 @@ namespace {
 constexpr int64_t MAX_K = 64;    // longer sums go to ggml's tiled GEMM anyway
 constexpr int64_t ROWS  = 64;    // output rows (dst elements along dim 0) per block, vectorised
 
+// The fused form's settings (static storage: a custom op's userdata outlives its graph).
+struct lora_add {
+    int64_t n_mul_add;
+    float   scale;
+};
+
 // dst[i, j] = Σ_k a[i, k] · b[j, k] for 2-D F32 a [K, M], b [K, N] with contiguous rows; n_mul_add in userdata.
-void short_k_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
-    const ggml_tensor * a = dst->src[0], * b = dst->src[1];
+// With `add` (the fused form), dst[i, j] = src[2][i, j] + scale · that sum instead.
+void short_k_run(ggml_tensor * dst, int ith, int nth, int64_t n_mul_add, const lora_add * add) {
+    const ggml_tensor * a = dst->src[0], * b = dst->src[1], * addend = add ? dst->src[2] : nullptr;
     const int64_t K = a->ne[0], M = a->ne[1], N = b->ne[1];
-    const int64_t n_mul_add = (int64_t) (intptr_t) userdata;
     float at[MAX_K * ROWS];      // a's block transposed: at[k][r]
     float s[ROWS];
     for (int64_t i0 = ith * ROWS; i0 < M; i0 += nth * ROWS) {
@@ -43,9 +49,24 @@ void short_k_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
                 const float yk = y[k], * x = at + k * ROWS;
                 for (int64_t r = 0; r < ROWS; r++) s[r] = std::fma(x[r], yk, s[r]);
             }
-            std::memcpy((char *) dst->data + j * dst->nb[1] + i0 * sizeof(float), s, (size_t) rows * sizeof(float));
+            float * out = (float *) ((char *) dst->data + j * dst->nb[1]) + i0;
+            if (!addend) {
+                std::memcpy(out, s, (size_t) rows * sizeof(float));
+                continue;
+            }
+            const float * yr = (const float *) ((const char *) addend->data + j * addend->nb[1]) + i0;
+            for (int64_t r = 0; r < rows; r++) out[r] = yr[r] + s[r] * add->scale;   // SCALE, then ADD: two roundings
         }
     }
+}
+
+void short_k_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
+    short_k_run(dst, ith, nth, (int64_t) (intptr_t) userdata, nullptr);
+}
+
+void lora_add_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const lora_add * add = (const lora_add *) userdata;
+    short_k_run(dst, ith, nth, add->n_mul_add, add);
 }
 
 bool candidate(const ggml_tensor * node) {
@@ -99,6 +120,53 @@ int64_t probe_mul_add_split(int64_t K, int64_t M, int64_t N) {
 }
 
 }  // namespace
+
+int short_k_lora_add_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+    static std::mutex mutex;
+    static std::map<std::pair<int64_t, uint32_t>, lora_add> settings;
+    const int n = ggml_graph_n_nodes(gf);
+    std::map<const ggml_tensor *, int> users;
+    for (int i = 0; i < n; i++) {
+        const ggml_tensor * node = ggml_graph_node(gf, i);
+        for (const ggml_tensor * s : node->src) if (s) users[s]++;
+        if (node->view_src) users[node->view_src]++;
+    }
+    auto unshared = [&](const ggml_tensor * t) { return users[t] == 1 && !(t->flags & GGML_TENSOR_FLAG_OUTPUT); };
+    int changed = 0;
+    for (int i = 0; i < n; i++) {
+        ggml_tensor * node = ggml_graph_node(gf, i);
+        if (node->op != GGML_OP_ADD || node->type != GGML_TYPE_F32 || !ggml_is_contiguous(node)) continue;
+        for (int side = 0; side < 2; side++) {
+            ggml_tensor * sc = node->src[side], * y = node->src[1 - side];
+            if (sc->op != GGML_OP_SCALE || !unshared(sc) || sc->type != GGML_TYPE_F32) continue;
+            float params[2];
+            std::memcpy(params, sc->op_params, sizeof(params));
+            ggml_tensor * mm = sc->src[0];
+            if (params[1] != 0.0f || !candidate(mm) || !unshared(mm) || y->type != GGML_TYPE_F32 || !ggml_is_contiguous(y) ||
+                !ggml_are_same_shape(y, node) || !ggml_are_same_shape(mm, node)) {
+                continue;
+            }
+            const int64_t split = probe_mul_add_split(mm->src[0]->ne[0], mm->src[0]->ne[1], mm->src[1]->ne[1]);
+            if (split < 0) continue;
+            uint32_t bits;
+            std::memcpy(&bits, &params[0], sizeof(bits));
+            const lora_add * add;
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                add = &settings.emplace(std::make_pair(split, bits), lora_add{ split, params[0] }).first->second;
+            }
+            ggml_tensor * args[3] = { mm->src[0], mm->src[1], y };
+            const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 3,
+                                                    lora_add_compute, GGML_N_TASKS_MAX, (void *) add);
+            node->op = op->op;
+            std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+            for (int a = 0; a < 3; a++) node->src[a] = args[a];
+            changed++;
+            break;
+        }
+    }
+    return changed;
+}
 
 int short_k_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
     int changed = 0;
