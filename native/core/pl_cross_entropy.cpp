@@ -1,8 +1,14 @@
 // Vectorised CROSS_ENTROPY_LOSS forward (see pl_cross_entropy.h).
 #include "pl_cross_entropy.h"
+#include "pl_ggml_vec.h"
 
+#include "ggml-cpu.h"
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #if defined(__AVX512F__)
 #define PL_CE_AVX512 1
@@ -75,6 +81,76 @@ void sum_compute(ggml_tensor * dst, int ith, int, void *) {
     ((float *) dst->data)[0] = (float) (-s / (double) rows->ne[0]);
 }
 
+// ggml's CROSS_ENTROPY_LOSS_BACK, dst = (softmax(z) - t) · grad / rows, with its arithmetic (ggml_vec_max_f32, then
+// ggml_vec_soft_max_f32: ggml_v_expf per 16 logits summed in double, libm's expf for a tail; times the float of
+// 1 / sum; minus t; times grad / rows, each step rounded) in one pass per row, which stays in L2 between its steps;
+// ggml's kernel makes five passes over the [V, rows] tensors.
+void back_compute(ggml_tensor * dst, int ith, int nth, void *) {
+    const ggml_tensor * grad = dst->src[0], * z = dst->src[1], * t = dst->src[2];
+    const int64_t nc = z->ne[0], nr = ggml_nrows(z);
+    const float d_by_nr = ((const float *) grad->data)[0] / (float) nr;
+    for (int64_t r = ith; r < nr; r += nth) {
+        const float * zr = (const float *) ((const char *) z->data + r * z->nb[1]);
+        const float * tr = (const float *) ((const char *) t->data + r * t->nb[1]);
+        float * out = (float *) ((char *) dst->data + r * dst->nb[1]);
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        int64_t i = 0;
+        for (; i + 16 <= nc; i += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(zr + i));
+        float max = _mm512_reduce_max_ps(vmax);
+        for (int64_t k = i; k < nc; k++) max = std::max(max, zr[k]);
+        const __m512 vm = _mm512_set1_ps(max);
+        double sum = 0.0;
+        for (i = 0; i + 16 <= nc; i += 16) {
+            const __m512 e = ggml_expf16(_mm512_sub_ps(_mm512_loadu_ps(zr + i), vm));
+            _mm512_storeu_ps(out + i, e);
+            sum += (double) _mm512_reduce_add_ps(e);
+        }
+        for (; i < nc; i++) {
+            out[i] = expf(zr[i] - max);
+            sum += (double) out[i];
+        }
+        const float inv = (float) (1.0 / sum);
+        const __m512 vinv = _mm512_set1_ps(inv), vd = _mm512_set1_ps(d_by_nr);
+        for (i = 0; i + 16 <= nc; i += 16)
+            _mm512_storeu_ps(out + i, _mm512_mul_ps(_mm512_sub_ps(_mm512_mul_ps(_mm512_loadu_ps(out + i), vinv), _mm512_loadu_ps(tr + i)), vd));
+        for (; i < nc; i++) out[i] = (out[i] * inv - tr[i]) * d_by_nr;
+    }
+}
+
+// Whether back_compute gives ggml's CROSS_ENTROPY_LOSS_BACK bitwise for rows of nc logits on this build: 3 random
+// rows (logits of a few units, targets spread over a few classes), memoised per nc.
+bool back_matches_ggml(int64_t nc) {
+    static std::mutex mutex;
+    static std::map<int64_t, bool> known;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = known.find(nc); it != known.end()) return it->second;
+    const int64_t rows = 3;
+    ggml_init_params params = { (size_t) (5 * nc * rows + 16) * sizeof(float) + 8 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20), nullptr, false };
+    ggml_context * ctx = ggml_init(params);
+    ggml_tensor * grad = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 1);
+    ggml_tensor * z = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows), * t = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows);
+    ((float *) grad->data)[0] = 0.75f;
+    uint64_t state = 0x2545F4914F6CDD1Dull;
+    for (int64_t i = 0; i < nc * rows; i++) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        ((float *) z->data)[i] = (float) ((double) (state >> 11) / 9007199254740992.0 - 0.5) * 12.0f;
+        ((float *) t->data)[i] = (state >> 7) % 97 == 0 ? 0.25f : 0.0f;
+    }
+    ggml_tensor * ref = ggml_cross_entropy_loss_back(ctx, grad, z, t);
+    ggml_cgraph * gf = ggml_new_graph(ctx);
+    ggml_build_forward_expand(gf, ref);
+    ggml_graph_compute_with_ctx(ctx, gf, 1);
+    ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows);
+    out->src[0] = grad;
+    out->src[1] = z;
+    out->src[2] = t;
+    back_compute(out, 0, 1, nullptr);
+    const bool same = std::memcmp(out->data, ref->data, ggml_nbytes(ref)) == 0;
+    ggml_free(ctx);
+    known[nc] = same;
+    return same;
+}
+
 }  // namespace
 
 int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
@@ -92,6 +168,21 @@ int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
         std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
         node->src[0] = rows;
         node->src[1] = nullptr;
+        changed++;
+    }
+    for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
+        ggml_tensor * node = ggml_graph_node(gf, i);
+        if (node->op != GGML_OP_CROSS_ENTROPY_LOSS_BACK || node->type != GGML_TYPE_F32 || !ggml_is_contiguous(node)) continue;
+        const ggml_tensor * z = node->src[1], * t = node->src[2];
+        if (z->type != GGML_TYPE_F32 || t->type != GGML_TYPE_F32 || !ggml_is_contiguous(z) || !ggml_is_contiguous(t) ||
+            !back_matches_ggml(z->ne[0])) {
+            continue;
+        }
+        ggml_tensor * args[3] = { node->src[0], node->src[1], node->src[2] };
+        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 3,
+                                                back_compute, GGML_N_TASKS_MAX, nullptr);
+        node->op = op->op;
+        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
         changed++;
     }
     return changed;
