@@ -136,7 +136,7 @@ const body = `Synthetic llama (${shape.layers} layers, width ${shape.dim}, ${sha
   `tokens per step, AdamW, ${threads} threads; mean of ${steps} steps after a warm-up step, every run in a fresh process (peak RSS = the ` +
   `process's maxRSS, model loading included), ${rounds} rounds, fastest round shown (the per-round column divides each round's tokens/s by PyTorch's in the same round, minutes apart, and gives their median). The trainer runs its defaults on the CPU: ` +
   `the \`out_prod\` backward route and its own CPU kernels with ggml's arithmetic (every OUT_PROD on a packed GEMM, LoRA's short-K ` +
-  `products, Q8_0, Q4_K and Q6_K products on AVX-512 VNNI, F16 products on AVX-512; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
+  `products and LoRA's forward add, Q8_0, Q4_K and Q6_K products on AVX-512 VNNI, F16 products, attention on the mask's ranges and the cross-entropy backward on AVX-512; docs/training.md, CPU kernels); the "previous default" row runs the same ${quants[0]} base ` +
   `the way the trainer did before those kernels (transposed F16 copies of the frozen weights, ggml's kernels everywhere)` +
   `${bf16 ? '; the "bf16 route" rows round W and dy to BF16 in the input gradient through the frozen weights (AMX tiles where the OS grants them, else AVX512_BF16 dot products; not ggml\'s numbers)' : ''}. Matmul peak: PyTorch F32 1024³ product, best ${matmulGflops.toFixed(1)} GFLOP/s; the share counts ${(flopsPerToken / 1e6).toFixed(0)} ` +
   `MFLOP per token (forward and input gradient through every matrix, attention excluded). Load average (1, 5, 15 min) is recorded ` +
