@@ -1,5 +1,6 @@
 // The attention products on the mask's ranges (see pl_attention.h).
 #include "pl_attention.h"
+#include "pl_graph_rewrite.h"
 #include "pl_ggml_vec.h"
 
 #include "ggml-cpu.h"
@@ -440,27 +441,13 @@ bool tinyblas_shape(const ggml_tensor * mm) {
            a->nb[0] == sizeof(float) && ggml_is_contiguous(b) && a->ne[0] % KN == 0 && a->ne[1] % 4 == 0 && b->ne[1] >= 2;
 }
 
-void make_custom(ggml_context * ctx, ggml_tensor * node, ggml_custom_op_t compute, ggml_tensor * ranges) {
-    ggml_tensor * args[3] = { node->src[0], node->src[1], ranges };
-    const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 3,
-                                            compute, GGML_N_TASKS_MAX, nullptr);
-    node->op = op->op;
-    std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
-    node->src[2] = ranges;
-}
-
 }  // namespace
 
 attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
     attention_plan plan;
     if (!enabled()) return plan;
     const int n = ggml_graph_n_nodes(gf);
-    std::unordered_map<const ggml_tensor *, int> users;
-    for (int i = 0; i < n; i++) {
-        const ggml_tensor * node = ggml_graph_node(gf, i);
-        for (const ggml_tensor * s : node->src) if (s) users[s]++;
-        if (node->view_src) users[node->view_src]++;
-    }
+    const auto readers = graph_readers(gf);
     std::map<const ggml_tensor *, ggml_tensor *> ranges_of;   // per mask
     auto ranges_for = [&](ggml_tensor * mask) {
         ggml_tensor *& r = ranges_of[mask];
@@ -486,21 +473,16 @@ attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
         // softmax(K·Q): the SOFT_MAX node becomes the fused op; K·Q, read by nothing else, leaves the graph
         float scale;
         std::memcpy(&scale, sm->op_params, sizeof(float));
-        if (kq->op == GGML_OP_MUL_MAT && users[kq] == 1 && !(kq->flags & GGML_TENSOR_FLAG_OUTPUT) && tinyblas_shape(kq) &&
-            kq->ne[0] % KN == 0 && kq_softmax_matches_ggml(kq->src[0]->ne[0], kq->ne[0], kq->ne[1], scale)) {
-            ggml_tensor * args[4] = { kq->src[0], kq->src[1], mask, ranges };
-            const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, sm->ne[0], sm->ne[1], sm->ne[2], sm->ne[3], args, 4,
-                                                    kq_softmax_compute, GGML_N_TASKS_MAX, scale_userdata(scale));
-            sm->op = op->op;
-            std::memcpy(sm->op_params, op->op_params, sizeof(sm->op_params));
-            for (int a = 0; a < 4; a++) sm->src[a] = args[a];
+        if (kq->op == GGML_OP_MUL_MAT && read_once(readers, kq) && tinyblas_shape(kq) && kq->ne[0] % KN == 0 &&
+            kq_softmax_matches_ggml(kq->src[0]->ne[0], kq->ne[0], kq->ne[1], scale)) {
+            make_custom_op(ctx, sm, { kq->src[0], kq->src[1], mask, ranges }, kq_softmax_compute, scale_userdata(scale));
             plan.products++;
         }
         for (int k = 0; k < n; k++) {
             ggml_tensor * node = ggml_graph_node(gf, k);
             if (node->op == GGML_OP_MUL_MAT && node->src[1] == sm && tinyblas_shape(node) &&
                 pv_matches_ggml(node->src[0]->ne[0], node->ne[0], node->ne[1])) {
-                make_custom(ctx, node, pv_compute, ranges);   // probabilities·V
+                make_custom_op(ctx, node, { node->src[0], node->src[1], ranges }, pv_compute);   // probabilities·V
                 plan.products++;
             } else if (node->op == GGML_OP_OUT_PROD && node->src[0] == sm) {
                 plan.out_prods[node] = { false, SKIP_K_COL_C, ranges };   // dV
@@ -508,18 +490,13 @@ attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
                 ggml_tensor * dp = node->src[0];   // d(probabilities), read by this SOFT_MAX_BACK only
                 float back[2];
                 std::memcpy(back, node->op_params, sizeof(back));
-                if (dp->op == GGML_OP_OUT_PROD && users[dp] == 1 && !(dp->flags & GGML_TENSOR_FLAG_OUTPUT)) {
+                if (dp->op == GGML_OP_OUT_PROD && read_once(readers, dp)) {
                     const ggml_tensor * va = dp->src[0], * gb = dp->src[1];
                     if (back[1] == 0.0f && va->type == GGML_TYPE_F32 && gb->type == GGML_TYPE_F32 && va->nb[0] == sizeof(float) &&
                         gb->nb[1] == sizeof(float) && va->ne[0] % (4 * KN) == 0 && ggml_is_contiguous(node) &&
                         softmax_back_matches_ggml(va->ne[0], va->ne[1], dp->ne[1], back[0])) {
                         // the SOFT_MAX_BACK node becomes the fused op; the OUT_PROD leaves the graph
-                        ggml_tensor * args[4] = { dp->src[0], dp->src[1], sm, ranges };
-                        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 4,
-                                                                softmax_back_compute, GGML_N_TASKS_MAX, scale_userdata(back[0]));
-                        node->op = op->op;
-                        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
-                        for (int a = 0; a < 4; a++) node->src[a] = args[a];
+                        make_custom_op(ctx, node, { dp->src[0], dp->src[1], sm, ranges }, softmax_back_compute, scale_userdata(back[0]));
                         plan.products++;
                     } else {
                         plan.out_prods[dp] = { false, SKIP_OUTPUT_R, ranges };

@@ -1,5 +1,6 @@
 // Vectorised CROSS_ENTROPY_LOSS forward (see pl_cross_entropy.h).
 #include "pl_cross_entropy.h"
+#include "pl_graph_rewrite.h"
 #include "pl_ggml_vec.h"
 
 #include "ggml-cpu.h"
@@ -37,6 +38,16 @@ inline __m512 exp16(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
+// The largest of the n values at z (exact in any order).
+inline float row_max(const float * z, int64_t n) {
+    __m512 vmax = _mm512_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(z + i));
+    float max = _mm512_reduce_max_ps(vmax);
+    for (; i < n; i++) max = std::max(max, z[i]);
+    return max;
+}
+
 // dst [rows] = Σ_i t_i · (z_i - max - log Σ_j exp(z_j - max)) per row of src[0] (logits z) and src[1] (targets t).
 void rows_compute(ggml_tensor * dst, int ith, int nth, void *) {
     const ggml_tensor * z = dst->src[0], * t = dst->src[1];
@@ -44,12 +55,9 @@ void rows_compute(ggml_tensor * dst, int ith, int nth, void *) {
     for (int64_t r = ith; r < nr; r += nth) {
         const float * zr = (const float *) ((const char *) z->data + r * z->nb[1]);
         const float * tr = (const float *) ((const char *) t->data + r * t->nb[1]);
-        __m512 vmax = _mm512_set1_ps(-INFINITY);
-        int64_t i = 0;
-        for (; i + 16 <= nc; i += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(zr + i));
-        float max = _mm512_reduce_max_ps(vmax);
-        for (int64_t k = i; k < nc; k++) max = std::fmax(max, zr[k]);
+        const float max = row_max(zr, nc);
         const __m512 vm = _mm512_set1_ps(max);
+        int64_t i;
         __m512d sum_lo = _mm512_setzero_pd(), sum_hi = _mm512_setzero_pd();
         __m512 dot = _mm512_setzero_ps(), tsum = _mm512_setzero_ps();
         for (i = 0; i + 16 <= nc; i += 16) {
@@ -93,12 +101,9 @@ void back_compute(ggml_tensor * dst, int ith, int nth, void *) {
         const float * zr = (const float *) ((const char *) z->data + r * z->nb[1]);
         const float * tr = (const float *) ((const char *) t->data + r * t->nb[1]);
         float * out = (float *) ((char *) dst->data + r * dst->nb[1]);
-        __m512 vmax = _mm512_set1_ps(-INFINITY);
-        int64_t i = 0;
-        for (; i + 16 <= nc; i += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(zr + i));
-        float max = _mm512_reduce_max_ps(vmax);
-        for (int64_t k = i; k < nc; k++) max = std::max(max, zr[k]);
+        const float max = row_max(zr, nc);
         const __m512 vm = _mm512_set1_ps(max);
+        int64_t i;
         double sum = 0.0;
         for (i = 0; i + 16 <= nc; i += 16) {
             const __m512 e = ggml_expf16(_mm512_sub_ps(_mm512_loadu_ps(zr + i), vm));
@@ -162,12 +167,7 @@ int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
         if (z->type != GGML_TYPE_F32 || t->type != GGML_TYPE_F32 || z->nb[0] != sizeof(float) || t->nb[0] != sizeof(float)) continue;
         ggml_tensor * args[2] = { z, t };
         ggml_tensor * rows = ggml_custom_4d(ctx, GGML_TYPE_F32, ggml_nrows(z), 1, 1, 1, args, 2, rows_compute, GGML_N_TASKS_MAX, nullptr);
-        ggml_tensor * sum_args[1] = { rows };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, 1, 1, 1, 1, sum_args, 1, sum_compute, 1, nullptr);
-        node->op = op->op;
-        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
-        node->src[0] = rows;
-        node->src[1] = nullptr;
+        make_custom_op(ctx, node, { rows }, sum_compute);
         changed++;
     }
     for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
@@ -178,11 +178,7 @@ int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
             !back_matches_ggml(z->ne[0])) {
             continue;
         }
-        ggml_tensor * args[3] = { node->src[0], node->src[1], node->src[2] };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 3,
-                                                back_compute, GGML_N_TASKS_MAX, nullptr);
-        node->op = op->op;
-        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+        make_custom_op(ctx, node, { node->src[0], node->src[1], node->src[2] }, back_compute);
         changed++;
     }
     return changed;

@@ -1,5 +1,6 @@
 // Candidate check, bitwise probe and graph rewrite shared by the quantized MUL_MAT kernels (see pl_matmul_kernel.h).
 #include "pl_matmul_kernel.h"
+#include "pl_graph_rewrite.h"
 
 #include "ggml-cpu.h"
 
@@ -67,12 +68,7 @@ int matmul_kernel_rewrite(const matmul_kernel & k, ggml_context * ctx, ggml_cgra
         ggml_tensor * pack_args[1] = { node->src[1] };
         ggml_tensor * packed = ggml_custom_4d(ctx, GGML_TYPE_I32, k.packed_words(node->src[1]->ne[0], node->src[1]->ne[1]), 1, 1, 1,
                                               pack_args, 1, k.pack, GGML_N_TASKS_MAX, nullptr);
-        ggml_tensor * args[2] = { node->src[0], packed };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 2,
-                                                k.gemm, GGML_N_TASKS_MAX, nullptr);
-        node->op = op->op;
-        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
-        node->src[1] = packed;
+        make_custom_op(ctx, node, { node->src[0], packed }, k.gemm);
         changed++;
     }
     return changed;

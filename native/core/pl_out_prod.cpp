@@ -5,6 +5,7 @@
 // a thread owns whole tiles. Per tile and per block of KC values of k, Q is packed into NR-wide column panels and P
 // into MR-tall row panels, then an MR × NR register tile of C is accumulated per panel pair (BLIS-style).
 #include "pl_out_prod.h"
+#include "pl_graph_rewrite.h"
 #include "pl_amx.h"
 #include "pl_panel.h"
 
@@ -393,12 +394,8 @@ int out_prod_gemm_rewrite(ggml_context * ctx, ggml_cgraph * gf, const std::funct
         if (!BF16_GEMM) p.bf16 = false;
         if (p.bf16 || !p.ranges) p.skip = SKIP_NONE;
         const gemm_config * config = p.bf16 ? &configs[5] : &configs[p.skip];
-        ggml_tensor * args[3] = { node->src[0], node->src[1], p.ranges };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args,
-                                                p.skip == SKIP_NONE ? 2 : 3, out_prod_gemm_compute, GGML_N_TASKS_MAX, (void *) config);
-        node->op = op->op;
-        node->src[2] = p.skip == SKIP_NONE ? nullptr : p.ranges;
-        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+        if (p.skip == SKIP_NONE) make_custom_op(ctx, node, { node->src[0], node->src[1] }, out_prod_gemm_compute, (void *) config);
+        else make_custom_op(ctx, node, { node->src[0], node->src[1], p.ranges }, out_prod_gemm_compute, (void *) config);
         changed++;
     }
     return changed;

@@ -1,6 +1,7 @@
 // Short-K MUL_MAT on the CPU (see pl_short_k_matmul.h). Built with -ffp-contract=off (CMakeLists.txt): the rounded
 // multiply-then-add steps must stay two operations.
 #include "pl_short_k_matmul.h"
+#include "pl_graph_rewrite.h"
 
 #include "ggml-cpu.h"
 
@@ -125,24 +126,18 @@ int short_k_lora_add_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
     static std::mutex mutex;
     static std::map<std::pair<int64_t, uint32_t>, lora_add> settings;
     const int n = ggml_graph_n_nodes(gf);
-    std::map<const ggml_tensor *, int> users;
-    for (int i = 0; i < n; i++) {
-        const ggml_tensor * node = ggml_graph_node(gf, i);
-        for (const ggml_tensor * s : node->src) if (s) users[s]++;
-        if (node->view_src) users[node->view_src]++;
-    }
-    auto unshared = [&](const ggml_tensor * t) { return users[t] == 1 && !(t->flags & GGML_TENSOR_FLAG_OUTPUT); };
+    const auto readers = graph_readers(gf);
     int changed = 0;
     for (int i = 0; i < n; i++) {
         ggml_tensor * node = ggml_graph_node(gf, i);
         if (node->op != GGML_OP_ADD || node->type != GGML_TYPE_F32 || !ggml_is_contiguous(node)) continue;
         for (int side = 0; side < 2; side++) {
             ggml_tensor * sc = node->src[side], * y = node->src[1 - side];
-            if (sc->op != GGML_OP_SCALE || !unshared(sc) || sc->type != GGML_TYPE_F32) continue;
+            if (sc->op != GGML_OP_SCALE || !read_once(readers, sc) || sc->type != GGML_TYPE_F32) continue;
             float params[2];
             std::memcpy(params, sc->op_params, sizeof(params));
             ggml_tensor * mm = sc->src[0];
-            if (params[1] != 0.0f || !candidate(mm) || !unshared(mm) || y->type != GGML_TYPE_F32 || !ggml_is_contiguous(y) ||
+            if (params[1] != 0.0f || !candidate(mm) || !read_once(readers, mm) || y->type != GGML_TYPE_F32 || !ggml_is_contiguous(y) ||
                 !ggml_are_same_shape(y, node) || !ggml_are_same_shape(mm, node)) {
                 continue;
             }
@@ -155,12 +150,7 @@ int short_k_lora_add_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
                 std::lock_guard<std::mutex> lock(mutex);
                 add = &settings.emplace(std::make_pair(split, bits), lora_add{ split, params[0] }).first->second;
             }
-            ggml_tensor * args[3] = { mm->src[0], mm->src[1], y };
-            const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 3,
-                                                    lora_add_compute, GGML_N_TASKS_MAX, (void *) add);
-            node->op = op->op;
-            std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
-            for (int a = 0; a < 3; a++) node->src[a] = args[a];
+            make_custom_op(ctx, node, { mm->src[0], mm->src[1], y }, lora_add_compute, (void *) add);
             changed++;
             break;
         }
@@ -175,11 +165,7 @@ int short_k_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
         if (!candidate(node)) continue;
         const int64_t split = probe_mul_add_split(node->src[0]->ne[0], node->src[0]->ne[1], node->src[1]->ne[1]);
         if (split < 0) continue;
-        ggml_tensor * args[2] = { node->src[0], node->src[1] };
-        const ggml_tensor * op = ggml_custom_4d(ctx, GGML_TYPE_F32, node->ne[0], node->ne[1], node->ne[2], node->ne[3], args, 2,
-                                                short_k_compute, GGML_N_TASKS_MAX, (void *) (intptr_t) split);
-        node->op = op->op;
-        std::memcpy(node->op_params, op->op_params, sizeof(node->op_params));
+        make_custom_op(ctx, node, { node->src[0], node->src[1] }, short_k_compute, (void *) (intptr_t) split);
         changed++;
     }
     return changed;
