@@ -1,6 +1,7 @@
 // The attention products on the mask's ranges (see pl_attention.h).
 #include "pl_attention.h"
 #include "pl_graph_rewrite.h"
+#include "pl_probe.h"
 #include "pl_ggml_vec.h"
 
 #include "ggml-cpu.h"
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <tuple>
 #include <vector>
 
@@ -286,7 +286,7 @@ void softmax_back_compute(ggml_tensor * dst, int ith, int nth, void * userdata) 
                 __m512 av[4];
                 for (int c = 0; c < 4; c++) av[c] = c < nc ? _mm512_loadu_ps(ar + c * KN) : _mm512_setzero_ps();
                 for (int r = 0; r < QG; r++) {
-                    const __m512 gv = _mm512_set1_ps(g[r][d * (b->nb[1] / sizeof(float))]);
+                    const __m512 gv = _mm512_set1_ps(g[r][d]);   // b's D values are contiguous (checked at rewrite)
                     for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(gv, av[c], acc[r][c]);
                 }
             }
@@ -325,38 +325,11 @@ void fill_random(ggml_tensor * t, uint64_t & state) {
     }
 }
 
-// Whether a kernel gives ggml's ops bitwise on this build, by a probe on random data: `build` makes ggml's result in
-// a context and returns it with a function that runs the kernel (after ggml's graph, whose values it may read). With
-// `signed_zeros` false, +0 and -0 count as equal (where the kernel writes +0 for a product with an exact zero).
-// Memoised per key.
-template <typename Key, typename Build>
-bool probe(const Key & key, size_t bytes, Build && build, bool signed_zeros = true) {
-    static std::mutex mutex;
-    static std::map<Key, bool> known;
-    std::lock_guard<std::mutex> lock(mutex);
-    if (auto it = known.find(key); it != known.end()) return it->second;
-    ggml_init_params params = { bytes + 24 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20), nullptr, false };
-    ggml_context * ctx = ggml_init(params);
-    auto [ref, ours] = build(ctx);
-    ggml_cgraph * gf = ggml_new_graph(ctx);
-    ggml_build_forward_expand(gf, ref);
-    out_prod_gemm_rewrite(ctx, gf);   // OUT_PRODs as the trainer runs them
-    ggml_graph_compute_with_ctx(ctx, gf, 1);
-    const ggml_tensor * out = ours();
-    bool same = true;
-    const float * x = (const float *) out->data, * y = (const float *) ref->data;
-    for (int64_t i = 0; i < ggml_nelements(ref) && same; i++)
-        same = signed_zeros ? std::memcmp(x + i, y + i, sizeof(float)) == 0 : (x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])));
-    ggml_free(ctx);
-    known[key] = same;
-    return same;
-}
-
 // probabilities·V against ggml's MUL_MAT for a [K, M] × b [K, N]: min(M, 64) rows, min(N, 13) columns (tinyBLAS's
 // sums do not depend on the tile; 13 reaches partial tiles).
 bool pv_matches_ggml(int64_t K, int64_t M, int64_t N) {
     const int64_t m = std::min<int64_t>(M, 64), n = std::min<int64_t>(N, 13);
-    return probe(std::make_tuple(K, m, n), (size_t) (K * m + K * n + 2 * m * n) * sizeof(float), [&](ggml_context * ctx) {
+    return probe_matches(std::make_tuple(K, m, n), (size_t) (K * m + K * n + 2 * m * n) * sizeof(float), [&](ggml_context * ctx) {
         uint64_t state = 0x9E3779B97F4A7C15ull;
         ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, m), * b = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, K, n);
         fill_random(a, state);
@@ -387,7 +360,7 @@ std::pair<ggml_tensor *, ggml_tensor *> probe_mask(ggml_context * ctx, int64_t T
 bool kq_softmax_matches_ggml(int64_t D, int64_t Tk, int64_t Tq, float scale) {
     const int64_t n = std::min<int64_t>(Tq, 40);
     const size_t bytes = (size_t) (D * Tk + D * n + 4 * Tk * n + 4 * Tk) * sizeof(float);   // k, q, mask, K·Q, its softmax, ranges, ours
-    return probe(std::make_tuple(D, Tk, n, scale), bytes, [&](ggml_context * ctx) {
+    return probe_matches(std::make_tuple(D, Tk, n, scale), bytes, [&](ggml_context * ctx) {
         uint64_t state = 0x2545F4914F6CDD1Dull;
         ggml_tensor * k = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, Tk), * q = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, n);
         fill_random(k, state);
@@ -410,7 +383,7 @@ bool kq_softmax_matches_ggml(int64_t D, int64_t Tk, int64_t Tq, float scale) {
 bool softmax_back_matches_ggml(int64_t Tk, int64_t D, int64_t Tq, float scale) {
     const int64_t n = std::min<int64_t>(Tq, 40);
     const size_t bytes = (size_t) (D * Tk + D * n + 6 * Tk * n + 4 * Tk) * sizeof(float);
-    return probe(std::make_tuple(Tk, D, n, scale), bytes, [&](ggml_context * ctx) {
+    return probe_matches(std::make_tuple(Tk, D, n, scale), bytes, [&](ggml_context * ctx) {
         uint64_t state = 0x853C49E6748FEA9Bull;
         ggml_tensor * vt = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, D), * g = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, D, n);
         ggml_tensor * scores = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, Tk, n);

@@ -1,6 +1,7 @@
 // Vectorised CROSS_ENTROPY_LOSS forward (see pl_cross_entropy.h).
 #include "pl_cross_entropy.h"
 #include "pl_graph_rewrite.h"
+#include "pl_probe.h"
 #include "pl_ggml_vec.h"
 
 #include "ggml-cpu.h"
@@ -8,8 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
+#include <functional>
 
 #if defined(__AVX512F__)
 #define PL_CE_AVX512 1
@@ -125,35 +125,24 @@ void back_compute(ggml_tensor * dst, int ith, int nth, void *) {
 // Whether back_compute gives ggml's CROSS_ENTROPY_LOSS_BACK bitwise for rows of nc logits on this build: 3 random
 // rows (logits of a few units, targets spread over a few classes), memoised per nc.
 bool back_matches_ggml(int64_t nc) {
-    static std::mutex mutex;
-    static std::map<int64_t, bool> known;
-    std::lock_guard<std::mutex> lock(mutex);
-    if (auto it = known.find(nc); it != known.end()) return it->second;
     const int64_t rows = 3;
-    ggml_init_params params = { (size_t) (5 * nc * rows + 16) * sizeof(float) + 8 * ggml_tensor_overhead() + ggml_graph_overhead() + (1 << 20), nullptr, false };
-    ggml_context * ctx = ggml_init(params);
-    ggml_tensor * grad = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 1);
-    ggml_tensor * z = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows), * t = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows);
-    ((float *) grad->data)[0] = 0.75f;
-    uint64_t state = 0x2545F4914F6CDD1Dull;
-    for (int64_t i = 0; i < nc * rows; i++) {
-        state = state * 6364136223846793005ull + 1442695040888963407ull;
-        ((float *) z->data)[i] = (float) ((double) (state >> 11) / 9007199254740992.0 - 0.5) * 12.0f;
-        ((float *) t->data)[i] = (state >> 7) % 97 == 0 ? 0.25f : 0.0f;
-    }
-    ggml_tensor * ref = ggml_cross_entropy_loss_back(ctx, grad, z, t);
-    ggml_cgraph * gf = ggml_new_graph(ctx);
-    ggml_build_forward_expand(gf, ref);
-    ggml_graph_compute_with_ctx(ctx, gf, 1);
-    ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows);
-    out->src[0] = grad;
-    out->src[1] = z;
-    out->src[2] = t;
-    back_compute(out, 0, 1, nullptr);
-    const bool same = std::memcmp(out->data, ref->data, ggml_nbytes(ref)) == 0;
-    ggml_free(ctx);
-    known[nc] = same;
-    return same;
+    return probe_matches(nc, (size_t) (5 * nc * rows + 16) * sizeof(float), [&](ggml_context * ctx) {
+        ggml_tensor * grad = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 1);
+        ggml_tensor * z = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows), * t = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows);
+        ((float *) grad->data)[0] = 0.75f;
+        uint64_t state = 0x2545F4914F6CDD1Dull;
+        for (int64_t i = 0; i < nc * rows; i++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            ((float *) z->data)[i] = (float) ((double) (state >> 11) / 9007199254740992.0 - 0.5) * 12.0f;
+            ((float *) t->data)[i] = (state >> 7) % 97 == 0 ? 0.25f : 0.0f;
+        }
+        ggml_tensor * out = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, nc, rows);
+        out->src[0] = grad;
+        out->src[1] = z;
+        out->src[2] = t;
+        return std::make_pair(ggml_cross_entropy_loss_back(ctx, grad, z, t),
+                              std::function<ggml_tensor *()>([=] { back_compute(out, 0, 1, nullptr); return out; }));
+    });
 }
 
 }  // namespace
