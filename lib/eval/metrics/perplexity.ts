@@ -1,4 +1,4 @@
-// Perplexity and bits per byte from summed log-likelihoods (natural log), and lm-evaluation-harness's rolling windows.
+// Perplexity, bits per byte and bits per character from summed log-likelihoods (natural log), and lm-evaluation-harness's rolling windows.
 
 export interface TextLoglikelihood {
   /** Sum of ln p over every token of the text. */
@@ -8,15 +8,22 @@ export interface TextLoglikelihood {
   bytes: number;
   /** Whitespace-separated words of the text. */
   words: number;
+  /** Unicode code points of the text (its characters; a Persian letter is one character and two UTF-8 bytes). */
+  chars: number;
 }
 
 /** Count what the per-unit metrics divide by, for a text. */
-export function textUnits(text: string): { bytes: number; words: number } {
-  return { bytes: Buffer.byteLength(text, 'utf8'), words: text.split(/\s+/).filter((w) => w.length > 0).length };
+export function textUnits(text: string): { bytes: number; words: number; chars: number } {
+  let chars = 0;
+  for (const _ of text) chars++;
+  return { bytes: Buffer.byteLength(text, 'utf8'), words: text.split(/\s+/).filter((w) => w.length > 0).length, chars };
 }
 
 function totals(items: readonly TextLoglikelihood[]) {
-  return items.reduce((a, x) => ({ ll: a.ll + x.logLikelihood, tokens: a.tokens + x.tokens, bytes: a.bytes + x.bytes, words: a.words + x.words }), { ll: 0, tokens: 0, bytes: 0, words: 0 });
+  return items.reduce(
+    (a, x) => ({ ll: a.ll + x.logLikelihood, tokens: a.tokens + x.tokens, bytes: a.bytes + x.bytes, words: a.words + x.words, chars: a.chars + x.chars }),
+    { ll: 0, tokens: 0, bytes: 0, words: 0, chars: 0 },
+  );
 }
 
 /** exp(−Σ ln p / Σ tokens): depends on the tokenizer, so only comparable between runs of one vocabulary. */
@@ -41,6 +48,15 @@ export function bytePerplexity(items: readonly TextLoglikelihood[]): number {
 export function bitsPerByte(items: readonly TextLoglikelihood[]): number {
   const t = totals(items);
   return -t.ll / (t.bytes * Math.LN2);
+}
+
+/**
+ * −Σ ln p / (Σ characters · ln 2), characters being Unicode code points: tokenizer-independent like bits per byte, and
+ * the figure to read for Persian, whose letters take two UTF-8 bytes (so its bits per byte is about half of this).
+ */
+export function bitsPerChar(items: readonly TextLoglikelihood[]): number {
+  const t = totals(items);
+  return -t.ll / (t.chars * Math.LN2);
 }
 
 export interface RollingWindow {

@@ -10,16 +10,16 @@ export type Mode = (typeof MODES)[number];
 export const MODE_METRICS = {
   generate: ['acc', 'macro_f1', 'extracted', 'exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL'],
   loglikelihood: ['acc', 'acc_norm', 'macro_f1'],
-  perplexity: ['word_perplexity', 'byte_perplexity', 'bits_per_byte', 'token_perplexity'],
+  perplexity: ['word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'],
 } as const;
-export const METRICS = ['acc', 'acc_norm', 'macro_f1', 'extracted', 'exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL', 'word_perplexity', 'byte_perplexity', 'bits_per_byte', 'token_perplexity'] as const;
+export const METRICS = ['acc', 'acc_norm', 'macro_f1', 'extracted', 'exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL', 'word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** Modes and metrics each kind of task allows; the first mode is the kind's default. */
 export const KIND_RULES: Record<TaskKind, { modes: Mode[]; metrics: MetricName[] }> = {
   classification: { modes: ['generate', 'loglikelihood'], metrics: ['acc', 'acc_norm', 'macro_f1', 'extracted'] },
   generation: { modes: ['generate'], metrics: ['exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL'] },
-  perplexity: { modes: ['perplexity'], metrics: ['word_perplexity', 'byte_perplexity', 'bits_per_byte', 'token_perplexity'] },
+  perplexity: { modes: ['perplexity'], metrics: ['word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'] },
 };
 
 const format = z.enum(['json', 'jsonl']);

@@ -6,7 +6,7 @@ import { bootstrap, type BootstrapOptions } from '../metrics/bootstrap.js';
 import { chrfFromStats, chrfStats } from '../metrics/chrf.js';
 import { macroF1, type LabelPair } from '../metrics/classification.js';
 import { chooseByLoglikelihood, chooseByNormalizedLoglikelihood } from '../metrics/loglikelihood.js';
-import { bitsPerByte, bytePerplexity, textUnits, tokenPerplexity, wordPerplexity, type TextLoglikelihood } from '../metrics/perplexity.js';
+import { bitsPerByte, bitsPerChar, bytePerplexity, textUnits, tokenPerplexity, wordPerplexity, type TextLoglikelihood } from '../metrics/perplexity.js';
 import { rougeScores } from '../metrics/rouge.js';
 import { exactMatch, tokenF1 } from '../metrics/squad.js';
 import type { Aggregate, ItemRecord, TaskResult } from '../results/schema.js';
@@ -29,8 +29,8 @@ export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): 
   if (answer.mode !== task.mode) mismatch(task, item, `a ${task.mode} answer but received a ${answer.mode} one`);
   const base = { index: item.itemIndex, prompt: item.prompt, gold: item.parsed?.gold ?? item.record.record.output };
   if (answer.mode === 'perplexity') {
-    const { bytes, words } = textUnits(item.record.record.output);
-    return { ...base, output: answer, extracted: null, method: null, scores: { logLikelihood: answer.logLikelihood, tokens: answer.tokens, bytes, words } };
+    const { bytes, words, chars } = textUnits(item.record.record.output);
+    return { ...base, output: answer, extracted: null, method: null, scores: { logLikelihood: answer.logLikelihood, tokens: answer.tokens, bytes, words, chars } };
   }
   if (answer.mode === 'loglikelihood') {
     const parsed = item.parsed ?? mismatch(task, item, 'a parsed classification item');
@@ -71,7 +71,7 @@ interface MetricPlan<T> {
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const meanOf = (key: string): MetricPlan<number> => ({ higherIsBetter: true, rows: (items) => items.map((i) => i.scores[key] ?? Number.NaN), aggregate: mean });
 const textOf = (i: ItemRecord) => i.extracted ?? '';
-const llOf = (i: ItemRecord): TextLoglikelihood => ({ logLikelihood: i.scores['logLikelihood']!, tokens: i.scores['tokens']!, bytes: i.scores['bytes']!, words: i.scores['words']! });
+const llOf = (i: ItemRecord): TextLoglikelihood => ({ logLikelihood: i.scores['logLikelihood']!, tokens: i.scores['tokens']!, bytes: i.scores['bytes']!, words: i.scores['words']!, chars: i.scores['chars']! });
 const perplexityPlan = (fn: (xs: readonly TextLoglikelihood[]) => number): MetricPlan<TextLoglikelihood> => ({ higherIsBetter: false, rows: (items) => items.map(llOf), aggregate: fn });
 
 /** How each metric turns item records into one number: a mean, a corpus statistic, or macro-F1. */
@@ -90,6 +90,7 @@ const PLANS: Record<MetricName, MetricPlan<any>> = {
   word_perplexity: perplexityPlan(wordPerplexity),
   byte_perplexity: perplexityPlan(bytePerplexity),
   bits_per_byte: perplexityPlan(bitsPerByte),
+  bits_per_char: perplexityPlan(bitsPerChar),
   token_perplexity: perplexityPlan(tokenPerplexity),
 };
 

@@ -5,7 +5,7 @@ import { buildRequests } from '../../../../lib/eval/tasks/requests.js';
 import { aggregateItems, scoreItem, taskResult } from '../../../../lib/eval/tasks/score.js';
 import { corpusBleu } from '../../../../lib/eval/metrics/bleu.js';
 import { corpusChrf } from '../../../../lib/eval/metrics/chrf.js';
-import { bitsPerByte } from '../../../../lib/eval/metrics/perplexity.js';
+import { bitsPerByte, bitsPerChar } from '../../../../lib/eval/metrics/perplexity.js';
 import { taskResultSchema } from '../../../../lib/eval/results/schema.js';
 import { fixture } from '../metrics/fixture.js';
 
@@ -60,12 +60,18 @@ test('generation aggregates equal corpus BLEU / chrF of the fixture (1e-9)', (t)
   for (const a of Object.values(aggs)) t.true(a.ci[0]! <= a.value! + 1e-9 && a.value! <= a.ci[1]! + 1e-9, a.metric);
 });
 
-test('perplexity mode: bits per byte from the summed log-likelihoods', (t) => {
+test('perplexity mode: bits per byte and per character from the summed log-likelihoods', (t) => {
   const ppl = parseTask({ name: 'p/t', kind: 'perplexity', dataset: { splits: { test: 'x.json' } } });
   const built = buildRequests(ppl, data([lr(0, '', '', 'سلام'), lr(1, '', '', 'hello world')]));
   t.deepEqual(built.requests, [{ itemIndex: 0, mode: 'perplexity', text: 'سلام' }, { itemIndex: 1, mode: 'perplexity', text: 'hello world' }]);
   const items = built.requests.map((r) => scoreItem(ppl, built.items.get(r.itemIndex)!, { mode: 'perplexity', logLikelihood: -10, tokens: 4 }));
   const bpb = aggregateItems(ppl, items).find((a) => a.metric === 'bits_per_byte')!;
-  t.true(Math.abs(bpb.value! - bitsPerByte([{ logLikelihood: -20, tokens: 8, bytes: 19, words: 3 }])) < 1e-12);
+  t.true(Math.abs(bpb.value! - bitsPerByte([{ logLikelihood: -20, tokens: 8, bytes: 19, words: 3, chars: 15 }])) < 1e-12);
   t.false(bpb.higherIsBetter);
+  t.deepEqual(items.map((i) => i.scores['chars']), [4, 11]);
+  const bpc = aggregateItems(ppl, items).find((a) => a.metric === 'bits_per_char')!;
+  // 20 nats over 4 + 11 characters: 20 / (15 ln 2)
+  t.true(Math.abs(bpc.value! - 1.9235933878519513) < 1e-12);
+  t.true(Math.abs(bpc.value! - bitsPerChar([{ logLikelihood: -20, tokens: 8, bytes: 19, words: 3, chars: 15 }])) < 1e-12);
+  t.false(bpc.higherIsBetter);
 });
