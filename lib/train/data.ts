@@ -1,10 +1,6 @@
-// Reads a training file into examples: plain text (packed language-model blocks) or JSONL prompt/response records (loss on the response).
-import { readText } from '../data/loaders/text.js';
-import { readJson } from '../data/loaders/json.js';
-import { packDocuments } from '../data/formats/lm.js';
-import { instructionExamples } from '../data/formats/instruction.js';
+// The `train --data FILE` entry points, kept for lib/cli/commands/train.ts: thin wrappers over readTrainData (sources.ts).
 import type { Tokenizer, TrainingExample } from '../data/tokenizer.js';
-import { PersianLoraError } from '../errors.js';
+import { readTrainData } from './sources.js';
 
 export type TrainDataFormat = 'text' | 'jsonl';
 
@@ -14,21 +10,13 @@ export function dataFormatOf(file: string, format: TrainDataFormat | 'auto'): Tr
   return /\.jsonl?$/i.test(file) ? 'jsonl' : 'text';
 }
 
+/**
+ * `text`: documents packed into seqLen blocks (lines of a text file; the `text` field of CSV/TSV/Parquet records);
+ * `jsonl`: instruction records (Alpaca, prompt/response, ShareGPT, messages), loss on the responses.
+ */
 export async function readTrainingExamples(file: string, format: TrainDataFormat, tokenizer: Tokenizer, seqLen: number, seed: number): Promise<TrainingExample[]> {
-  const out: TrainingExample[] = [];
-  if (format === 'text') {
-    const docs = readText(file, { unit: 'line' });
-    const texts = (async function* () { for await (const r of docs) yield r.text; })();
-    for await (const e of packDocuments(texts, tokenizer, { blockSize: seqLen, remainder: 'pad', seed })) out.push(e);
-  } else {
-    const stream = instructionExamples(readJson(file, { format: 'auto' }), tokenizer, { maxLength: seqLen, overflow: 'skip' });
-    for await (const e of stream) out.push(e);
-    if (stream.stats.skipped > 0 && out.length === 0) {
-      throw new PersianLoraError('ERR_DATA', `${file}: every record is longer than the sequence length ${seqLen} tokens`);
-    }
-  }
-  if (out.length === 0) throw new PersianLoraError('ERR_DATA', `${file} holds no training examples (empty file?)`);
-  return out;
+  const spec = format === 'text' ? { kind: 'text' as const, path: file } : { kind: 'instructions' as const, path: file };
+  return (await readTrainData(spec, { tokenizer, seqLen, seed })).examples;
 }
 
 /** Splits off a held-out validation part (every k-th example), reproducibly. */
