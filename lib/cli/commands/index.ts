@@ -9,6 +9,7 @@ import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
+import { reportCommand } from './report.js';
 import { tinyModelCommand } from './tiny-model.js';
 import { trainCommand } from './train.js';
 import { vocabExtendCommand } from './vocab-extend.js';
@@ -16,5 +17,5 @@ import { vocabStatsCommand } from './vocab-stats.js';
 
 export const commands: Command[] = [
   demoCommand, inspectCommand, generateCommand, trainCommand, exportCommand, mergeCommand, evalCommand, compareCommand, dataFetchParallelCommand,
-  vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
+  reportCommand, vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
 ];

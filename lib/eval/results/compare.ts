@@ -1,9 +1,10 @@
 // Compares several runs metric by metric: values with intervals, deltas against the first run, non-overlap marked.
+import path from 'node:path';
 import type { Aggregate, RunResults } from './schema.js';
 import { formatInterval, formatNumber, markdownTable } from './table.js';
 
 export interface LabeledRun {
-  /** Column heading, e.g. the file name. */
+  /** Column heading: what was evaluated (`runLabel`), e.g. `stage 1 · pretraining: llama.Q8_0 + adapter`. */
   label: string;
   results: RunResults;
 }
@@ -21,6 +22,29 @@ export interface ComparisonRow {
   mode: string;
   metric: string;
   cells: ComparisonCell[];
+}
+
+/**
+ * A run's column name from what it evaluated: the model file name (without `.gguf`), each adapter's
+ * (`+ name`, `×scale` when not 1), after the stage's name when known. No timestamps: those live in the files.
+ */
+export function runLabel(results: Pick<RunResults, 'model' | 'adapters'>, stage?: string | null): string {
+  const name = (file: string) => path.basename(file).replace(/\.gguf$/i, '');
+  const adapters = results.adapters.map((a) => ` + ${name(a.path)}${a.scale === 1 ? '' : ` ×${a.scale}`}`).join('');
+  return `${stage ? `${stage}: ` : ''}${name(results.model.path)}${adapters}`;
+}
+
+/**
+ * Makes labels unique: a label shared by several runs gets ` (<fallback>)` from the first fallback list whose values
+ * tell those runs apart (e.g. file names, then paths), else ` (#<position>)`.
+ */
+export function uniqueLabels(labels: readonly string[], fallbacks: ReadonlyArray<readonly string[]> = []): string[] {
+  return labels.map((label, i) => {
+    const same = labels.flatMap((l, j) => (l === label ? [j] : []));
+    if (same.length === 1) return label;
+    const distinct = fallbacks.find((f) => new Set(same.map((j) => f[j])).size === same.length);
+    return `${label} (${distinct ? distinct[i] : `#${i + 1}`})`;
+  });
 }
 
 const key = (task: string, mode: string, metric: string) => `${task}\u0000${mode}\u0000${metric}`;
