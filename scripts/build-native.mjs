@@ -1,19 +1,28 @@
 // Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan]`.
 // The backend defaults to PERSIAN_LORA_GPU, else Metal on Apple silicon, else CPU.
+// Build tools (cmake-js, node-addon-api, node-api-headers) are resolved the way Node resolves them from this
+// package, so they are found wherever npm put them (nested in the package or hoisted into the app's node_modules).
+// A failure says what failed: a missing build tool, cmake missing or too old, the CMake configure step, or the
+// compiler/linker (with the tail of its output); the full output is kept in build/build.log.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const backends = ['cpu', 'cuda', 'metal', 'vulkan'];
+const CMAKE_MIN = [3, 21];
 const hints = {
   cpu: 'a C/C++ compiler (Debian: `apt-get install build-essential cmake`; macOS: Xcode command line tools + `brew install cmake`)',
   cuda: 'the CUDA toolkit (nvcc on PATH, or CUDACXX=/usr/local/cuda/bin/nvcc); pick the GPU generation with CMAKE_CUDA_ARCHITECTURES, e.g. 90',
   metal: 'Xcode command line tools on macOS',
   vulkan: 'the Vulkan SDK (Debian: `apt-get install libvulkan-dev glslc`)',
 };
+const TAIL_LINES = 40;
+
+const userError = (message) => Object.assign(new Error(message), { userFacing: true });
 
 export function defaultBackend() {
   const env = process.env.PERSIAN_LORA_GPU;
@@ -21,30 +30,119 @@ export function defaultBackend() {
   return process.platform === 'darwin' && os.arch() === 'arm64' ? 'metal' : 'cpu';
 }
 
+/** Where Node resolves `name` from this package (nested or hoisted node_modules): its folder and package.json. */
+export function resolveTool(name) {
+  const require = createRequire(import.meta.url);
+  let manifest;
+  try {
+    manifest = require.resolve(`${name}/package.json`);
+  } catch {
+    throw userError([
+      `The build tool ${name} is not installed: Node cannot resolve \`${name}\` from ${root}.`,
+      `It is a dependency of persian-lora; an install with --omit=prod, --ignore-scripts followed by a manual build, or a`,
+      `pruned node_modules can leave it out. Run \`npm install ${name}\` in your project (or \`npm install\` again), then`,
+      '`npx persian-lora build`.',
+    ].join('\n'));
+  }
+  return { dir: path.dirname(manifest), manifest: JSON.parse(readFileSync(manifest, 'utf8')) };
+}
+
+/** The cmake-js command-line script, from its package.json "bin". */
+export function cmakeJsBin() {
+  const { dir, manifest } = resolveTool('cmake-js');
+  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.['cmake-js'];
+  const file = bin && path.join(dir, bin);
+  if (!file || !existsSync(file)) throw userError(`cmake-js ${manifest.version} at ${dir} has no cmake-js script (package.json "bin"): reinstall it.`);
+  return file;
+}
+
+/** Checks that cmake runs and is recent enough; returns its version. */
+export function checkCmake(cmake = 'cmake') {
+  const r = spawnSync(cmake, ['--version'], { encoding: 'utf8' });
+  if (r.error) {
+    throw userError(r.error.code === 'ENOENT'
+      ? `cmake was not found on PATH. The native build needs cmake >= ${CMAKE_MIN.join('.')} (Debian: \`apt-get install cmake\`; macOS: \`brew install cmake\`; or \`pip install cmake\`).`
+      : `cmake could not be run: ${r.error.message}`);
+  }
+  const m = /cmake version (\d+)\.(\d+)(?:\.(\d+))?/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !m) throw userError(`\`${cmake} --version\` failed (exit ${r.status}): ${(r.stderr || r.stdout || '').trim().split('\n')[0]}`);
+  const version = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (version[0] < CMAKE_MIN[0] || (version[0] === CMAKE_MIN[0] && version[1] < CMAKE_MIN[1])) {
+    throw userError(`cmake ${version.join('.')} is too old: the native build needs cmake >= ${CMAKE_MIN.join('.')} (\`pip install cmake\` gives a recent one).`);
+  }
+  return version.join('.');
+}
+
+// Runs a command with its output passed through live and appended to a log file; returns the exit code.
+// (spawnSync cannot tee, so a small Node child does it; the build stays synchronous for its callers.)
+const TEE = `
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const [log, cmd, ...args] = process.argv.slice(1);
+const out = fs.openSync(log, 'a');
+const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+child.stdout.on('data', (d) => { process.stdout.write(d); fs.writeSync(out, d); });
+child.stderr.on('data', (d) => { process.stderr.write(d); fs.writeSync(out, d); });
+child.on('error', (e) => { fs.writeSync(out, String(e) + '\\n'); process.stderr.write(String(e) + '\\n'); process.exit(127); });
+child.on('close', (code, signal) => { fs.closeSync(out); process.exit(code ?? (signal ? 128 : 1)); });
+`;
+
+function runLogged(log, cmd, args) {
+  const r = spawnSync(process.execPath, ['-e', TEE, log, cmd, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+/** The last lines of the log since `from`, with the lines that name an error first when they scrolled out. */
+function tailOf(log, from) {
+  const text = existsSync(log) ? readFileSync(log, 'utf8').slice(from) : '';
+  // eslint-disable-next-line no-control-regex
+  const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const tail = lines.slice(-TAIL_LINES);
+  const errors = lines.slice(0, -TAIL_LINES).filter((l) => /\berror\b|Error:|undefined reference|fatal/i.test(l)).slice(-10);
+  return [...(errors.length ? ['  (error lines above the tail)', ...errors.map((l) => '  ' + l), '  …'] : []), ...tail.map((l) => '  ' + l)].join('\n');
+}
+
 /** Returns the path of the built addon; throws an Error with a user-facing message on failure. */
 export function buildNative({ gpu = defaultBackend(), jobs = os.availableParallelism?.() ?? os.cpus().length } = {}) {
   if (!backends.includes(gpu)) {
-    throw Object.assign(new Error(`Expected one of ${backends.join(', ')} for the GPU backend but received ${JSON.stringify(gpu)}`), { userFacing: true });
+    throw userError(`Expected one of ${backends.join(', ')} for the GPU backend but received ${JSON.stringify(gpu)}`);
   }
   if (!existsSync(path.join(root, 'third_party/llama.cpp/CMakeLists.txt'))) {
-    throw Object.assign(new Error('third_party/llama.cpp is missing: run `node scripts/vendor-llama.mjs` first.'), { userFacing: true });
+    throw userError('third_party/llama.cpp is missing: run `node scripts/vendor-llama.mjs` first.');
   }
-  const cmakeJs = path.join(root, 'node_modules/cmake-js/bin/cmake-js');
+  // preflight: every build tool, before minutes of compiling
+  const cmakeJs = cmakeJsBin();
+  resolveTool('node-addon-api');
+  resolveTool('node-api-headers');
+  const cmakeVersion = checkCmake();
+
   const common = ['--directory', root, '--out', path.join(root, 'build', 'cmake'), '--parallel', String(jobs),
     `--CDPERSIAN_LORA_GPU=${gpu}`, '--log-level', 'warn'];
   if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) common.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
-  process.stderr.write(`[build] building the persian-lora addon (backend: ${gpu}, ${jobs} jobs) ...\n`);
+  process.stderr.write(`[build] building the persian-lora addon (backend: ${gpu}, ${jobs} jobs, cmake ${cmakeVersion}) ...\n`);
   const started = Date.now();
+  const log = path.join(root, 'build', 'build.log');
+  mkdirSync(path.dirname(log), { recursive: true });
+  writeFileSync(log, '');
+  const rerun = 'Then run `npx persian-lora build' + (gpu === 'cpu' ? '' : ` --gpu ${gpu}`) + '` (or `npm install` again).';
   // configure every time (seconds when nothing changed), so a new --gpu choice reaches an existing build folder
-  const step = (command) => spawnSync(process.execPath, [cmakeJs, command, ...common], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  let result = step('configure');
-  if (result.status === 0) result = step('build');
-  if (result.status !== 0) {
-    throw Object.assign(new Error([
-      `The native build failed (backend: ${gpu}); the CMake output above names the error.`,
-      `It needs cmake >= 3.21 and ${hints[gpu]}.`,
-      'Then run `npx persian-lora build' + (gpu === 'cpu' ? '' : ` --gpu ${gpu}`) + '` (or `npm install` again).',
-    ].join('\n')), { userFacing: true });
+  for (const [step, what] of [['configure', 'The CMake configure step'], ['build', 'The compile/link step']]) {
+    const from = existsSync(log) ? readFileSync(log).length : 0;
+    const status = runLogged(log, process.execPath, [cmakeJs, step, ...common]);
+    if (status !== 0) {
+      const tail = tailOf(log, from);
+      const compilerHint = step === 'configure'
+        ? (/CMAKE_(CXX|C)_COMPILER|No CMAKE_|compiler/i.test(tail) ? `No working C/C++ compiler was found: install ${hints.cpu}.` : `It needs ${hints[gpu]}.`)
+        : `The compiler or linker reported the error above; it needs ${hints[gpu]}.`;
+      throw userError([
+        `${what} of the native addon failed (backend: ${gpu}, cmake ${cmakeVersion}, exit ${status}). Last lines of its output:`,
+        tail || '  (no output)',
+        compilerHint,
+        `Full output: ${log}`,
+        rerun,
+      ].join('\n'));
+    }
   }
   // cmake-js builds in build/cmake; the addon lands where node-gyp would put it, build/Release.
   const addon = path.join(root, 'build/Release/persian_lora.node');

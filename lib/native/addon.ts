@@ -248,9 +248,16 @@ export interface NativeAddon {
 
 let cached: NativeAddon | undefined;
 
-/** Path of the built addon: PERSIAN_LORA_ADDON overrides the default build/Release/persian_lora.node. */
+/**
+ * Path of the addon: PERSIAN_LORA_ADDON when set, else build/Release/persian_lora.node (where the install or
+ * `persian-lora build` puts it), else a prebuild shipped in the package (prebuilds/<platform>-<arch>/persian_lora.node).
+ */
 export function addonPath(): string {
-  return process.env.PERSIAN_LORA_ADDON ?? path.join(packageRoot, 'build', 'Release', 'persian_lora.node');
+  if (process.env.PERSIAN_LORA_ADDON) return process.env.PERSIAN_LORA_ADDON;
+  const built = path.join(packageRoot, 'build', 'Release', 'persian_lora.node');
+  if (existsSync(built)) return built;
+  const prebuild = path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'persian_lora.node');
+  return existsSync(prebuild) ? prebuild : built;
 }
 
 /** Loads the native addon once; a clear error says how to build it when it is missing. */
