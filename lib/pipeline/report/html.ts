@@ -21,6 +21,7 @@ table{border-collapse:collapse;font-size:13px}
 th,td{border:1px solid #c9d1dc;padding:5px 8px;vertical-align:top;unicode-bidi:plaintext}
 th{background:${HEADER_BACKGROUND};font-weight:600;text-align:start}
 td.r{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+tbody td:first-child{white-space:nowrap}
 tbody tr:nth-child(even) td{background:#f7f9fc}
 .line{display:block}
 .muted{color:#666}
