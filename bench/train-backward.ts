@@ -41,7 +41,7 @@ try {
       const file = path.join(dir, `w${width}-${quant}.gguf`);
       await createTinyModel({ out: file, dim: width, layers: 2, heads: width / 64, quant, context: Math.max(512, T) });
       const batch: TrainBatch = { tokens: new Uint32Array(T).map((_, i) => 100 + ((i * 7919) % 20000)) };
-      const trainers = await Promise.all(routes.map((backward) => Trainer.create(file, { rank: 8, threads, backward })));
+      const trainers = await Promise.all(routes.map((backward) => Trainer.create(file, { alpha: 16, dropout: 0, rank: 8, threads, backward })));
       for (const tr of trainers) await tr.gradients(batch);  // warm-up
       for (const [i, tr] of trainers.entries()) {
         const forwardMs = await minTime(() => tr.loss(batch));

@@ -4,7 +4,7 @@ import { Trainer } from '../lib/train/trainer.js';
 
 const [basePath, threadsArg, seqArg, stepsArg, rankArg, optionsArg] = process.argv.slice(2);
 const threads = Number(threadsArg), seq = Number(seqArg), steps = Number(stepsArg), rank = Number(rankArg);
-const trainer = await Trainer.create(basePath!, { rank, alpha: 2 * rank, threads, ...JSON.parse(optionsArg ?? '{}') });
+const trainer = await Trainer.create(basePath!, { dropout: 0, rank, alpha: 2 * rank, threads, ...JSON.parse(optionsArg ?? '{}') });
 // A fixed pseudo-random sequence of ordinary token ids; one sequence of `seq` tokens per step, every token a target.
 const tokens = Uint32Array.from({ length: seq }, (_, i) => 100 + ((i * 7919) % 20000));
 const opt = { lr: 1e-4, weightDecay: 0.01, clip: 1 };

@@ -15,11 +15,10 @@ export interface OptimizerHyper {
   /** Learning rate of trainable embedding / output rows. */
   embeddingLr: number;
   weightDecay: number;
-  beta1: number;
-  beta2: number;
+  betas: [number, number];
   eps: number;
   /** Global-norm clip; 0 = off. */
-  maxGradNorm: number;
+  clip: number;
 }
 
 export interface TrainEngine {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
+import { optimizerSchema, trainDefaults } from '../config/train.js';
 import { PersianLoraError } from '../errors.js';
 import type { TrainingExample } from '../data/tokenizer.js';
 import type { TrainEngine, LoopBatch } from './engine.js';
@@ -13,29 +14,33 @@ import { latestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.j
 
 export const loopSchema = z.strictObject({
   /** Passes over the training data. Default 1. */
-  epochs: z.number().int().min(1).default(1),
-  /** Stop after this many optimizer steps (overrides epochs). */
+  epochs: z.number().int().min(1).default(trainDefaults.epochs),
+  /**
+   * Stop after this many optimizer steps (overrides epochs). May change across a resume: the schedule is then computed
+   * over the new total from the checkpoint's step on (see docs/training.md, The training job).
+   */
   maxSteps: z.number().int().min(1).optional(),
-  /** Micro-batches per optimizer step. Default 1. */
-  gradAccum: z.number().int().min(1).default(1),
+  /** Micro-batches per optimizer step. Default 8. */
+  gradAccum: z.number().int().min(1).default(trainDefaults.gradAccum),
   /** Shuffle the examples each epoch (seeded). Default true. */
   shuffle: z.boolean().default(true),
-  seed: z.number().int().min(0).default(42),
-  schedule: scheduleSchema,
+  seed: z.number().int().min(0).default(trainDefaults.seed),
+  /** Learning-rate schedule. Default cosine, warmup 0.05, lr 2e-4. */
+  schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   /** Learning rate of trainable embedding / output rows. Default: the schedule's lr. */
   embeddingLr: z.number().positive().optional(),
-  weightDecay: z.number().min(0).default(0),
-  beta1: z.number().min(0).max(1).default(0.9),
-  beta2: z.number().min(0).max(1).default(0.999),
-  eps: z.number().positive().default(1e-8),
+  /** AdamW settings, named as in the trainer's optimizer options (lib/config/train.ts). */
+  weightDecay: optimizerSchema.shape.weightDecay,
+  betas: optimizerSchema.shape.betas,
+  eps: optimizerSchema.shape.eps,
   /** Global gradient-norm clip; 0 = off. Default 1. */
-  maxGradNorm: z.number().min(0).default(1),
+  clip: optimizerSchema.shape.clip,
   /** Validation every N steps (0 = only at the end). Default 0. */
-  evalEvery: z.number().int().min(0).default(0),
+  evalEvery: z.number().int().min(0).default(trainDefaults.evalEvery),
   /** Checkpoint every N steps (0 = only at the end and on interrupt). Default 0. */
-  saveEvery: z.number().int().min(0).default(0),
+  saveEvery: z.number().int().min(0).default(trainDefaults.saveEvery),
   /** Checkpoints kept. Default 2. */
-  keepCheckpoints: z.number().int().min(1).default(2),
+  keepCheckpoints: z.number().int().min(1).default(trainDefaults.keepCheckpoints),
 });
 export type LoopOptions = z.input<typeof loopSchema>;
 
@@ -61,14 +66,34 @@ export interface TrainRun {
 
 export interface TrainOutcome {
   state: LoopState;
+  /** The run's optimizer steps in all (maxSteps, or epochs × batches / gradAccum). */
+  totalSteps: number;
   stopped: 'done' | 'abort';
   adapterPath?: string;
 }
 
+/**
+ * Hash of what must not change across a resume: the options that shape the run (all but maxSteps, evalEvery,
+ * saveEvery and keepCheckpoints), the batch plan and the training tokens. maxSteps is left out so that a run can be
+ * extended or shortened; the loop position (step, epoch, batch) does not depend on it.
+ */
 function configHash(o: z.output<typeof loopSchema>, run: TrainRun): string {
+  const { evalEvery, saveEvery, keepCheckpoints, maxSteps, ...fixed } = o;
+  void evalEvery; void saveEvery; void keepCheckpoints; void maxSteps;
+  return hashOf(fixed, run);
+}
+
+/** The hash checkpoints written before maxSteps could change held (maxSteps in, the older option names). */
+function legacyConfigHash(o: z.output<typeof loopSchema>, run: TrainRun): string {
+  const fixed = {
+    epochs: o.epochs, maxSteps: o.maxSteps, gradAccum: o.gradAccum, shuffle: o.shuffle, seed: o.seed, schedule: o.schedule,
+    embeddingLr: o.embeddingLr, weightDecay: o.weightDecay, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, maxGradNorm: o.clip,
+  };
+  return hashOf(fixed, run);
+}
+
+function hashOf(fixed: object, run: TrainRun): string {
   const h = createHash('sha256');
-  const { evalEvery, saveEvery, keepCheckpoints, ...fixed } = o;
-  void evalEvery; void saveEvery; void keepCheckpoints;
   h.update(JSON.stringify({ fixed, plan: run.plan, count: run.train.length }));
   for (const e of run.train) h.update(new Uint8Array(e.tokens.buffer, e.tokens.byteOffset, e.tokens.byteLength));
   return h.digest('hex').slice(0, 16);
@@ -101,11 +126,11 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   if (run.resume) {
     const found = latestCheckpoint(run.runDir);
     if (!found) throw new PersianLoraError('ERR_DATA', `Nothing to resume: ${run.runDir} holds no checkpoint`);
-    if (found.state.configHash !== hash) {
+    if (found.state.configHash !== hash && found.state.configHash !== legacyConfigHash(o, run)) {
       throw new PersianLoraError('ERR_DATA', `Cannot resume ${run.runDir}: the data or the training options differ from the checkpoint's (hash ${found.state.configHash}, now ${hash})`);
     }
     await run.engine.loadState(found.dir);
-    state = found.state;
+    state = { ...found.state, configHash: hash };
     log({ type: 'resume', step: state.step });
     emit({ type: 'resume', step: state.step, dir: found.dir });
   }
@@ -130,7 +155,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   while (state.step < totalSteps) {
     if (run.signal?.aborted) {
       await checkpoint();
-      return { state, stopped: 'abort' };
+      return { state, totalSteps, stopped: 'abort' };
     }
     const t0 = Date.now();
     const micro: LoopBatch[] = [];
@@ -145,7 +170,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     const lr = learningRate(o.schedule, state.step, totalSteps);
     const { loss, tokens, gradNorm } = await run.engine.step(micro, {
       lr, embeddingLr: ((o.embeddingLr ?? o.schedule.lr) / o.schedule.lr) * lr, weightDecay: o.weightDecay,
-      beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
+      betas: o.betas, eps: o.eps, clip: o.clip,
     });
     state = { ...state, step: state.step + 1, tokensSeen: state.tokensSeen + tokens };
     const seconds = (Date.now() - t0) / 1000;
@@ -163,5 +188,5 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   await checkpoint();
   const adapterPath = path.join(run.runDir, 'adapter.gguf');
   await run.engine.exportAdapter(adapterPath);
-  return { state, stopped: 'done', adapterPath };
+  return { state, totalSteps, stopped: 'done', adapterPath };
 }

@@ -34,7 +34,7 @@ export class NativeEngine implements TrainEngine {
   constructor(readonly trainer: Trainer) {}
 
   async step(batches: LoopBatch[], h: OptimizerHyper) {
-    const r = await this.trainer.step(batches.map((b) => toTrainerBatch([b])), { lr: h.lr, betas: [h.beta1, h.beta2], eps: h.eps, weightDecay: h.weightDecay, clip: h.maxGradNorm, embeddingLr: h.embeddingLr });
+    const r = await this.trainer.step(batches.map((b) => toTrainerBatch([b])), { lr: h.lr, betas: h.betas, eps: h.eps, weightDecay: h.weightDecay, clip: h.clip, embeddingLr: h.embeddingLr });
     return { loss: r.loss, tokens: r.targets, gradNorm: r.gradNorm };
   }
 

@@ -1,13 +1,16 @@
 // Learning-rate schedules (constant, linear, cosine) with warmup, as in Hugging Face transformers' get_*_schedule_with_warmup.
 import { z } from 'zod';
+import { trainDefaults } from '../config/train.js';
+
+export const scheduleKinds = ['constant', 'linear', 'cosine'] as const;
 
 export const scheduleSchema = z.strictObject({
   /** Shape after warmup. Default cosine. */
-  kind: z.enum(['constant', 'linear', 'cosine']).default('cosine'),
-  /** Warmup length: a fraction of the total steps (< 1) or a number of steps (>= 1). Default 0. */
-  warmup: z.number().min(0).default(0),
-  /** Peak learning rate. */
-  lr: z.number().positive(),
+  kind: z.enum(scheduleKinds).default(trainDefaults.schedule),
+  /** Warmup length: a fraction of the total steps (< 1) or a number of steps (>= 1). Default 0.05. */
+  warmup: z.number().min(0).default(trainDefaults.warmup),
+  /** Peak learning rate. Default 2e-4. */
+  lr: z.number().positive().default(trainDefaults.lr),
 });
 export type ScheduleOptions = z.input<typeof scheduleSchema>;
 

@@ -25,7 +25,7 @@ function batch(T: number, sequences: number): TrainBatch {
 
 async function run(base: string, b: TrainBatch, attention: boolean) {
   process.env.PERSIAN_LORA_TRAINER_ATTENTION = attention ? '1' : '0';
-  const trainer = await Trainer.create(base, { rank: 4, threads: 2, seed: 5 });
+  const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, seed: 5 });
   try {
     for (const [i, p] of trainer.parameters.entries()) {
       if (p.name.endsWith('.lora_b')) await trainer.setParameter(i, seededArray(p.shape[0] * p.shape[1], 11 + i, 0.05));

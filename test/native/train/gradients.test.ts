@@ -22,7 +22,7 @@ function batch(): TrainBatch {
 }
 
 test('the loss is the weighted mean of -log p(target) over the targets, from the same logits', async (t) => {
-  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { rank: 4, threads: 2 });
+  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { alpha: 16, dropout: 0, rank: 4, threads: 2 });
   try {
     await randomiseB(trainer, 0.1);
     const b = batch();
@@ -54,7 +54,7 @@ test('the loss is the weighted mean of -log p(target) over the targets, from the
 // about 11 and F32 rounds it to ~1e-6, so the difference quotient carries ~5e-5 of noise; the O(h²) truncation is
 // below that (measured worst 7e-5 absolute, 1.3e-3 relative). Tolerance: 2e-4 absolute + 1 % relative.
 test('LoRA A and B gradients match central finite differences (F32 base, GQA, 2 sequences, packed documents)', async (t) => {
-  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { rank: 4, alpha: 8, threads: 2 });
+  const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32' }), { dropout: 0, rank: 4, alpha: 8, threads: 2 });
   try {
     await randomiseB(trainer, 0.1);
     const b = batch();
@@ -90,7 +90,7 @@ for (const quant of ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m', 'q6_k'] as const) {
     const routes = { ggml: { backward: 'out_prod', cpuKernels: false }, gemm: { backward: 'out_prod' }, f32: { backward: 'f32' }, f16: { backward: 'f16' } } as const;
     const grads: Record<string, Float32Array[]> = {};
     for (const [name, options] of Object.entries(routes)) {
-      const trainer = await Trainer.create(base, { rank: 4, threads: 2, ...options });
+      const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, ...options });
       try {
         t.is(trainer.cpuKernels, name !== 'ggml');
         await randomiseB(trainer, 0.1);
@@ -120,7 +120,7 @@ for (const quant of ['f32', 'q8_0', 'q4_k_m'] as const) {
     }
     const grads: Float32Array[][] = [];
     for (const backward of ['out_prod', 'bf16'] as const) {
-      const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward, cpuKernels: backward === 'bf16' });
+      const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, backward, cpuKernels: backward === 'bf16' });
       try {
         t.is(trainer.backward, backward);
         await randomiseB(trainer, 0.1);
@@ -144,7 +144,7 @@ test('the bf16 route on whole and partial tile blocks stays within BF16 rounding
   const tokens = new Uint32Array(2 * 40).map((_, i) => 100 + ((i * 104729) % 9000));
   const grads: Float32Array[][] = [];
   for (const backward of ['out_prod', 'bf16'] as const) {
-    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward });
+    const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, backward });
     try {
       if (backward === 'bf16') t.log(trainer.amx ? 'on AMX tiles' : 'on AVX512_BF16 dot products');
       await randomiseB(trainer, 0.1);
@@ -170,7 +170,7 @@ test('the GEMM OUT_PROD equals ggml\'s on shapes off its tiles', async (t) => {
   const tokens = new Uint32Array(3 * 40).map((_, i) => 100 + ((i * 104729) % 9000));
   const grads: Float32Array[][] = [];
   for (const cpuKernels of [false, true]) {
-    const trainer = await Trainer.create(base, { rank: 3, threads: 2, backward: 'out_prod', cpuKernels, trainRows: { fromId: 31000 } });
+    const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 3, threads: 2, backward: 'out_prod', cpuKernels, trainRows: { fromId: 31000 } });
     try {
       await randomiseB(trainer, 0.1);
       grads.push((await trainer.gradients({ tokens, sequences: 3 })).gradients);
@@ -192,7 +192,7 @@ for (const rank of [3, 8, 16]) {
     const logits: Float32Array[] = [];
     const nodes: number[] = [];
     for (const cpuKernels of [false, true]) {
-      const trainer = await Trainer.create(base, { rank, threads: 2, cpuKernels });
+      const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank, threads: 2, cpuKernels });
       try {
         await randomiseB(trainer, 0.1);
         logits.push(await trainer.logits(batch()));
@@ -229,7 +229,7 @@ for (const k of productKernels) {
     const nodes: number[] = [];
     const tokens = new Uint32Array(2 * 13).map((_, i) => 100 + ((i * 7919) % 5000));
     for (const cpuKernels of [false, true]) {
-      const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
+      const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
       try {
         await randomiseB(trainer, 0.1);
         logits.push(await trainer.logits({ tokens, sequences: 2 }));
@@ -256,7 +256,7 @@ test('the vectorised cross-entropy gives ggml\'s loss within 1e-6', async (t) =>
   const grads: Float32Array[][] = [];
   const nodes: number[] = [];
   for (const cpuKernels of [false, true]) {
-    const trainer = await Trainer.create(base, { rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
+    const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, backward: 'out_prod', cpuKernels });
     try {
       await randomiseB(trainer, 0.1);
       const g = await trainer.gradients(batch());
@@ -302,7 +302,7 @@ test('LoRA dropout: fixed masks within a step, consistent forward and backward, 
     await trainer.setParameter(pi, base);
     const fd = (plus - minus) / (2 * h);
     t.true(Math.abs(fd - grad[k]!) <= 2e-4 + 1e-2 * Math.abs(grad[k]!), `autodiff ${grad[k]} vs finite difference ${fd}`);
-    await trainer.step(b, { lr: 0 });
+    await trainer.step(b, { lr: 0, weightDecay: 0 });
     const g3 = await trainer.gradients(b);
     t.notDeepEqual(g3.gradients, g1.gradients);
     t.not(g3.loss, g1.loss);

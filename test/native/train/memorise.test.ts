@@ -38,7 +38,7 @@ for (const { quant, dim, steps } of cases) {
   test(`the loss falls towards zero when memorising two sequences: ${quant}`, async (t) => {
     const path = await base(quant, dim);
     const batch = await twoSequences(path);
-    const trainer = await Trainer.create(path, { rank: 8, alpha: 16, threads: 2, optimizer: { lr: 1e-2 } });
+    const trainer = await Trainer.create(path, { dropout: 0, rank: 8, alpha: 16, threads: 2, optimizer: { lr: 1e-2, weightDecay: 0 } });
     try {
       const losses: number[] = [];
       for (let s = 0; s < steps; s++) losses.push((await trainer.step(batch)).loss);
@@ -59,7 +59,7 @@ test('AdamW with global-norm clipping and weight decay matches a reference over 
   const path = await base('f32', 128);
   const batch = await twoSequences(path);
   const o = { lr: 3e-3, betas: [0.8, 0.95] as [number, number], eps: 1e-6, weightDecay: 0.1, clip: 0.5 };
-  const trainer = await Trainer.create(path, { rank: 4, threads: 2, optimizer: o });
+  const trainer = await Trainer.create(path, { alpha: 16, dropout: 0, rank: 4, threads: 2, optimizer: o });
   try {
     const n = trainer.parameters.length;
     const p: Float64Array[] = [], m: Float64Array[] = [], v: Float64Array[] = [];
@@ -106,7 +106,7 @@ const bad: [string, (t: Trainer) => Promise<unknown>, RegExp][] = [
 ];
 for (const [what, call, message] of bad) {
   test(`a clear error for ${what}`, async (t) => {
-    const trainer = await Trainer.create(await base('f32', 128), { rank: 2, threads: 1 });
+    const trainer = await Trainer.create(await base('f32', 128), { alpha: 16, dropout: 0, rank: 2, threads: 1 });
     try {
       const error = await t.throwsAsync(async () => call(trainer), { instanceOf: PersianLoraError });
       t.regex(error!.message, message);
@@ -120,7 +120,7 @@ test('a clear error for rank 0, an unknown target, an adapter as base, and a dis
   const path = await base('f32', 128);
   await t.throwsAsync(() => Trainer.create(path, { rank: 0 }), { message: /trainer options\.rank/ });
   await t.throwsAsync(() => Trainer.create(path, { targets: ['q', 'qkv' as 'q'] }), { message: /trainer options\.targets/ });
-  const trainer = await Trainer.create(path, { rank: 2, threads: 1 });
+  const trainer = await Trainer.create(path, { alpha: 16, dropout: 0, rank: 2, threads: 1 });
   const adapter = path.replace(/\.gguf$/, '-adapter.gguf');
   await trainer.exportAdapter(adapter);
   trainer.dispose();

@@ -51,7 +51,7 @@ function gapOf(c: (typeof cases)[number]): Promise<Gap> {
 
 async function parityGap(quant: (typeof cases)[number]['quant'], rsLora: boolean): Promise<Gap> {
   const base = await tinyModel({ ...BASE, quant });
-  const trainer = await Trainer.create(base, { rank: 4, alpha: 8, rsLora, threads: 2, seed: 3 });
+  const trainer = await Trainer.create(base, { dropout: 0, rank: 4, alpha: 8, rsLora, threads: 2, seed: 3 });
   const model = await loadModel(base, { repack: false });
   const ctx = await model.createContext({ contextSize: 128, threads: 2, kvCacheType: 'f32' });
   try {
@@ -98,7 +98,7 @@ test('most base types reproduce llama.cpp exactly (the rest within their roundin
 
 test('packed documents and batched sequences each equal their own llama.cpp run', async (t) => {
   const base = await tinyModel({ ...BASE, quant: 'q8_0' });
-  const trainer = await Trainer.create(base, { rank: 2, alpha: 4, targets: ['q', 'v', 'down'], threads: 2 });
+  const trainer = await Trainer.create(base, { dropout: 0, rank: 2, alpha: 4, targets: ['q', 'v', 'down'], threads: 2 });
   const model = await loadModel(base);
   const ctx = await model.createContext({ contextSize: 64, threads: 2, kvCacheType: 'f32' });
   try {
@@ -139,9 +139,9 @@ test('packed documents and batched sequences each equal their own llama.cpp run'
 
 test('LoRA initialisation: A Kaiming-uniform within 1/sqrt(in), B zero, reproducible for a seed', async (t) => {
   const base = await tinyModel({ ...BASE, quant: 'f32' });
-  const a = await Trainer.create(base, { rank: 4, targets: ['o', 'down'], seed: 11, threads: 1 });
-  const b = await Trainer.create(base, { rank: 4, targets: ['o', 'down'], seed: 11, threads: 1 });
-  const c = await Trainer.create(base, { rank: 4, targets: ['o', 'down'], seed: 12, threads: 1 });
+  const a = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, targets: ['o', 'down'], seed: 11, threads: 1 });
+  const b = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, targets: ['o', 'down'], seed: 11, threads: 1 });
+  const c = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, targets: ['o', 'down'], seed: 12, threads: 1 });
   try {
     t.deepEqual(a.parameters.map((p) => p.name).slice(0, 4), [
       'blk.0.attn_output.weight.lora_a', 'blk.0.attn_output.weight.lora_b', 'blk.0.ffn_down.weight.lora_a', 'blk.0.ffn_down.weight.lora_b',

@@ -56,7 +56,7 @@ for (const [name, c] of cases) {
     const base = await tinyModel({ ...BASE, quant: c.quant });
     const runs = [];
     for (const portable of [false, true]) {
-      const trainer = await Trainer.create(base, { rank: 4, threads: 2, ...c.options, portable });
+      const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, ...c.options, portable });
       try {
         await randomiseB(trainer, 0.1);
         const loss = await trainer.loss(batch());
@@ -64,7 +64,7 @@ for (const [name, c] of cases) {
         const g = await trainer.gradients(batch());
         let params: Float32Array[] = [];
         if (c.adam) {
-          for (let s = 0; s < 2; s++) await trainer.step(batch(), { lr: 1e-3, eps: 1e-4 });
+          for (let s = 0; s < 2; s++) await trainer.step(batch(), { lr: 1e-3, eps: 1e-4, weightDecay: 0 });
           params = await Promise.all(trainer.parameters.map((_, i) => trainer.getParameter(i)));
         }
         runs.push({ loss, g, g1, params });
@@ -107,8 +107,8 @@ const inventories: [string, Model, TrainerOptions][] = [
 for (const [name, model, options] of inventories) {
   test(`portable graph ops all run on CUDA and Metal: ${name}`, async (t) => {
     const base = await tinyModel({ ...BASE, ...model });
-    const portable = await Trainer.create(base, { rank: 4, threads: 2, ...options, portable: true });
-    const plain = await Trainer.create(base, { rank: 4, threads: 2, ...options, cpuKernels: false });
+    const portable = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, ...options, portable: true });
+    const plain = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, ...options, cpuKernels: false });
     try {
       const ops = portable.graphOps();
       t.true(ops.some((e) => e.op === 'MUL_MAT') && ops.some((e) => e.op === 'GET_ROWS'));
@@ -131,7 +131,7 @@ for (const [name, model, options] of inventories) {
 test('device: cpu by default and by name; an unknown device lists the devices there are', async (t) => {
   const base = await tinyModel({ ...BASE, quant: 'q4_k_m' });
   for (const device of [undefined, 'cpu', 'CPU']) {
-    const trainer = await Trainer.create(base, { rank: 4, threads: 2, ...(device ? { device } : {}) });
+    const trainer = await Trainer.create(base, { alpha: 16, dropout: 0, rank: 4, threads: 2, ...(device ? { device } : {}) });
     try {
       t.is(trainer.device.name, 'CPU');
       t.is(trainer.device.type, 'cpu');

@@ -4,12 +4,18 @@ import { parseOptions } from '../../../lib/config/validate.js';
 import { optimizerSchema, trainerSchema } from '../../../lib/config/train.js';
 import { PersianLoraError } from '../../../lib/errors.js';
 
-test('trainer defaults', (t) => {
+test('trainer defaults: the study\'s (alpha 32, dropout 0.05, weight decay 0.01)', (t) => {
   const o = parseOptions(trainerSchema, {}, 'trainer options');
   t.deepEqual(o, {
-    rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0, rsLora: false, seed: 42, threads: 0, device: 'cpu', portable: false, backward: 'auto', cpuKernels: true, trainRows: 'none',
-    optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, clip: 1 },
+    rank: 8, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], dropout: 0.05, rsLora: false, seed: 42, threads: 0, device: 'cpu', portable: false, backward: 'auto', cpuKernels: true, trainRows: 'none',
+    optimizer: { lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, clip: 1 },
   });
+  // defaults are fresh values: changing one parse's arrays does not change the next
+  o.targets.pop();
+  o.optimizer.betas[0] = 0;
+  const again = parseOptions(trainerSchema, {}, 'trainer options');
+  t.is(again.targets.length, 7);
+  t.is(again.optimizer.betas[0], 0.9);
 });
 
 test('a step overrides the learning rate only', (t) => {

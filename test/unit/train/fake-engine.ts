@@ -37,7 +37,7 @@ export class FakeEngine implements TrainEngine {
     const tokens = this.gradTokens;
     const g = this.grad.map((x) => x / Math.max(1, this.gradTokens));
     const norm = Math.hypot(...g);
-    const scale = h.maxGradNorm > 0 && norm > h.maxGradNorm ? h.maxGradNorm / norm : 1;
+    const scale = h.clip > 0 && norm > h.clip ? h.clip / norm : 1;
     this.w = this.w.map((w, i) => w * (1 - h.lr * h.weightDecay) - h.lr * scale * g[i]!);
     this.grad = [0, 0, 0, 0];
     this.gradTokens = 0;

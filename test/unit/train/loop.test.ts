@@ -3,7 +3,8 @@ import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runTraining, type TrainEvent } from '../../../lib/train/loop.js';
+import { loopSchema, runTraining, type TrainEvent } from '../../../lib/train/loop.js';
+import { learningRate, scheduleSchema } from '../../../lib/train/schedule.js';
 import { latestCheckpoint } from '../../../lib/train/checkpoint.js';
 import { PersianLoraError } from '../../../lib/errors.js';
 import type { TrainingExample } from '../../../lib/data/tokenizer.js';
@@ -14,7 +15,7 @@ const examples: TrainingExample[] = Array.from({ length: 10 }, (_, i) => {
   const n = 4 + (i % 5);
   return { tokens: Uint32Array.from({ length: n }, (_, j) => (i * 3 + j * 5) % 29), weights: Float32Array.from({ length: n }, (_, j) => (j === 0 ? 0 : 1)) };
 });
-const options = { epochs: 3, gradAccum: 2, seed: 7, schedule: { kind: 'cosine' as const, warmup: 0.2, lr: 0.5 }, maxGradNorm: 0 };
+const options = { epochs: 3, gradAccum: 2, seed: 7, schedule: { kind: 'cosine' as const, warmup: 0.2, lr: 0.5 }, clip: 0, weightDecay: 0 };
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-train-'));
 
 test('runs epochs × batches / accumulation optimizer steps and logs every step', async (t) => {
@@ -81,4 +82,31 @@ test('resuming with other data is refused', async (t) => {
   const runDir = tmp();
   await runTraining({ engine: new FakeEngine(), train: examples, plan, options: { ...options, maxSteps: 1 }, runDir });
   await t.throwsAsync(runTraining({ engine: new FakeEngine(), train: examples.slice(1), plan, options, runDir, resume: true }), { message: /data or the training options differ/ });
+});
+
+// maxSteps is outside the resume hash: a finished run can be extended (and a stopped one shortened). The learning rate
+// follows the new total from the checkpoint's step on; other options still refuse the resume.
+test('a resume may change maxSteps (the schedule then follows the new total), not the other options', async (t) => {
+  const runDir = tmp();
+  const first = await runTraining({ engine: new FakeEngine(), train: examples, plan, options: { ...options, maxSteps: 3 }, runDir });
+  t.is(first.state.step, 3);
+  t.is(first.totalSteps, 3);
+  const lrs: number[] = [];
+  const more = await runTraining({ engine: new FakeEngine(), train: examples, plan, options: { ...options, maxSteps: 6 }, runDir, resume: true,
+    onEvent: (e) => e.type === 'step' && lrs.push(e.lr) });
+  t.is(more.stopped, 'done');
+  t.is(more.state.step, 6);
+  t.is(more.totalSteps, 6);
+  t.deepEqual(lrs, [3, 4, 5].map((s) => learningRate(scheduleSchema.parse(options.schedule), s, 6)));
+  t.is(latestCheckpoint(runDir)!.state.step, 6);
+  await t.throwsAsync(runTraining({ engine: new FakeEngine(), train: examples, plan, options: { ...options, maxSteps: 8, seed: 8 }, runDir, resume: true }),
+    { message: /data or the training options differ/ });
+  await t.throwsAsync(runTraining({ engine: new FakeEngine(), train: examples, plan, options: { ...options, maxSteps: 8, clip: 1 }, runDir, resume: true }),
+    { message: /data or the training options differ/ });
+});
+
+test('loop defaults are the study\'s: accumulation 8, weight decay 0.01, clip 1, cosine with warmup 0.05 at 2e-4', (t) => {
+  const o = loopSchema.parse({});
+  t.like(o, { epochs: 1, gradAccum: 8, seed: 42, weightDecay: 0.01, clip: 1, betas: [0.9, 0.999], eps: 1e-8, evalEvery: 0, saveEvery: 0, keepCheckpoints: 2 });
+  t.deepEqual(o.schedule, { kind: 'cosine', warmup: 0.05, lr: 2e-4 });
 });
