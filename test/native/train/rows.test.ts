@@ -43,7 +43,7 @@ function tensorRows(file: string, name: string, r0: number, r1: number): { type:
 // entries of each row parameter: with tied embeddings the one parameter carries lookup and head gradients.
 for (const tied of [false, true]) {
   test(`embedding and output row gradients match central finite differences${tied ? ' (tied embeddings)' : ''}`, async (t) => {
-    const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32', tiedEmbeddings: tied }), { rank: 4, threads: 2, trainRows: { fromId: FROM } });
+    const trainer = await Trainer.create(await tinyModel({ ...SMALL, quant: 'f32', tiedEmbeddings: tied }), { alpha: 16, dropout: 0, rank: 4, threads: 2, trainRows: { fromId: FROM } });
     try {
       t.is(trainer.tiedEmbeddings, tied);
       t.is(trainer.rowsFrom, FROM);
@@ -72,7 +72,7 @@ for (const tied of [false, true]) {
 
 test('rows below fromId never change; rows from fromId train at embeddingLr; exportBase keeps the frozen rows', async (t) => {
   const path = await tinyModel({ ...SMALL, quant: 'q8_0' });
-  const trainer = await Trainer.create(path, { rank: 4, threads: 2, trainRows: { fromId: FROM } });
+  const trainer = await Trainer.create(path, { alpha: 16, dropout: 0, rank: 4, threads: 2, trainRows: { fromId: FROM } });
   try {
     const e = trainer.loraParameterCount;
     const before = await Promise.all(trainer.parameters.map((_, i) => trainer.getParameter(i)));
@@ -80,13 +80,13 @@ test('rows below fromId never change; rows from fromId train at embeddingLr; exp
     const stored = tensorRows(path, 'token_embd.weight', FROM, 32000);
     t.deepEqual(await native().dequantizeRows(stored.type, stored.bytes, SMALL.dim), before[e]!);
     // lr 0 with an embedding lr: only the rows move
-    await trainer.step(batch(), { lr: 0, embeddingLr: 1e-2 });
+    await trainer.step(batch(), { lr: 0, embeddingLr: 1e-2, weightDecay: 0 });
     const after = await Promise.all(trainer.parameters.map((_, i) => trainer.getParameter(i)));
     for (let i = 0; i < e; i++) t.deepEqual(after[i], before[i]);
     t.true(maxAbsDiff(after[e]!, before[e]!) > 1e-3);
     t.true(maxAbsDiff(after[e + 1]!, before[e + 1]!) > 1e-3);
     // embedding lr 0: the rows stay, LoRA moves (B; A has no gradient while B is still zero)
-    await trainer.step(batch(), { lr: 1e-2, embeddingLr: 0 });
+    await trainer.step(batch(), { lr: 1e-2, embeddingLr: 0, weightDecay: 0 });
     t.deepEqual(await trainer.getParameter(e), after[e]);
     t.true(maxAbsDiff(await trainer.getParameter(1), after[1]!) > 1e-3);
     // the exported base: rows < FROM byte for byte (keepType) or their exact dequantization (F32); rows >= FROM trained
@@ -112,7 +112,7 @@ test('rows below fromId never change; rows from fromId train at embeddingLr; exp
 
 test('memorising a sequence of new tokens: the loss falls towards zero with LoRA and trainable rows', async (t) => {
   const path = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 128, heads: 4, kvHeads: 2, initStd: 0.2, quant: 'q8_0' });
-  const trainer = await Trainer.create(path, { rank: 8, threads: 2, trainRows: { fromId: FROM }, optimizer: { lr: 1e-2, embeddingLr: 5e-2 } });
+  const trainer = await Trainer.create(path, { alpha: 16, dropout: 0, rank: 8, threads: 2, trainRows: { fromId: FROM }, optimizer: { lr: 1e-2, embeddingLr: 5e-2, weightDecay: 0 } });
   try {
     // new ids as inputs and as targets, alternating with frozen ones
     const tokens = new Uint32Array(16).map((_, i) => (i % 2 === 0 ? FROM + ((i * 13) % 100) : 200 + i));
@@ -151,12 +151,12 @@ for (const { quant, trainRows, tied, lowTol } of [
   const label = `${quant}, ${JSON.stringify(trainRows)}${tied ? ', tied' : ''}`;
   test(`exported base with trained rows + adapter: llama.cpp logits equal the trainer's (${label})`, async (t) => {
     const base = await tinyModel({ ...BASE, quant, tiedEmbeddings: tied });
-    const trainer = await Trainer.create(base, { rank: 4, alpha: 8, threads: 2, trainRows });
+    const trainer = await Trainer.create(base, { dropout: 0, rank: 4, alpha: 8, threads: 2, trainRows });
     const tokens = new Uint32Array(20).map((_, i) => (i % 2 === 0 ? FROM + ((i * 13) % 100) : 300 + 17 * i));
     const V = 32000, from = trainer.rowsFrom;
     try {
       await randomiseB(trainer, 0.05);
-      for (let s = 0; s < 3; s++) await trainer.step({ tokens }, { lr: 1e-2 });
+      for (let s = 0; s < 3; s++) await trainer.step({ tokens }, { lr: 1e-2, weightDecay: 0 });
       const adapterFile = scratchPath(`rows-adapter-${quant}-${tied}.gguf`), baseFile = scratchPath(`rows-parity-base-${quant}-${tied}.gguf`);
       await trainer.exportAdapter(adapterFile);
       await trainer.exportBase(baseFile);
@@ -191,7 +191,7 @@ test('clear errors: fromId outside the vocabulary, exportBase without trainable 
   const e1 = await t.throwsAsync(Trainer.create(path, { trainRows: { fromId: 32000 }, threads: 1 }));
   t.is((e1 as { code?: string }).code, 'ERR_INVALID_OPTION');
   t.regex(e1!.message, /32000/);
-  const trainer = await Trainer.create(path, { rank: 2, threads: 1 });
+  const trainer = await Trainer.create(path, { alpha: 16, dropout: 0, rank: 2, threads: 1 });
   try {
     t.is(trainer.rowsFrom, -1);
     t.is(trainer.loraParameterCount, trainer.parameters.length);
@@ -221,7 +221,7 @@ test('train CLI --train-rows: writes base.gguf with the trained rows next to the
   t.is(gen.code, 0, gen.err);
   const e1 = await runCli('train', '--base', base, '--data', data, '--out', nodePath.join(dir, 'r2'), '--train-rows', 'new');
   t.is(e1.code, 2);
-  t.regex(e1.err, /--train-rows new needs persian_lora\.vocab\.first_new_id/);
+  t.regex(e1.err, /trainRows "new" \(--train-rows new\) needs persian_lora\.vocab\.first_new_id/);
   const e2 = await runCli('train', '--base', base, '--data', data, '--out', nodePath.join(dir, 'r3'), '--train-rows', 'some');
   t.is(e2.code, 2);
   t.regex(e2.err, /Expected none, all, new or a token id for --train-rows but received "some"/);
