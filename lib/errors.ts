@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'ERR_BACKEND'
   | 'ERR_VENDOR'
   | 'ERR_DATA'
-  | 'ERR_NETWORK';
+  | 'ERR_NETWORK'
+  | 'ERR_IO'
+  | 'ERR_NO_SPACE'
+  | 'ERR_LOCKED';
 
 export class PersianLoraError extends Error {
   readonly code: ErrorCode;

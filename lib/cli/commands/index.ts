@@ -10,12 +10,13 @@ import { generateCommand } from './generate.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { reportCommand } from './report.js';
+import { pipelineCommand } from './pipeline.js';
 import { tinyModelCommand } from './tiny-model.js';
 import { trainCommand } from './train.js';
 import { vocabExtendCommand } from './vocab-extend.js';
 import { vocabStatsCommand } from './vocab-stats.js';
 
 export const commands: Command[] = [
-  demoCommand, inspectCommand, generateCommand, trainCommand, exportCommand, mergeCommand, evalCommand, compareCommand, dataFetchParallelCommand,
+  pipelineCommand, demoCommand, inspectCommand, generateCommand, trainCommand, exportCommand, mergeCommand, evalCommand, compareCommand, dataFetchParallelCommand,
   reportCommand, vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
 ];
