@@ -119,5 +119,9 @@ export { countWords as countWordFrequencies } from './vocab/merge-learner.js';
 export type { GgufValue as GgufReadValue } from './vocab/gguf-read.js';
 
 // ---------------------------------------------------------------------------------------------------------
-// Staged pipeline (lib/pipeline): exports added by the pipeline's owner below this line.
-// PIPELINE EXPORTS
+// Staged pipeline (lib/pipeline): config, run, presets, manifest, report.
+export { runPipeline, type PipelineEvent, type PipelineRunOptions, type PipelineOutcome } from './pipeline/run.js';
+export { pipelineConfigSchema, stageTrainSchema, parsePipelineConfig, loadPipelineConfig, mergeConfig, type PipelineConfig, type PipelineConfigInput, type TrainStageId } from './pipeline/config.js';
+export { demoConfig, paperConfig, demoDataDir, demoTaskFiles, PRESETS, type PresetName } from './pipeline/presets.js';
+export { manifestSchema, stageRecordSchema, MANIFEST_FILE, MANIFEST_SCHEMA_ID, STAGE_IDS, STAGE_LABELS, type Manifest, type ManifestFile, type StageRecord, type StageId, type StageStatus } from './pipeline/manifest.js';
+export { buildReport, writeReport, REPORT_FILES, type Report } from './pipeline/report/index.js';
