@@ -215,7 +215,7 @@ export function readSavedJob(runDir: string): TrainJob {
     throw new PersianLoraError('ERR_BAD_FORMAT', `${file} is not valid JSON: ${(error as Error).message}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: expected a JSON object of training options`);
-  return parseOptions(trainJobSchema, { ...upgradeConfig(raw as Record<string, unknown>), out: runDir }, file);
+  return canonical(parseOptions(trainJobSchema, { ...upgradeConfig(raw as Record<string, unknown>), out: runDir }, file));
 }
 
 function writeSavedJob(job: TrainJob): void {

@@ -64,7 +64,7 @@ test('a resume refuses any other changed option, naming it with the saved and th
 
 test('config.json of runs made before the job (data + format) is read as today\'s data spec', (t) => {
   const legacy = {
-    base: '/m/base.gguf', data: '/d/records.jsonl', format: 'text', rank: 2, alpha: 32, targets: ['q', 'v'], dropout: 0.05, rsLora: false,
+    base: '/m/base.gguf', data: '/d/records.jsonl', format: 'text', rank: 2, alpha: 32, targets: ['v', 'q'], dropout: 0.05, rsLora: false,
     lr: 2e-4, schedule: 'cosine', warmup: 0.05, weightDecay: 0.01, clip: 1, epochs: 1, maxSteps: 4, seqLen: 32, batch: 2, gradAccum: 1,
     evalEvery: 0, valFraction: 0.05, saveEvery: 0, seed: 42, trainRows: 'none', backward: 'auto',
   };
@@ -73,6 +73,7 @@ test('config.json of runs made before the job (data + format) is read as today\'
   const job = readSavedJob(dir);
   t.deepEqual(job.data, { kind: 'text', path: '/d/records.jsonl', field: 'text' });
   t.like(job, { out: dir, rank: 2, maxSteps: 4, seqLen: 32, device: 'cpu', portable: false });
+  t.deepEqual(resumeJob(job, { targets: ['q', 'v'] }).changes, [], 'targets compare as a set in loraTargets order');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...legacy, data: '/d/fa.txt' }));
   t.is(readSavedJob(dir).data, '/d/fa.txt', 'the format the extension gives keeps the plain path');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...legacy, rank: 'eight' }));
