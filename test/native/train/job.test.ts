@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadModel } from '../../../lib/model.js';
 import { modelTokenizer } from '../../../lib/model-tokenizer.js';
 import { readLoraAdapter } from '../../../lib/lora/adapter-read.js';
+import { writeLoraAdapter } from '../../../lib/lora/adapter-file.js';
 import { attentionHeads } from '../../../lib/lora/base-check.js';
 import { exportPeft } from '../../../lib/lora/peft.js';
 import { writeGgufStream, type StreamTensor } from '../../../lib/gguf/stream-writer.js';
@@ -169,6 +170,12 @@ test('initial adapters that do not fit are refused by name: rank, targets, alpha
   t.is(shape!.code, 'ERR_ADAPTER');
   t.regex(shape!.message, /blk\.0\.attn_q\.weight is adapted as \[in 64, out 64\] but .* has ne \[128, 128\]/);
   await t.throwsAsync(runTrainJob(job(r.base, r.heldOutData, out('missing'), { initAdapter: out('nope.gguf') })), { code: 'ERR_FILE_NOT_FOUND' } as never);
+  // an adapter of another architecture
+  const qwen = out('qwen2.gguf');
+  writeLoraAdapter(qwen, { ...readLoraAdapter(r.adapter), architecture: 'qwen2' });
+  const arch = await t.throwsAsync(runTrainJob(job(r.base, r.heldOutData, out('bad-arch'), { initAdapter: qwen })), { instanceOf: PersianLoraError });
+  t.is(arch!.code, 'ERR_ADAPTER');
+  t.regex(arch!.message, /qwen2\.gguf: adapter for architecture "qwen2" cannot apply to .* \(architecture "llama"\)/);
 });
 
 test('initMode merge: the adapter (a PEFT folder here) merged into init-base.gguf, and a fresh adapter of any shape on it', async (t) => {
