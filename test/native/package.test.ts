@@ -314,3 +314,37 @@ test('install: a PERSIAN_LORA_ADDON that is not a loadable addon fails the insta
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('install: a prebuild in prebuilds/<platform>-<arch>/ is used instead of a build, unless another backend is asked for', async (t) => {
+  if (!existsSync(repoAddon)) return t.fail(`needs the built addon ${repoAddon}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pl-install-'));
+  try {
+    const pkg = path.join(dir, 'pkg');
+    cpSync(path.join(packageRoot, 'scripts'), path.join(pkg, 'scripts'), { recursive: true });
+    cpSync(path.join(packageRoot, 'third_party', 'llama.cpp.lock'), path.join(pkg, 'third_party', 'llama.cpp.lock'));
+    const pin = (JSON.parse(readFileSync(path.join(pkg, 'third_party', 'llama.cpp.lock'), 'utf8')) as { tree: string }).tree;
+    mkdirSync(path.join(pkg, 'third_party', 'llama.cpp'));
+    writeFileSync(path.join(pkg, 'third_party', 'llama.cpp', '.persian-lora-tree'), pin + '\n');
+    const prebuild = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'persian_lora.node');
+    mkdirSync(path.dirname(prebuild), { recursive: true });
+    cpSync(repoAddon, prebuild);
+    const installed = path.join(pkg, 'build', 'Release', 'persian_lora.node');
+
+    const r = await run(process.execPath, [path.join(pkg, 'scripts', 'install.mjs')], pkg, cleanEnv());
+    t.is(r.code, 0, show(r));
+    t.regex(r.stderr, new RegExp(`\\[install\\] addon from prebuilds/${process.platform}-${process.arch}/persian_lora\\.node`));
+    t.notRegex(r.stderr, /\[build\] building/);
+    t.deepEqual(readFileSync(installed), readFileSync(repoAddon));
+
+    // a CPU prebuild does not satisfy PERSIAN_LORA_GPU=cuda: the install goes to the source build (which stops here,
+    // the stub tree having no sources)
+    rmSync(path.join(pkg, 'build'), { recursive: true });
+    const cuda = await run(process.execPath, [path.join(pkg, 'scripts', 'install.mjs')], pkg, cleanEnv({ PERSIAN_LORA_GPU: 'cuda' }));
+    t.is(cuda.code, 1, show(cuda));
+    t.regex(cuda.stderr, /the prebuild in .* is cpu; PERSIAN_LORA_GPU=cuda: building from source/);
+    t.regex(cuda.stderr, /third_party\/llama\.cpp is missing/);
+    t.false(existsSync(installed));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
