@@ -53,3 +53,28 @@ export function fromNativeError(error: unknown): unknown {
   if (typeof code === 'string' && code.startsWith('ERR_')) return new PersianLoraError(code as ErrorCode, (error as Error).message);
   return error;
 }
+
+const IO_CODES: Record<string, { code: ErrorCode; what: string }> = {
+  ENOSPC: { code: 'ERR_NO_SPACE', what: 'no space left on the device' },
+  EDQUOT: { code: 'ERR_NO_SPACE', what: 'disk quota exceeded' },
+  ENOENT: { code: 'ERR_FILE_NOT_FOUND', what: 'no such file or folder' },
+  EACCES: { code: 'ERR_IO', what: 'permission denied' },
+  EPERM: { code: 'ERR_IO', what: 'operation not permitted' },
+  EROFS: { code: 'ERR_IO', what: 'read-only file system' },
+  EISDIR: { code: 'ERR_IO', what: 'is a folder, expected a file' },
+  ENOTDIR: { code: 'ERR_IO', what: 'a part of the path is not a folder' },
+  EEXIST: { code: 'ERR_IO', what: 'already exists' },
+  EMFILE: { code: 'ERR_IO', what: 'too many open files' },
+};
+
+/**
+ * An operating-system error (errno `code`: ENOSPC, EACCES, …) as a PersianLoraError naming the path and what was being
+ * done; anything else is returned unchanged.
+ */
+export function ioError(error: unknown, path: string, doing = 'access'): unknown {
+  if (error instanceof PersianLoraError) return error;
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof errno !== 'string' || !/^E[A-Z]+$/.test(errno)) return error;
+  const known = IO_CODES[errno];
+  return new PersianLoraError(known?.code ?? 'ERR_IO', `Cannot ${doing} ${path}: ${known?.what ?? errno} (${errno})`, { cause: error });
+}

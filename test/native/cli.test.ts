@@ -1,5 +1,7 @@
 // The CLI end to end through main(): tiny-model, inspect, generate (with an adapter), exit codes.
 import test from 'ava';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { writeLoraAdapter } from '../../lib/lora/adapter-file.js';
 import { scratchPath } from './helpers.js';
@@ -49,9 +51,23 @@ test('runtime failures exit 1 with a one-line message; usage errors exit 2', asy
   t.regex(badNumber.err, /Expected an integer >= 1 for --layers but received "two"/);
 });
 
-test('demo builds a tiny model and generates from it', async (t) => {
-  const r = await cli('demo', '--dir', scratchPath('demo'));
+test('demo runs the staged pipeline to its report, shows its effect, and a second run does no stage again', async (t) => {
+  const dir = scratchPath('demo');
+  const r = await cli('demo', '--out', dir);
   t.is(r.code, 0, r.err);
-  t.regex(r.out, /1\. wrote .*tiny-llama-spm-q8_0\.gguf/);
-  t.regex(r.out, /4\. greedy generation: \S+/);
+  t.regex(r.out, /\|stage 3 · instructions\|/);
+  t.regex(r.out, /report: .*report\.md/);
+  for (const file of ['report.md', 'report.html', 'manifest.json']) t.true(existsSync(path.join(dir, file)), file);
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { stages: Array<{ id: string; status: string; vocab: { before: { tokensPerWord: number }; after: { tokensPerWord: number } } | null; eval: { results: string } }> };
+  t.deepEqual(manifest.stages.map((s) => s.status), ['done', 'done', 'done', 'done', 'done']);
+  const vocab = manifest.stages[1]!.vocab!;
+  t.true(vocab.after.tokensPerWord < vocab.before.tokensPerWord, 'held-out Persian tokens per word fall after stage 0');
+  const bitsPerChar = (stage: number) => {
+    const results = JSON.parse(readFileSync(path.join(dir, manifest.stages[stage]!.eval.results), 'utf8')) as { tasks: Array<{ name: string; aggregates: Array<{ metric: string; value: number }> }> };
+    return results.tasks.find((x) => x.name === 'heldout/fa')!.aggregates.find((a) => a.metric === 'bits_per_char')!.value;
+  };
+  t.true(bitsPerChar(2) < bitsPerChar(1), 'held-out Persian bits per character fall after stage 1');
+  const again = await cli('demo', '--out', dir);
+  t.is(again.code, 0, again.err);
+  t.is(again.err.match(/already done/g)?.length, 5);
 });
