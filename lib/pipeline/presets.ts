@@ -38,9 +38,9 @@ export async function demoConfig(runDir: string): Promise<PipelineConfigInput> {
     language: 'fa',
     stages: {
       vocab: { corpus: path.join(data, 'fa-train.txt'), newPieces: 2000, minCount: 2 },
-      pretrain: { data: { kind: 'text', path: path.join(data, 'fa-train.txt') }, train: { ...DEMO_TRAIN, trainRows: 'all', maxSteps: 60 } },
-      align: { data: { kind: 'parallel', path: path.join(data, 'parallel.jsonl') }, train: { ...DEMO_TRAIN, maxSteps: 30 } },
-      instruct: { data: { kind: 'instructions', path: path.join(data, 'instructions.jsonl') }, train: { ...DEMO_TRAIN, lr: 1e-3, warmup: 0.03, weightDecay: 0, maxSteps: 30 } },
+      pretrain: { data: { kind: 'text', path: path.join(data, 'fa-train.txt') }, train: { ...DEMO_TRAIN, trainRows: 'all', maxSteps: 150 } },
+      align: { data: { kind: 'parallel', path: path.join(data, 'parallel.jsonl') }, train: { ...DEMO_TRAIN, lr: 5e-4, maxSteps: 80 } },
+      instruct: { data: { kind: 'instructions', path: path.join(data, 'instructions.jsonl') }, train: { ...DEMO_TRAIN, lr: 5e-4, warmup: 0.03, weightDecay: 0, maxSteps: 60 } },
     },
     eval: {
       tasks: demoTaskFiles(), dataDir: data, limit: 12, maxTokens: 16, mode: 'loglikelihood',
