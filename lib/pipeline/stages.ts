@@ -77,7 +77,7 @@ export async function runTrainStage(
     model,
     outputs: [
       ...(outcome.adapterPath ? [{ role: 'adapter', file: outcome.adapterPath }] : []),
-      ...(outcome.basePath && outcome.basePath !== from.base ? [{ role: 'base with trained rows', file: outcome.basePath }] : []),
+      ...(outcome.basePath && outcome.baseKind !== 'given' ? [{ role: outcome.baseKind === 'merged' ? 'base with the previous adapter merged' : 'base with trained rows', file: outcome.basePath }] : []),
     ],
     inputs: outcome.dataFiles.map((file) => ({ role: 'data', file })),
     trainSeconds: outcome.trainSeconds,

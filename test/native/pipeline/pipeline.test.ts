@@ -155,6 +155,22 @@ test.serial('a changed stage runs again with every stage after it; stopAfter and
   t.deepEqual(manifestOf(dir).stages.map((s) => s.status), ['done', 'skipped', 'done', 'done', 'skipped']);
 });
 
+test.serial('adapter: merge folds the previous adapter into the base and trains a new one; new drops it', async (t) => {
+  const dir = scratchPath('pipeline-adapter-modes');
+  rmSync(dir, { recursive: true, force: true });
+  const cfg = await config() as PipelineConfigInput & { stages: { align: { adapter?: string }; instruct: { adapter?: string } } };
+  cfg.stages.align.adapter = 'merge';
+  cfg.stages.instruct.adapter = 'new';
+  const { outcome, events } = await run(dir, cfg);
+  t.is(outcome.stopped, 'done');
+  const m = manifestOf(dir);
+  t.is(m.stages[3]!.model!.base, 'stages/2-align/train/init-base.gguf');
+  t.deepEqual(m.stages[3]!.outputs.map((f) => f.role), ['adapter', 'base with the previous adapter merged']);
+  t.is(m.stages[4]!.model!.base, m.stages[3]!.model!.base, 'a new adapter on the merged base');
+  const starts = events.flatMap((e) => (e.type === 'train' && e.event.type === 'start' ? [[e.stage, e.event.init?.mode ?? null]] : []));
+  t.deepEqual(starts, [['pretrain', null], ['align', 'merge'], ['instruct', null]]);
+});
+
 test.serial('a run folder in use by a live process is refused', async (t) => {
   const dir = scratchPath('pipeline-locked');
   mkdirSync(dir, { recursive: true });
