@@ -14,6 +14,8 @@ export interface FoundOptions {
   /** Text before the first option marker, with a trailing `<sep>` removed. */
   question: string;
   options: ChoiceOption[];
+  /** Keys left out between the options (`C` for `(A) (B) (D)`). */
+  missing: string[];
 }
 
 const LATIN_UPPER = [...'ABCDEFGHIJ'];
@@ -42,23 +44,37 @@ const STYLES: Style[] = [
   { style: 'persian', pattern: /(?<=^|\s|>)(الف|ب|ج|د|ه|و)\s*[)\-–]/g, sequences: [PERSIAN_KEYS] },
 ];
 
-/** The longest chain of markers whose keys run through `sequence` in order from its first element. */
+/**
+ * The longest chain of markers whose keys run through `sequence` in order from its first element, each key the next
+ * one or the one after it (a record may leave a letter out: `(A) (B) (D)`).
+ */
 function chain(markers: Marker[], sequence: string[]): Marker[] {
   let best: Marker[] = [];
   markers.forEach((m, i) => {
     if (m.key !== sequence[0]) return;
     const out = [m];
-    for (let j = i + 1; j < markers.length && out.length < sequence.length; j++) {
-      if (markers[j]!.key === sequence[out.length]) out.push(markers[j]!);
+    let at = 0;
+    for (let j = i + 1; j < markers.length; j++) {
+      const next = sequence.indexOf(markers[j]!.key, at + 1);
+      if (next === at + 1 || next === at + 2) {
+        out.push(markers[j]!);
+        at = next;
+      }
     }
     if (out.length > best.length) best = out;
   });
   return best;
 }
 
+/** Keys of `sequence` a chain skipped (`C` for `A, B, D`). */
+function skipped(found: Marker[], sequence: string[]): string[] {
+  const last = sequence.indexOf(found[found.length - 1]!.key);
+  return sequence.slice(0, last + 1).filter((k) => !found.some((m) => m.key === k));
+}
+
 /**
- * Options in `input`: the first style (in the order above) that yields a chain of at least two consecutive keys
- * from the first key (`A, B, …`, `a, b, …`, `الف, ب, …`). When the input has `<sep>`, options are looked for after
+ * Options in `input`: the first style (in the order above) that yields a chain of at least two keys from the first
+ * key (`A, B, …`, `a, b, …`, `الف, ب, …`), a single letter at a time left out at most (`A, B, D`). When the input has `<sep>`, options are looked for after
  * the last one. Returns null when no style finds two options.
  */
 export function findOptions(input: string): FoundOptions | null {
@@ -72,7 +88,7 @@ export function findOptions(input: string): FoundOptions | null {
       if (found.length < 2) continue;
       const options = found.map((m, i) => ({ key: m.key, text: region.slice(m.end, found[i + 1]?.start ?? region.length).trim() }));
       const question = (input.slice(0, offset + found[0]!.start)).replace(/<sep>\s*$/, '').trim();
-      return { style, question, options };
+      return { style, question, options, missing: skipped(found, sequence) };
     }
   }
   return null;

@@ -54,7 +54,7 @@ function parseChoice(index: number, record: EvalRecord): ParseResult | null {
     return { ok: false, index, reason: `gold ${JSON.stringify(record.output)} is not an option key, but the input has ${found.options.length} options marked ${found.style}` };
   }
   const goldKey = bareGold[1]!;
-  const notes: string[] = [];
+  const notes: string[] = found.missing.length > 0 ? [`no option ${found.missing.join(', ')} between the others`] : [];
   const kept = found.options.filter((o) => {
     if (o.text.length > 0) return true;
     notes.push(`option ${o.key} is blank and was dropped`);

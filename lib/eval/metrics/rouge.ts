@@ -1,4 +1,4 @@
-// ROUGE-1/2/L F-measures as rouge-score computes them, with a tokenizer that keeps non-ASCII (e.g. Persian) words.
+// ROUGE-1/2/L F-measures as rouge-score computes them, with its default tokenizer or one that keeps non-ASCII words.
 
 /**
  * The ROUGE tokenizer: lowercase (`toLowerCase`), then split on every run of characters that are not letters
@@ -9,6 +9,19 @@
 export function rougeTokenize(text: string): string[] {
   return text.toLowerCase().split(/[^\p{L}\p{M}\p{N}]+/u).filter((t) => t.length > 0);
 }
+
+/**
+ * rouge-score's default tokenizer (`tokenize.tokenize` without stemming): lowercase, every run outside [a-z0-9]
+ * becomes a space, tokens split on whitespace. Every non-ASCII word is dropped, so Persian text has no tokens and
+ * scores 0, as lm-evaluation-harness and rouge-score report it.
+ */
+export function rougeDefaultTokenize(text: string): string[] {
+  return text.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 0);
+}
+
+/** The tokenizers a task may choose (`rouge: { tokenizer }`): `unicode` (the default) or rouge-score's `default`. */
+export const ROUGE_TOKENIZERS = { unicode: rougeTokenize, default: rougeDefaultTokenize } as const;
+export type RougeTokenizerName = keyof typeof ROUGE_TOKENIZERS;
 
 export interface RougeScore {
   precision: number;

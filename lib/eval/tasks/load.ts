@@ -1,21 +1,18 @@
 // Reads task files (YAML or JSON) and their dataset splits, with errors that name the file, field or split.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { parseOptions } from '../../config/validate.js';
 import { PersianLoraError, describeValue } from '../../errors.js';
 import type { EvalRecord } from '../answers/parse.js';
-import { KIND_RULES, MODE_METRICS, taskSchema, type Mode, type Task, type TaskInput } from './schema.js';
+import { KIND_RULES, MODE_METRICS, taskSchema, type Mode, type ParsedTask, type Task, type TaskInput } from './schema.js';
+import { parseSource, readTaskSource, type TaskSource } from './source.js';
 
 /** Validate a task object; `source` (a file name or `built-in`) prefixes any error. */
 export function parseTask(input: unknown, source = 'task'): Task {
-  let parsed;
-  try {
-    parsed = parseOptions(taskSchema, input, 'task');
-  } catch (error) {
-    const e = error as PersianLoraError;
-    throw new PersianLoraError(e.code, `${source}: ${e.message}`, { cause: e });
-  }
+  return taskFromSource({ file: source, data: input, lineOf: () => undefined });
+}
+
+/** The task with its mode and metrics settled from its kind. */
+function settle(parsed: ParsedTask): Task {
   const rules = KIND_RULES[parsed.kind];
   return { ...parsed, mode: parsed.mode ?? rules.modes[0]!, metrics: parsed.metrics ?? rules.metrics };
 }
@@ -35,30 +32,14 @@ export function activeMetrics(task: Task): Task['metrics'] {
   return task.metrics.filter((m) => allowed.includes(m));
 }
 
-/** Read and validate a task file: `.yaml`/`.yml` or `.json`. */
+/** Read and validate a task file (`.yaml`/`.yml` or `.json`); an error names the file, the line and the key. */
 export function loadTaskFile(file: string): Task {
-  if (!existsSync(file)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Task file ${file} does not exist`);
-  const text = readFileSync(file, 'utf8');
-  const ext = path.extname(file).toLowerCase();
-  let data: unknown;
-  if (ext === '.json') {
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      throw new PersianLoraError('ERR_BAD_FORMAT', `Task file ${file} is not valid JSON: ${(error as Error).message}`);
-    }
-  } else if (ext === '.yaml' || ext === '.yml') {
-    const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-    const first = doc.errors[0];
-    if (first) {
-      const line = first.linePos?.[0]?.line;
-      throw new PersianLoraError('ERR_BAD_FORMAT', `Task file ${file}${line ? ` line ${line}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`);
-    }
-    data = doc.toJS();
-  } else {
-    throw new PersianLoraError('ERR_BAD_FORMAT', `Expected a task file ending in .yaml, .yml or .json but received ${describeValue(file)}`);
-  }
-  return parseTask(data, file);
+  return taskFromSource(readTaskSource(file));
+}
+
+/** Validate an already read task file. */
+export function taskFromSource(source: TaskSource): Task {
+  return settle(parseSource(taskSchema, source, 'task'));
 }
 
 /** A record of a split: its index in the source file, the mapped fields, and the raw object for custom templates. */

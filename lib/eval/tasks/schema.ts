@@ -89,11 +89,14 @@ const regexString = z.string().refine((s) => {
   }
 }, 'a valid regular expression');
 
+/** A label as a task file writes it: a string, or an integer (`0`), read as its decimal string. */
+const labelSchema = z.union([z.string().min(1), z.int()]).transform(String);
+
 const answerSchema = z.strictObject({
-  /** Fixed label set for items without embedded options (otherwise read from each record). */
-  labels: z.array(z.string().min(1)).min(2).optional(),
-  /** alias → label, e.g. {"مثبت": "0"}. */
-  aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Fixed label set for items without embedded options (otherwise read from each record): `[0, 1]` or `[yes, no]`. */
+  labels: z.array(labelSchema).min(2).optional(),
+  /** alias → label, e.g. {"مثبت": 0} or {positive: "0"}. */
+  aliases: z.record(z.string().min(1), labelSchema).default({}),
   /** Regexes whose first group names the answer, tried before the built-in rules. */
   patterns: z.array(regexString).default([]),
   scope: z.enum(['full', 'firstLine']).default('full'),
@@ -104,6 +107,11 @@ const loglikelihoodSchema = z.strictObject({
   continuation: z.enum(['label', 'option']).default('label'),
   /** Put before each continuation; default: '' when the prompt ends in whitespace or is chat, else ' '. */
   delimiter: z.string().optional(),
+});
+
+const rougeSchema = z.strictObject({
+  /** `unicode` keeps non-ASCII words (docs/eval.md); `default` is rouge-score's, which drops them (Persian scores 0). */
+  tokenizer: z.enum(['unicode', 'default']).default('unicode'),
 });
 
 export const taskSchema = z.strictObject({
@@ -121,6 +129,7 @@ export const taskSchema = z.strictObject({
   generation: generationSchema.prefault({}),
   answer: answerSchema.prefault({}),
   loglikelihood: loglikelihoodSchema.prefault({}),
+  rouge: rougeSchema.prefault({}),
   /** Defaults to every metric of the kind; a run computes those its mode allows. */
   metrics: z.array(z.enum(METRICS)).min(1).optional(),
 }).superRefine((task, ctx) => {

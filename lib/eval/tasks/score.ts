@@ -7,7 +7,7 @@ import { chrfFromStats, chrfStats } from '../metrics/chrf.js';
 import { macroF1, type LabelPair } from '../metrics/classification.js';
 import { chooseByLoglikelihood, chooseByNormalizedLoglikelihood } from '../metrics/loglikelihood.js';
 import { bitsPerByte, bitsPerChar, bytePerplexity, textUnits, tokenPerplexity, wordPerplexity, type TextLoglikelihood } from '../metrics/perplexity.js';
-import { rougeScores } from '../metrics/rouge.js';
+import { ROUGE_TOKENIZERS, rougeScores } from '../metrics/rouge.js';
 import { exactMatch, tokenF1 } from '../metrics/squad.js';
 import type { Aggregate, ItemRecord, TaskResult } from '../results/schema.js';
 import { activeMetrics } from './load.js';
@@ -52,7 +52,7 @@ export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): 
     return { ...base, labels: item.parsed.labels, output: answer, extracted: label, method, scores: { acc: Number(label === item.parsed.gold), extracted: Number(label !== null) } };
   }
   const prediction = answer.text.trim();
-  const rouge = rougeScores(base.gold, prediction);
+  const rouge = rougeScores(base.gold, prediction, ROUGE_TOKENIZERS[task.rouge.tokenizer]);
   return {
     ...base,
     output: answer,

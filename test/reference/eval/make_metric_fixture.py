@@ -166,9 +166,8 @@ def main():
             "chrf": chrf.corpus_score(hyps, [refs]).score,
             "sentence_chrf": [chrf.sentence_score(h, [r]).score for h, r in zip(hyps, refs)],
             "rouge_unicode": rouge_rows(unicode_scorer, hyps, refs),
+            "rouge_default": rouge_rows(default_scorer, hyps, refs),
         }
-        if name == "en":
-            entry["rouge_default"] = rouge_rows(default_scorer, hyps, refs)
         out["sets"][name] = entry
     out["squad"] = {
         "hyps": SQUAD["hyps"],

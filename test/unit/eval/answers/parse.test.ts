@@ -59,6 +59,15 @@ test('Option A: lines keep the Option prefix in labels', ok, rec('', 'Q?\n\n Opt
 test('bare gold with Option-style options', ok, rec('', 'Q?\n Option A: 12\n Option B: 18', 'b'), ['A', 'B'], 'B');
 test('A. lines', ok, rec('', 'Which?\nA. red\nB. blue\nC. green', 'C'), ['A', 'B', 'C'], 'C', ['red', 'blue', 'green']);
 test('Persian option letters', ok, rec('', 'کدام؟ الف) تهران ب) شیراز ج) تبریز', 'ب'), ['الف', 'ب', 'ج'], 'ب');
+test('(A) (B) (D): a letter left out between options', ok, rec('', 'Q? <sep> (A) one (B) two (D) four', 'D'), ['A', 'B', 'D'], 'D', ['one', 'two', 'four']);
+test('a) b) d) lines with a gap, Option-style gold', ok, rec('', 'Q?\n Option A: 12\n Option B: 18\n Option D: 30', 'Option D'), ['Option A', 'Option B', 'Option D'], 'Option D');
+test('a gap is noted; two letters left out end the options', (t) => {
+  const r = parseItem(0, rec('', 'Q? <sep> (A) one (B) two (D) four (G) seven', 'B'));
+  if (!r.ok) return t.fail(r.reason);
+  t.deepEqual(r.labels, ['A', 'B', 'D']);
+  t.deepEqual(r.options?.map((o) => o.text), ['one', 'two', 'four (G) seven']);
+  t.deepEqual(r.notes, ['no option C between the others']);
+});
 test('quoted labels', ok, rec('Answer with "Yes" or "No".', 'text', 'no'), ['Yes', 'No'], 'No');
 test('guillemet-quoted Persian labels', ok, rec('پاسخ را با «مثبت»، «منفی» یا «خنثی» بنویس.', 'متن', 'منفی'), ['مثبت', 'منفی', 'خنثی'], 'منفی');
 test('numbered cues with Persian digits', ok, rec('اگر مثبت بود عدد ۰ و اگر منفی بود عدد ۱ را بنویس', 'متن', '1'), ['0', '1'], '1');

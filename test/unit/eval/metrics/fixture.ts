@@ -12,7 +12,7 @@ export interface FixtureSet {
   chrf: number;
   sentence_chrf: number[];
   rouge_unicode: Array<Record<'rouge1' | 'rouge2' | 'rougeL', RougeRow>>;
-  rouge_default?: Array<Record<'rouge1' | 'rouge2' | 'rougeL', RougeRow>>;
+  rouge_default: Array<Record<'rouge1' | 'rouge2' | 'rougeL', RougeRow>>;
 }
 export interface MetricFixture {
   sets: Record<string, FixtureSet>;

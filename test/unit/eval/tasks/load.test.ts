@@ -54,7 +54,7 @@ test('YAML and JSON task files load; errors name file and line', (t) => {
   const yaml = write('t.yaml', 'name: demo/y\nkind: generation\ndataset:\n  splits:\n    test: data.jsonl\n  format: jsonl\n');
   t.is(loadTaskFile(yaml).name, 'demo/y');
   t.is(loadTaskFile(write('t.json', JSON.stringify(base))).name, 'demo/t');
-  t.throws(() => loadTaskFile(write('u.yaml', 'name: a/b\nkind: generation\ndataset: {splits: {test: x.json}}\npromt: {}\n')), { message: /u\.yaml: Unknown option task\.promt$/ });
+  t.throws(() => loadTaskFile(write('u.yaml', 'name: a/b\nkind: generation\ndataset: {splits: {test: x.json}}\npromt: {}\n')), { message: /u\.yaml line 4: Unknown option task\.promt$/ });
   t.throws(() => loadTaskFile(write('bad.yaml', 'name: a\n  kind: : x\n')), { message: /bad\.yaml line \d+ is not valid YAML/ });
   t.throws(() => loadTaskFile(path.join(dir, 'none.yaml')), { message: /Task file .*none\.yaml does not exist/ });
 });
@@ -101,4 +101,33 @@ test('limit and few-shot pools', (t) => {
   t.deepEqual(data.fewshotPool.map((r) => r.index), [0]);
   t.false(data.fewshotFromSameSplit);
   t.true(loadTaskData(parseTask({ ...base, fewshot: { k: 1 } }), dir).fewshotFromSameSplit);
+});
+
+test('a typo names the unknown key first, with file and line, even when a required key is then missing', (t) => {
+  const file = write('typo.yaml', 'name: demo/typo\nknd: classification\ndataset:\n  splits: {test: data.json}\n');
+  t.throws(() => loadTaskFile(file), { message: `${file} line 2: Unknown option task.knd` });
+  const nested = write('typo2.yaml', 'name: demo/typo\nkind: classification\ndataset:\n  splts: {test: data.json}\n');
+  t.throws(() => loadTaskFile(nested), { message: `${nested} line 4: Unknown option task.dataset.splts` });
+  const json = write('typo.json', '{\n  "name": "demo/typo",\n  "kind": "generation",\n  "dataset": {"splits": {"test": "data.json"}},\n  "answr": {}\n}\n');
+  t.throws(() => loadTaskFile(json), { message: `${json} line 5: Unknown option task.answr` });
+  t.throws(() => parseTask({ name: 'demo/o', knd: 'generation', dataset: { splits: { test: 'x' } } }, 'obj'), { message: 'obj: Unknown option task.knd' });
+});
+
+test('a wrong value names the file and the line of its key', (t) => {
+  const file = write('badmode.yaml', 'name: demo/m\nkind: classification\nmode: perplexity\ndataset:\n  splits: {test: data.json}\n');
+  t.throws(() => loadTaskFile(file), { message: `${file} line 3: Expected a mode of a classification task (generate, loglikelihood) for task.mode but received "perplexity"` });
+});
+
+test('integer labels and aliases are read as the strings the gold writes', (t) => {
+  const file = write('ints.yaml', 'name: demo/i\nkind: classification\ndataset:\n  splits: {test: data.json}\n  fields: {instruction: q, input: ctx, output: a}\nanswer:\n  labels: [0, 1]\n  aliases: {positive: 0, negative: "1"}\n');
+  const task = loadTaskFile(file);
+  t.deepEqual(task.answer.labels, ['0', '1']);
+  t.deepEqual(task.answer.aliases, { positive: '0', negative: '1' });
+  t.throws(() => parseTask({ ...base, answer: { labels: [0.5, 1] } }, 'x'), { message: /task\.answer\.labels\.0/ });
+});
+
+test('the ROUGE tokenizer is unicode unless the task chooses rouge-score\'s default', (t) => {
+  t.is(parseTask({ ...base, kind: 'generation' }).rouge.tokenizer, 'unicode');
+  t.is(parseTask({ ...base, kind: 'generation', rouge: { tokenizer: 'default' } }).rouge.tokenizer, 'default');
+  t.throws(() => parseTask({ ...base, rouge: { tokenizer: 'nltk' } }, 'x'), { message: 'x: Expected one of "unicode", "default" for task.rouge.tokenizer but received "nltk"' });
 });

@@ -60,6 +60,19 @@ test('generation aggregates equal corpus BLEU / chrF of the fixture (1e-9)', (t)
   for (const a of Object.values(aggs)) t.true(a.ci[0]! <= a.value! + 1e-9 && a.value! <= a.ci[1]! + 1e-9, a.metric);
 });
 
+test('a task with rouge.tokenizer default scores ROUGE as rouge-score\'s default tokenizer (1e-12)', (t) => {
+  for (const [name, set] of Object.entries(fixture.sets)) {
+    const gen = parseTask({ name: 'g/t', kind: 'generation', dataset: { splits: { test: 'x.json' } }, metrics: ['rouge1', 'rouge2', 'rougeL'], rouge: { tokenizer: 'default' } });
+    const built = buildRequests(gen, data(set.refs.map((r, i) => lr(i, 'Summarize', 'x', r))));
+    const items = built.requests.map((r, i) => scoreItem(gen, built.items.get(r.itemIndex)!, { mode: 'generate', text: set.hyps[i]! }));
+    items.forEach((item, i) => {
+      for (const key of ['rouge1', 'rouge2', 'rougeL'] as const) {
+        t.true(Math.abs(item.scores[key]! - set.rouge_default[i]![key].fmeasure) < 1e-12, `${name} item ${i} ${key}`);
+      }
+    });
+  }
+});
+
 test('perplexity mode: bits per byte and per character from the summed log-likelihoods', (t) => {
   const ppl = parseTask({ name: 'p/t', kind: 'perplexity', dataset: { splits: { test: 'x.json' } } });
   const built = buildRequests(ppl, data([lr(0, '', '', 'سلام'), lr(1, '', '', 'hello world')]));
