@@ -8,6 +8,7 @@ export { buildPrompt, continuations, renderTemplate, ALPACA_TEMPLATE, ALPACA_TEM
 export { buildRequests, selectShots, type ModelRequest, type PreparedItem, type BuiltRequests } from './tasks/requests.js';
 export { scoreItem, aggregateItems, taskResult, type ModelAnswer } from './tasks/score.js';
 export { resolveTasks } from './tasks/resolve.js';
+export { loadHarnessTask, isHarnessTask } from './harness/load.js';
 export { SUITES } from './suites/paper.js';
 export { runResultsSchema, RESULTS_SCHEMA_ID, type RunResults, type TaskResult, type ItemRecord, type Aggregate } from './results/schema.js';
 export { renderResultsTable } from './results/table.js';

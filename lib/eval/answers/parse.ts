@@ -96,6 +96,12 @@ export function parseItem(index: number, record: EvalRecord, fixedLabels?: reado
   return { ok: true, index, labels: found.labels, gold: label, source: found.source, notes: [] };
 }
 
+/** An item whose choices are given (an imported multiple-choice task): labels are the indices `0`, `1`, …. */
+export function choiceItem(index: number, choices: readonly string[], gold: number): ParsedItem {
+  const options = choices.map((text, i) => ({ label: String(i), key: String(i), text }));
+  return { ok: true, index, labels: options.map((o) => o.label), gold: String(gold), options, source: 'task', notes: [] };
+}
+
 /** Parse every record; returns items and failures in record order. */
 export function parseItems(records: readonly EvalRecord[], fixedLabels?: readonly string[]): { items: ParsedItem[]; failures: ParseFailure[] } {
   const items: ParsedItem[] = [];

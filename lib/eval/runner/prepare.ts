@@ -18,7 +18,7 @@ export interface PreparedTasks {
   options: ParsedPrepareOptions;
 }
 
-/** The tasks as this run evaluates them: `mode` applied where the task's kind allows it, `maxTokens` set. */
+/** The tasks as this run evaluates them: `mode` applied where the task's kind allows it (imported lm-evaluation-harness tasks keep theirs), `maxTokens` set. */
 export function planTasks(tasks: readonly Task[], o: Pick<ParsedPrepareOptions, 'mode' | 'maxTokens'>): Task[] {
   if (tasks.length === 0) throw new PersianLoraError('ERR_INVALID_OPTION', 'Expected at least one task but received none');
   if (o.mode && !tasks.some((t) => KIND_RULES[t.kind].modes.includes(o.mode!))) {
@@ -26,7 +26,7 @@ export function planTasks(tasks: readonly Task[], o: Pick<ParsedPrepareOptions, 
     throw new PersianLoraError('ERR_INVALID_OPTION', `Expected a mode one of the tasks allows (${allowed}) for mode but received ${JSON.stringify(o.mode)}`);
   }
   return tasks.map((task) => {
-    const moded = o.mode && KIND_RULES[task.kind].modes.includes(o.mode) ? withMode(task, o.mode) : task;
+    const moded = o.mode && !task.harness && KIND_RULES[task.kind].modes.includes(o.mode) ? withMode(task, o.mode) : task;
     return o.maxTokens === undefined ? moded : { ...moded, generation: { ...moded.generation, maxTokens: o.maxTokens } };
   });
 }

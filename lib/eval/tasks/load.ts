@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { PersianLoraError, describeValue } from '../../errors.js';
 import type { EvalRecord } from '../answers/parse.js';
+import { renderDoc } from '../harness/docs.js';
 import { KIND_RULES, MODE_METRICS, taskSchema, type Mode, type ParsedTask, type Task, type TaskInput } from './schema.js';
 import { parseSource, readTaskSource, type TaskSource } from './source.js';
 
@@ -47,6 +48,9 @@ export interface LoadedRecord {
   index: number;
   record: EvalRecord;
   raw: Record<string, unknown>;
+  /** An imported multiple-choice task's choices for this record and the index of the gold one. */
+  choices?: string[];
+  gold?: number;
 }
 
 function readRecords(file: string, format: 'json' | 'jsonl'): unknown[] {
@@ -104,6 +108,7 @@ export function loadSplit(task: Task, dataDir: string, splitName: string): Loade
       throw new PersianLoraError('ERR_DATA', `Expected an object for ${where} but received ${describeValue(row)}`);
     }
     const raw = row as Record<string, unknown>;
+    if (task.harness) return { index, raw, ...renderDoc(task.harness, raw, `${where} (task ${task.name})`) };
     const record = {
       instruction: fieldValue(raw, fields.instruction, false, where),
       input: fieldValue(raw, fields.input, false, where),

@@ -42,8 +42,8 @@ function alpaca(r: LoadedRecord): string {
 
 /**
  * The prompt for `record` after `shots` (few-shot examples, each shown with its answer). Alpaca: each example is a
- * full Alpaca block followed by its output, blocks joined by a blank line. Custom: `text` per record, `answer` after
- * each example, joined by `separator`. Chat: a user/assistant message pair per example, then the user message.
+ * full Alpaca block followed by its output, blocks joined by a blank line. Custom: `prefix` once, then `text` per
+ * record, `answer` after each example, joined by `separator`. Chat: a user/assistant message pair per example, then the user message.
  */
 export function buildPrompt(task: Task, record: LoadedRecord, shots: readonly LoadedRecord[] = []): Prompt {
   const p = task.prompt;
@@ -57,7 +57,8 @@ export function buildPrompt(task: Task, record: LoadedRecord, shots: readonly Lo
   }
   if (p.template === 'custom') {
     const examples = shots.map((s) => renderTemplate(p.text, fieldsOf(s), where) + renderTemplate(p.answer, fieldsOf(s), `the answer template of task ${task.name}`));
-    return { kind: 'text', text: [...examples, renderTemplate(p.text, fieldsOf(record), where)].join(p.separator) };
+    const prefix = renderTemplate(p.prefix, fieldsOf(record), `the prefix of task ${task.name}`);
+    return { kind: 'text', text: prefix + [...examples, renderTemplate(p.text, fieldsOf(record), where)].join(p.separator) };
   }
   return { kind: 'text', text: [...shots.map((s) => alpaca(s) + s.record.output), alpaca(record)].join('\n\n') };
 }

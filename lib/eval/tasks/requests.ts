@@ -1,7 +1,7 @@
 // Turns a task and its loaded records into model requests (prompt + continuations or generation settings) and parse failures.
 import { PersianLoraError } from '../../errors.js';
 import { seededRandom } from '../metrics/bootstrap.js';
-import { parseItem, type ParseFailure, type ParsedItem } from '../answers/parse.js';
+import { choiceItem, parseItem, type ParseFailure, type ParsedItem } from '../answers/parse.js';
 import type { LoadedRecord, TaskData } from './load.js';
 import { buildPrompt, continuations, type Prompt } from './prompt.js';
 import type { GenerationSettings, Task } from './schema.js';
@@ -67,7 +67,7 @@ export function buildRequests(task: Task, data: TaskData): BuiltRequests {
     }
     let parsed: ParsedItem | undefined;
     if (task.kind === 'classification') {
-      const result = parseItem(itemIndex, record.record, task.answer.labels);
+      const result = record.choices ? choiceItem(itemIndex, record.choices, record.gold!) : parseItem(itemIndex, record.record, task.answer.labels);
       if (!result.ok) {
         failures.push(result);
         continue;

@@ -1,12 +1,15 @@
 // Resolves a `--tasks` list (suite names, `suite/task` names, task file paths) into validated tasks.
 import { PersianLoraError, describeValue } from '../../errors.js';
 import { SUITES } from '../suites/paper.js';
-import { loadTaskFile } from './load.js';
+import { harnessFromSource, isHarnessTask, loadHarnessTask } from '../harness/load.js';
+import { taskFromSource } from './load.js';
+import { readTaskSource } from './source.js';
 import type { Task } from './schema.js';
 
 /**
- * Each comma-separated entry is a built-in suite (`paper-fa`), one task of a suite (`paper-fa/sentiment`), or a path
- * to a task file (`.yaml`, `.yml`, `.json`). Duplicates are dropped, first occurrence kept.
+ * Each comma-separated entry is a built-in suite (`paper-fa`), one task of a suite (`paper-fa/sentiment`), a path
+ * to a task file (`.yaml`, `.yml`, `.json`; an lm-evaluation-harness task YAML is recognised by its `task` key), or
+ * `harness:<file>` for an lm-evaluation-harness task file whatever its name. Duplicates are dropped, first occurrence kept.
  */
 export function resolveTasks(spec: string): Task[] {
   const out: Task[] = [];
@@ -18,8 +21,13 @@ export function resolveTasks(spec: string): Task[] {
     }
   };
   for (const entry of spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    if (entry.startsWith('harness:')) {
+      add(loadHarnessTask(entry.slice('harness:'.length)));
+      continue;
+    }
     if (/\.(ya?ml|json)$/i.test(entry)) {
-      add(loadTaskFile(entry));
+      const source = readTaskSource(entry);
+      add(isHarnessTask(source.data) ? harnessFromSource(source) : taskFromSource(source));
       continue;
     }
     const suite = SUITES[entry];

@@ -1,5 +1,6 @@
 // The task file schema (YAML or JSON), in the spirit of lm-evaluation-harness task configs; defaults live here.
 import { z } from 'zod';
+import type { HarnessTemplates } from '../harness/schema.js';
 
 export const TASK_KINDS = ['classification', 'generation', 'perplexity'] as const;
 export const MODES = ['generate', 'loglikelihood', 'perplexity'] as const;
@@ -58,8 +59,8 @@ const promptSchema = z.discriminatedUnion('template', [
   z.strictObject({ template: z.literal('alpaca') }),
   /** Messages for the model's own chat template, rendered by the runner. `user` uses {field} placeholders. */
   z.strictObject({ template: z.literal('chat'), system: z.string().optional(), user: z.string().min(1).default('{instruction}\n\n{input}') }),
-  /** `text` renders the prompt, `answer` a few-shot example's answer; examples are joined by `separator`. */
-  z.strictObject({ template: z.literal('custom'), text: z.string().min(1), answer: z.string().default('{output}'), separator: z.string().default('\n\n') }),
+  /** `text` renders the prompt, `answer` a few-shot example's answer; examples are joined by `separator`, after `prefix`. */
+  z.strictObject({ template: z.literal('custom'), prefix: z.string().default(''), text: z.string().min(1), answer: z.string().default('{output}'), separator: z.string().default('\n\n') }),
 ], { error: 'one of "alpaca", "chat", "custom"' });
 
 const fewshotSchema = z.strictObject({
@@ -149,7 +150,7 @@ export const taskSchema = z.strictObject({
 
 export type TaskInput = z.input<typeof taskSchema>;
 export type ParsedTask = z.output<typeof taskSchema>;
-/** A task with its mode and metrics settled. */
-export type Task = Omit<ParsedTask, 'mode' | 'metrics'> & { mode: Mode; metrics: MetricName[] };
+/** A task with its mode and metrics settled; an imported lm-evaluation-harness task carries its templates. */
+export type Task = Omit<ParsedTask, 'mode' | 'metrics'> & { mode: Mode; metrics: MetricName[]; harness?: HarnessTemplates };
 export type GenerationSettings = ParsedTask['generation'];
 export type SplitSpec = z.output<typeof splitSchema>;

@@ -37,7 +37,9 @@ export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): 
     const conts = item.continuations ?? mismatch(task, item, 'continuations');
     if (answer.logLikelihoods.length !== conts.length) mismatch(task, item, `${conts.length} log-likelihoods but received ${answer.logLikelihoods.length}`);
     const chosen = parsed.labels[chooseByLoglikelihood(answer.logLikelihoods)]!;
-    const chosenNorm = parsed.labels[chooseByNormalizedLoglikelihood(answer.logLikelihoods, conts)]!;
+    // lm-evaluation-harness's task YAML divides by the choice's length without the delimiter.
+    const lengths = task.harness ? parsed.options!.map((o) => o.text) : conts;
+    const chosenNorm = parsed.labels[chooseByNormalizedLoglikelihood(answer.logLikelihoods, lengths)]!;
     return {
       ...base,
       labels: parsed.labels,
