@@ -112,10 +112,11 @@ export {
 // ---------------------------------------------------------------------------------------------------------
 // Name clashes, resolved explicitly (these shadow the barrels' `export *`):
 //   ChatMessage   lib/model.ts (above) · lib/eval/tasks/prompt.ts → EvalChatMessage
-//   formatProgress  lib/eval/runner/progress.ts (kept as formatProgress) · lib/data/loaders/hub.ts → formatDownloadProgress
+//   formatProgress  lib/cli/format.ts formatEvalProgress (kept as formatProgress) · lib/data/loaders/hub.ts → formatDownloadProgress
 //   countWords    lib/data/clean/filters.ts (kept, via lib/data) · lib/vocab/merge-learner.ts → countWordFrequencies
 //   GgufValue     lib/gguf/writer.ts (above) · lib/vocab/gguf-read.ts → GgufReadValue
-export { formatProgress, type ChatMessage as EvalChatMessage } from './eval/index.js';
+export { type ChatMessage as EvalChatMessage } from './eval/index.js';
+export { formatEvalProgress as formatProgress, formatDuration } from './cli/format.js';
 export { formatProgress as formatDownloadProgress, countWords } from './data/index.js';
 export { countWords as countWordFrequencies } from './vocab/merge-learner.js';
 export type { GgufValue as GgufReadValue } from './vocab/gguf-read.js';

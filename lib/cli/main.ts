@@ -1,17 +1,35 @@
-// Entry point of `npx persian-lora`: dispatches to a command, maps errors to exit codes (0 ok, 1 failure, 2 usage).
+// Entry point of `npx persian-lora`: dispatches to a command, maps errors to exit codes (0 ok, 1 failure, 2 usage,
+// 130 interrupted) and one-line messages.
 import { commands } from './commands/index.js';
-import { UsageError, type Command, type CommandIO } from './command.js';
-import { PersianLoraError } from '../errors.js';
+import type { Command, CommandIO } from './command.js';
+import { INTERRUPTED } from './interrupts.js';
+import { PersianLoraError, ioError } from '../errors.js';
+
+function commandList(list: Command[], prefix = ''): string[] {
+  const width = Math.max(...list.map((c) => c.name.length - prefix.length));
+  return list.map((c) => `  ${c.name.slice(prefix.length).padEnd(width)}  ${c.summary}`);
+}
 
 function topLevelHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'Usage: persian-lora <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commandList(commands),
     '',
     'Run `persian-lora <command> --help` for the options of a command.',
+  ].join('\n') + '\n';
+}
+
+/** `persian-lora vocab`: the sub-commands of a group. */
+function groupHelp(group: string, members: Command[]): string {
+  return [
+    `Usage: persian-lora ${group} <command> [options]`,
+    '',
+    'Commands:',
+    ...commandList(members, `${group} `),
+    '',
+    `Run \`persian-lora ${group} <command> --help\` for the options of a command.`,
   ].join('\n') + '\n';
 }
 
@@ -27,8 +45,15 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
   return best;
 }
 
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
+
+/** Whether `error` is the command stopping because its signal was aborted. */
+function isInterrupt(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (error === signal.reason || (error instanceof PersianLoraError && error.code === 'ERR_ABORTED'));
+}
+
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  if (argv.length === 0 || isHelp(argv[0])) {
     io.stdout.write(topLevelHelp());
     return argv.length === 0 ? 2 : 0;
   }
@@ -39,7 +64,13 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    io.stderr.write(`Unknown command ${JSON.stringify(argv.join(' '))}.\n\n` + topLevelHelp());
+    const members = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+    if (members.length > 0 && (argv.length === 1 || isHelp(argv[1]))) {
+      io[argv.length === 1 ? 'stderr' : 'stdout'].write(groupHelp(argv[0]!, members));
+      return argv.length === 1 ? 2 : 0;
+    }
+    const what = members.length > 0 ? `Unknown command "${argv.slice(0, 2).join(' ')}"; see: persian-lora ${argv[0]} --help` : `Unknown command ${JSON.stringify(argv[0])}; see: persian-lora --help`;
+    io.stderr.write(`persian-lora: ${what}\n`);
     return 2;
   }
   const { command, rest } = found;
@@ -47,22 +78,25 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(command.usage.trimEnd() + '\n');
     return 0;
   }
+  const fail = (message: string) => io.stderr.write(`persian-lora ${command.name}: ${message}\n`);
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`persian-lora ${command.name}: ${error.message}\n\n${command.usage.trimEnd()}\n`);
-      return 2;
+    if (isInterrupt(error, io.signal)) {
+      fail('interrupted');
+      return INTERRUPTED;
     }
-    if (error instanceof PersianLoraError) {
-      if (error.code === 'ERR_INVALID_OPTION') {
-        io.stderr.write(`persian-lora ${command.name}: ${error.message}\n`);
+    const known = ioError(error, (error as NodeJS.ErrnoException | null)?.path ?? 'a file');
+    if (known instanceof PersianLoraError) {
+      if (known.code === 'ERR_INVALID_OPTION') {
+        fail(`${known.message}\nsee: persian-lora ${command.name} --help`);
         return 2;
       }
-      io.stderr.write(`persian-lora ${command.name}: ${error.message}\n`);
+      fail(known.message);
       return 1;
     }
-    io.stderr.write(`persian-lora ${command.name}: ${(error as Error)?.stack ?? String(error)}\n`);
+    // not an expected failure: a bug, shown with its stack
+    fail((error as Error)?.stack ?? String(error));
     return 1;
   }
 }

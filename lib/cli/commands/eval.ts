@@ -1,14 +1,14 @@
 // `persian-lora eval -m <gguf> --tasks <suites,tasks,files> --data-dir <dir>`: runs an evaluation and writes JSON + markdown.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
-import { loadModel } from '../../model.js';
-import type { AppliedAdapter } from '../../context.js';
-import { MODES, type Mode } from '../../eval/tasks/schema.js';
+import { choiceOption, flagOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, threadsOption, type Command } from '../command.js';
+import { formatDuration, formatEvalProgress } from '../format.js';
+import { INTERRUPTED } from '../interrupts.js';
+import { loadModelOptions } from '../load-model.js';
+import { MODES } from '../../eval/tasks/schema.js';
 import { resolveTasks } from '../../eval/tasks/resolve.js';
-import { formatDuration, formatProgress, type EvalProgress } from '../../eval/runner/progress.js';
+import type { EvalProgress } from '../../eval/runner/progress.js';
 import { prepareTasks } from '../../eval/runner/prepare.js';
 import { runEvaluation } from '../../eval/runner/run.js';
 import { writeResults } from '../../eval/runner/write.js';
-import { parseLoraArg } from './generate.js';
 
 /** Writes the progress line: redrawn in place on a terminal, else one line at most every 5 s and at each task's end. */
 function progressWriter(stderr: NodeJS.WritableStream): (p: EvalProgress) => void {
@@ -19,7 +19,7 @@ function progressWriter(stderr: NodeJS.WritableStream): (p: EvalProgress) => voi
     const taskEnd = p.taskDone === p.taskTotal;
     if (!taskEnd && now - last < (tty ? 250 : 5000)) return;
     last = now;
-    stderr.write(tty ? `\r\x1b[K${formatProgress(p)}${taskEnd ? '\n' : ''}` : `${formatProgress(p)}\n`);
+    stderr.write(tty ? `\r\x1b[K${formatEvalProgress(p)}${taskEnd ? '\n' : ''}` : `${formatEvalProgress(p)}\n`);
   };
 }
 
@@ -55,42 +55,33 @@ Options:
   -o, --out <dir>           output folder (default results)
   -h, --help                show this help
 
-Ctrl-C stops after the item in flight and writes the items scored so far as a partial result (exit code 1).`,
+Ctrl-C stops after the item in flight and writes the items scored so far as a partial result (exit code 130).`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      model: { type: 'string', short: 'm' }, lora: { type: 'string', multiple: true }, tasks: { type: 'string' },
-      'data-dir': { type: 'string' }, limit: { type: 'string' }, mode: { type: 'string' }, 'max-tokens': { type: 'string' },
-      'ctx-size': { type: 'string', short: 'c' }, sequences: { type: 'string' }, threads: { type: 'string', short: 't' },
-      'gpu-layers': { type: 'string' }, bootstrap: { type: 'string' }, 'no-hash': { type: 'boolean' }, out: { type: 'string', short: 'o' },
+      ...sharedOptions, tasks: { type: 'string' }, 'data-dir': { type: 'string' }, limit: { type: 'string' }, mode: { type: 'string' },
+      'max-tokens': { type: 'string' }, sequences: { type: 'string' }, bootstrap: { type: 'string' }, 'no-hash': { type: 'boolean' },
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (typeof values.model !== 'string') throw new UsageError('Expected a model path for --model');
-    if (typeof values.tasks !== 'string') throw new UsageError('Expected a list of suites, tasks or task files for --tasks');
-    if (typeof values['data-dir'] !== 'string') throw new UsageError('Expected a folder for --data-dir');
-    const mode = values.mode as string | undefined;
-    if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) throw new UsageError(`Expected one of ${MODES.join(', ')} for --mode but received ${JSON.stringify(mode)}`);
+    noPositionals(positionals);
+    const num = (name: string, o: Parameters<typeof numberOption>[2]) => numberOption(stringOption(values, name), name, o);
+    requiredOption(values, 'model', 'a GGUF model path');
+    const tasks = requiredOption(values, 'tasks', 'a list of suites, tasks or task files');
     const prepareOptions = {
-      dataDir: values['data-dir'],
-      limit: numberOption(values.limit as string | undefined, 'limit', { integer: true, min: 1 }),
-      mode: mode as Mode | undefined,
-      maxTokens: numberOption(values['max-tokens'] as string | undefined, 'max-tokens', { integer: true, min: 1 }),
+      dataDir: requiredOption(values, 'data-dir', 'a folder'),
+      limit: num('limit', { integer: true, min: 1 }),
+      mode: choiceOption(values, 'mode', MODES),
+      maxTokens: num('max-tokens', { integer: true, min: 1 }),
     };
     const runOptions = {
-      contextSize: numberOption(values['ctx-size'] as string | undefined, 'ctx-size', { integer: true, min: 16 }),
-      sequences: numberOption(values.sequences as string | undefined, 'sequences', { integer: true, min: 1, max: 256 }),
-      threads: numberOption(values.threads as string | undefined, 'threads', { integer: true, min: 0 }),
-      bootstrapSamples: numberOption(values.bootstrap as string | undefined, 'bootstrap', { integer: true, min: 1 }),
-      hashFiles: values['no-hash'] !== true,
+      contextSize: num('ctx-size', { integer: true, min: 16 }),
+      sequences: num('sequences', { integer: true, min: 1, max: 256 }),
+      threads: threadsOption(values),
+      bootstrapSamples: num('bootstrap', { integer: true, min: 1 }),
+      hashFiles: !flagOption(values, 'no-hash'),
     };
-    const loras = ((values.lora as string[] | undefined) ?? []).map(parseLoraArg);
-    const gpu = values['gpu-layers'] as string | undefined;
-    const gpuLayers = gpu === undefined ? 'auto' : gpu === 'all' ? 'all' : numberOption(gpu, 'gpu-layers', { integer: true, min: 0 })!;
     // Task files, datasets and records are checked before the model is loaded.
-    const prepared = prepareTasks(resolveTasks(values.tasks), defined(prepareOptions));
-    const model = await loadModel(values.model, { gpuLayers, signal: io.signal });
+    const prepared = prepareTasks(resolveTasks(tasks), defined(prepareOptions));
+    const { model, adapters } = await loadModelOptions(values, io.signal);
     try {
-      const adapters: AppliedAdapter[] = [];
-      for (const l of loras) adapters.push({ adapter: await model.loadAdapter(l.path), scale: l.scale });
       const started = performance.now();
       const results = await runEvaluation(model, prepared, {
         ...defined(runOptions),
@@ -98,12 +89,12 @@ Ctrl-C stops after the item in flight and writes the items scored so far as a pa
         onProgress: progressWriter(io.stderr),
         signal: io.signal,
       });
-      const files = writeResults(results, (values.out as string | undefined) ?? 'results');
+      const files = writeResults(results, stringOption(values, 'out') ?? 'results');
       const scored = results.tasks.reduce((n, t) => n + t.n, 0);
       const took = formatDuration((performance.now() - started) / 1000);
       if (results.partial) {
         io.stderr.write(`Interrupted: ${scored} items scored in ${took}; partial results written to ${files.json} and ${files.markdown}\n`);
-        return 1;
+        return INTERRUPTED;
       }
       io.stdout.write(`${scored} items scored in ${took}\nwrote ${files.json}\nwrote ${files.markdown}\n`);
       return 0;

@@ -1,14 +1,34 @@
 // `persian-lora generate -m <gguf> -p <text>`: streams a completion to stdout, with optional LoRA adapters.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
-import { loadModel } from '../../model.js';
-import type { AppliedAdapter } from '../../context.js';
+import { noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, threadsOption, type Command, type ParsedValues } from '../command.js';
+import { INTERRUPTED } from '../interrupts.js';
+import { loadModelOptions } from '../load-model.js';
+import type { GenerateOptions } from '../../config/inference.js';
 
-/** Parses `path[:scale]`. */
-export function parseLoraArg(arg: string): { path: string; scale: number } {
-  const m = /^(.*?)(?::([-+]?\d*\.?\d+(?:e[-+]?\d+)?))?$/i.exec(arg)!;
-  const scale = m[2] === undefined ? 1 : Number(m[2]);
-  if (!m[1]) throw new UsageError(`Expected path[:scale] for --lora but received ${JSON.stringify(arg)}`);
-  return { path: m[1], scale };
+/** The sampler options generate and chat share. */
+export const samplerOptions = {
+  'max-tokens': { type: 'string', short: 'n' }, temp: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
+  'min-p': { type: 'string' }, 'repeat-penalty': { type: 'string' }, seed: { type: 'string' },
+} as const;
+
+export const samplerUsage = `  -n, --max-tokens <n>      most tokens to generate (default 256)
+      --temp <t>            temperature, 0 = greedy (default 0)
+      --top-k <k>           top-k (default 40)
+      --top-p <p>           top-p (default 0.95)
+      --min-p <p>           min-p (default 0.05)
+      --repeat-penalty <r>  repetition penalty (default 1)
+      --seed <n>            sampler seed (default 0)`;
+
+export function parseSampler(values: ParsedValues): GenerateOptions {
+  const num = (name: string, o: Parameters<typeof numberOption>[2]) => numberOption(stringOption(values, name), name, o);
+  return {
+    maxTokens: num('max-tokens', { integer: true, min: 1 }),
+    temperature: num('temp', { min: 0 }),
+    topK: num('top-k', { integer: true, min: 0 }),
+    topP: num('top-p', { min: 0, max: 1 }),
+    minP: num('min-p', { min: 0, max: 1 }),
+    repeatPenalty: num('repeat-penalty', { min: 0.01 }),
+    seed: num('seed', { integer: true, min: 0 }),
+  };
 }
 
 export const generateCommand: Command = {
@@ -16,17 +36,13 @@ export const generateCommand: Command = {
   summary: 'Generate text from a GGUF model (optionally with LoRA adapters)',
   usage: `Usage: persian-lora generate -m <model.gguf> -p <prompt> [options]
 
+Ctrl-C stops the generation (exit code 130) after printing what was generated.
+
 Options:
   -m, --model <file>        GGUF model (required)
   -p, --prompt <text>       prompt text (required)
       --lora <file[:scale]> apply a LoRA adapter GGUF, repeatable (scale default 1)
-  -n, --max-tokens <n>      most tokens to generate (default 256)
-      --temp <t>            temperature, 0 = greedy (default 0)
-      --top-k <k>           top-k (default 40)
-      --top-p <p>           top-p (default 0.95)
-      --min-p <p>           min-p (default 0.05)
-      --repeat-penalty <r>  repetition penalty (default 1)
-      --seed <n>            sampler seed (default 0)
+${samplerUsage}
       --stop <text>         stop string, repeatable
   -c, --ctx-size <n>        context size (default 2048)
   -t, --threads <n>         CPU threads (default: all cores)
@@ -34,45 +50,26 @@ Options:
   -h, --help                show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      model: { type: 'string', short: 'm' }, prompt: { type: 'string', short: 'p' }, lora: { type: 'string', multiple: true },
-      'max-tokens': { type: 'string', short: 'n' }, temp: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
-      'min-p': { type: 'string' }, 'repeat-penalty': { type: 'string' }, seed: { type: 'string' }, stop: { type: 'string', multiple: true },
-      'ctx-size': { type: 'string', short: 'c' }, threads: { type: 'string', short: 't' }, 'gpu-layers': { type: 'string' },
+      ...sharedOptions, ...samplerOptions, prompt: { type: 'string', short: 'p' }, stop: { type: 'string', multiple: true },
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (typeof values.model !== 'string') throw new UsageError('Expected a model path for --model');
-    if (typeof values.prompt !== 'string') throw new UsageError('Expected prompt text for --prompt');
-    const gpu = values['gpu-layers'] as string | undefined;
-    const model = await loadModel(values.model, { gpuLayers: gpu === undefined ? 'auto' : gpu === 'all' ? 'all' : numberOption(gpu, 'gpu-layers', { integer: true, min: 0 })!, signal: io.signal });
+    noPositionals(positionals);
+    requiredOption(values, 'model', 'a GGUF model path');
+    const prompt = requiredOption(values, 'prompt', 'prompt text');
+    const sampler = parseSampler(values);
+    const contextSize = numberOption(stringOption(values, 'ctx-size'), 'ctx-size', { integer: true, min: 8 }) ?? 2048;
+    const threads = threadsOption(values) ?? 0;
+    const { model, adapters } = await loadModelOptions(values, io.signal);
     try {
-      const context = await model.createContext({
-        contextSize: numberOption(values['ctx-size'] as string | undefined, 'ctx-size', { integer: true, min: 8 }) ?? 2048,
-        threads: numberOption(values.threads as string | undefined, 'threads', { integer: true, min: 0 }) ?? 0,
-      });
+      const context = await model.createContext({ contextSize, threads });
       try {
-        const applied: AppliedAdapter[] = [];
-        for (const arg of (values.lora as string[] | undefined) ?? []) {
-          const { path, scale } = parseLoraArg(arg);
-          applied.push({ adapter: await model.loadAdapter(path), scale });
-        }
-        if (applied.length > 0) context.setAdapters(applied);
-        const stream = context.generate(values.prompt, {
-          maxTokens: numberOption(values['max-tokens'] as string | undefined, 'max-tokens', { integer: true, min: 1 }),
-          temperature: numberOption(values.temp as string | undefined, 'temp', { min: 0 }),
-          topK: numberOption(values['top-k'] as string | undefined, 'top-k', { integer: true, min: 0 }),
-          topP: numberOption(values['top-p'] as string | undefined, 'top-p', { min: 0, max: 1 }),
-          minP: numberOption(values['min-p'] as string | undefined, 'min-p', { min: 0, max: 1 }),
-          repeatPenalty: numberOption(values['repeat-penalty'] as string | undefined, 'repeat-penalty', { min: 0.01 }),
-          seed: numberOption(values.seed as string | undefined, 'seed', { integer: true, min: 0 }),
-          stop: (values.stop as string[] | undefined) ?? [],
-          signal: io.signal,
-        });
+        if (adapters.length > 0) context.setAdapters(adapters);
+        const stream = context.generate(prompt, { ...sampler, stop: (values.stop as string[] | undefined) ?? [], signal: io.signal });
         for (;;) {
           const r = await stream.next();
           if (r.done) {
             io.stdout.write('\n');
             io.stderr.write(`[${r.value.tokens.length} tokens, stopped: ${r.value.stopReason}]\n`);
-            break;
+            return r.value.stopReason === 'abort' ? INTERRUPTED : 0;
           }
           io.stdout.write(r.value.text);
         }
@@ -82,6 +79,5 @@ Options:
     } finally {
       model.dispose();
     }
-    return 0;
   },
 };

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { parseCommandArgs, numberOption, UsageError, type Command, type CommandIO } from '../command.js';
-import { formatDuration } from '../format.js';
-import { formatProgress } from '../../eval/runner/progress.js';
+import { formatDuration, formatEvalProgress, formatTrainStep } from '../format.js';
 import { native } from '../../native/addon.js';
 import { loadPipelineConfig, mergeConfig, parsePipelineConfig, type PipelineConfig } from '../../pipeline/config.js';
 import { runPipeline, type PipelineEvent } from '../../pipeline/run.js';
@@ -47,7 +46,7 @@ function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
     } else if (e.type === 'train') {
       const t = e.event;
       if (t.type === 'step') {
-        liveLine(`${tag(e.stage)} · step ${t.step}/${t.totalSteps} | loss ${t.loss.toFixed(4)} | lr ${t.lr.toExponential(2)} | ${t.tokensPerSecond.toFixed(0)} tok/s | ETA ${formatDuration(t.etaSeconds)}`);
+        liveLine(`${tag(e.stage)} · ${formatTrainStep(t, { gradNorm: false })}`);
       } else if (t.type === 'eval') {
         line(`${tag(e.stage)} · validation at step ${t.step}: loss ${t.loss.toFixed(4)}`);
       } else if (t.type === 'resume') {
@@ -57,7 +56,7 @@ function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
         line(`${tag(e.stage)} · ${t.resumed ? 'resuming: ' : ''}${t.examples} examples of ${t.seqLen} tokens (${t.heldOut} held out), LoRA r=${t.rank} on ${t.targets.join(',')}${init}, on ${t.device}`);
       }
     } else if (e.type === 'eval') {
-      liveLine(`${tag(e.stage)} · eval ${formatProgress(e.progress)}`);
+      liveLine(`${tag(e.stage)} · eval ${formatEvalProgress(e.progress)}`);
     } else if (e.type === 'stage-done') {
       const r = e.record;
       if (e.reused) {

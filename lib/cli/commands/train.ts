@@ -5,7 +5,7 @@ import { FIRST_NEW_ID_KEY } from '../../vocab/extend-gguf.js';
 import { initModes, resumableOptions, runTrainJob, type InitMode, type TrainJobEvent, type TrainJobOptions, type TrainJobResume } from '../../train/job.js';
 import type { TrainDataSpec } from '../../train/sources.js';
 import { scheduleKinds } from '../../train/schedule.js';
-import { formatDuration } from '../format.js';
+import { formatTrainStep } from '../format.js';
 
 /** One of `values` for --`flag`, or undefined when not given. */
 function choice<T extends string>(value: string | undefined, flag: string, values: readonly T[]): T | undefined {
@@ -141,7 +141,7 @@ Options:
     let runDir = options.out!;
     const onEvent = (e: TrainJobEvent) => {
       if (e.type === 'step') {
-        const line = `step ${e.step}/${e.totalSteps} | loss ${e.loss.toFixed(4)} | lr ${e.lr.toExponential(2)} | grad ${e.gradNorm.toFixed(3)} | ${e.tokensPerSecond.toFixed(0)} tok/s | ETA ${formatDuration(e.etaSeconds)}`;
+        const line = formatTrainStep(e);
         io.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
         return;
       }

@@ -3,7 +3,7 @@ export { runEvaluation } from './run.js';
 export { prepareTasks, planTasks, type PreparedTask, type PreparedTasks } from './prepare.js';
 export { evalRunSchema, prepareSchema, type EvalRunOptions, type PrepareOptions } from './options.js';
 export { answerRequest, textLogLikelihood, generateOptions, promptInput } from './answer.js';
-export { formatProgress, formatDuration, ProgressTracker, type EvalProgress } from './progress.js';
+export { ProgressTracker, type EvalProgress } from './progress.js';
 export { writeResults, resultsName, renderResultsReport } from './write.js';
 export { sha256File, fileRef, type FileRef } from './hash.js';
 export { runtimeVersions } from './versions.js';

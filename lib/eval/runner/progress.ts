@@ -1,4 +1,4 @@
-// Progress of an evaluation run: items done of total, items per second, ETA, and the one-line form the CLI prints.
+// Progress of an evaluation run: items done of total, items per second, ETA (printed by lib/cli/format.ts).
 
 export interface EvalProgress {
   /** Task being evaluated, its position and the number of tasks. */
@@ -38,19 +38,4 @@ export class ProgressTracker {
     const etaSeconds = itemsPerSecond > 0 ? (this.total - this.done) / itemsPerSecond : null;
     return { task, taskIndex, taskCount: this.taskCount, taskDone, taskTotal, done: this.done, total: this.total, elapsedSeconds, itemsPerSecond, etaSeconds };
   }
-}
-
-/** `h:mm:ss` or `m:ss`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-/** `[2/5] paper-fa/entailment 37/200 · 112/600 items · 3.41 items/s · ETA 2:23` */
-export function formatProgress(p: EvalProgress): string {
-  const eta = p.etaSeconds === null ? '—' : formatDuration(p.etaSeconds);
-  return `[${p.taskIndex + 1}/${p.taskCount}] ${p.task} ${p.taskDone}/${p.taskTotal} · ${p.done}/${p.total} items · ${p.itemsPerSecond.toFixed(2)} items/s · ETA ${eta}`;
 }

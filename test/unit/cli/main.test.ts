@@ -2,8 +2,7 @@
 import test from 'ava';
 import { runCli } from '../../helpers/cli.js';
 import { commands } from '../../../lib/cli/commands/index.js';
-import { numberOption, UsageError } from '../../../lib/cli/command.js';
-import { parseLoraArg } from '../../../lib/cli/commands/generate.js';
+import { numberOption, parseLoraArg, UsageError } from '../../../lib/cli/command.js';
 
 const cli = runCli;
 
