@@ -1,4 +1,5 @@
 // A binary heap ordered by a "comes first" predicate (the top is the element no other element comes before).
+// Kept (size): 40 lines; the tokenizers' comparators carry llama.cpp's tie-breaking, which their tests check against llama.cpp, so a heap package would add a dependency and nothing else.
 
 export class Heap<T> {
   private readonly items: T[] = [];

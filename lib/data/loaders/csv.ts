@@ -1,4 +1,5 @@
 // CSV / TSV loader: a streaming RFC 4180 parser (quoted fields, "" escapes, line breaks inside quotes), header row, field mapping.
+// Kept over csv-parse (exactness): located.ts pushes chunks synchronously and takes rows back (CsvParser.push/end), and errors say `file:line: what (field n)` with skip mode resuming at the next record, as the tests specify.
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import { parseOptions } from '../../config/validate.js';

@@ -1,4 +1,5 @@
 // Glob patterns over slash-separated paths: `*` within one segment, `**` across segments, `?` one character.
+// Kept over picomatch (a difference): picomatch reads `(`, `+(` as groups and extglobs, so `a+b (1).txt` no longer matches itself (picomatch 4.0.7, makeRe with dot: true); repository paths need only `*`, `**`, `?`.
 
 export function globToRegExp(pattern: string): RegExp {
   let re = '';

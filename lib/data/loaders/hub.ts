@@ -1,4 +1,5 @@
 // Hugging Face dataset repository download: list files by revision, fetch the matching ones into a local cache, resumably.
+// Kept over @huggingface/hub (size and behaviour): two plain HTTP calls (tree listing, file GET) with a .partial file resumed by Range across runs, retries and the LFS sha256 check, as the tests specify, without the package and its dependencies.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';

@@ -1,4 +1,5 @@
 // Parser for GNU gettext binary catalogs (.mo), both byte orders, with contexts and plural forms.
+// Kept over gettext-parser (exactness): errors name the entry and offset, entries stay in file order (gettext-parser's objects keyed by msgid put integer-like msgids first), and TextDecoder covers the charsets without iconv-lite.
 import { PersianLoraError } from '../../errors.js';
 
 export interface MoEntry {

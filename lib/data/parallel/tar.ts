@@ -1,4 +1,5 @@
 // A small streaming tar reader (ustar, GNU long names, pax paths) that keeps only the entries a caller asks for.
+// Kept over tar-stream (size): 170 lines and no dependency against tar-stream + streamx, b4a, fast-fifo, bare-fs, for keeping a few entries of .deb data archives and npm tarballs, with errors that name the archive and entry.
 import { PersianLoraError } from '../../errors.js';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
