@@ -1,5 +1,7 @@
 // Adapter: a llama.cpp LoRA adapter loaded for one model; apply it to a context with a scale.
+import { existsSync } from 'node:fs';
 import { PersianLoraError } from './errors.js';
+import { printable } from './gguf/printable.js';
 import type { NativeAdapter } from './native/addon.js';
 import type { Model } from './model.js';
 
@@ -30,4 +32,16 @@ export class Adapter {
     this.#handle?.dispose();
     this.#handle = undefined;
   }
+}
+
+/**
+ * The error for an adapter path that does not exist. When it is `<file>:<text>` with an existing file (a `--lora
+ * file:scale` whose scale did not parse, such as `file:NaN`), it names the scale as the problem.
+ */
+export function missingAdapter(path: string): PersianLoraError {
+  const at = path.lastIndexOf(':');
+  if (at > 0 && existsSync(path.slice(0, at))) {
+    return new PersianLoraError('ERR_INVALID_OPTION', `Expected a finite number for the scale of adapter ${path.slice(0, at)} but received "${printable(path.slice(at + 1))}"`);
+  }
+  return new PersianLoraError('ERR_FILE_NOT_FOUND', `File not found: ${path}`);
 }

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'ERR_NETWORK'
   | 'ERR_IO'
   | 'ERR_NO_SPACE'
-  | 'ERR_LOCKED';
+  | 'ERR_LOCKED'
+  | 'ERR_OUT_OF_MEMORY';
 
 export class PersianLoraError extends Error {
   readonly code: ErrorCode;

@@ -1,11 +1,17 @@
 // Model: a loaded GGUF file — tokenizer, metadata, contexts and LoRA adapters. Entry point: loadModel().
+import { existsSync } from 'node:fs';
 import { parseOptions } from './config/validate.js';
 import { contextSchema, loadModelSchema, tokenizeSchema, type ContextOptions, type LoadModelOptions, type TokenizeOptions } from './config/inference.js';
 import { PersianLoraError, fromNativeError, invalidOption } from './errors.js';
 import { linkAbort, throwIfAborted } from './abort.js';
 import { native, type NativeModel, type NativeModelInfo } from './native/addon.js';
 import { Context } from './context.js';
-import { Adapter } from './adapter.js';
+import { Adapter, missingAdapter } from './adapter.js';
+import { checkContextMemory } from './gguf/context-memory.js';
+import type { HyperParameters } from './gguf/hparams.js';
+import { readModelGguf } from './gguf/model-file.js';
+import { checkAdapterValues } from './lora/adapter-read.js';
+import { readGgufMetadata } from './vocab/gguf-read.js';
 
 export type ModelInfo = NativeModelInfo;
 
@@ -19,12 +25,15 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (typeof path !== 'string' || path.length === 0) throw invalidOption('a path to a GGUF file', 'loadModel path', path);
   const o = parseOptions(loadModelSchema, options, 'loadModel options');
   throwIfAborted(o.signal);
+  // the validation layer first: llama.cpp's loader aborts the process on some bad hyper-parameters
+  if (!existsSync(path)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `File not found: ${path}`);
+  const hyperParameters = o.vocabOnly ? (readGgufMetadata(path), undefined) : readModelGguf(path).hyperParameters;
   const addon = native();
   const gpuLayers = o.gpuLayers === 'all' ? -1 : o.gpuLayers === 'auto' ? (addon.systemInfo().gpuOffload ? -1 : 0) : o.gpuLayers;
   const link = linkAbort(o.signal);
   try {
     const handle = await addon.loadModel(path, { gpuLayers, vocabOnly: o.vocabOnly, useMmap: o.useMmap, repack: o.repack }, o.onProgress as ((p: number) => void) | undefined, link.token);
-    return new Model(handle, path);
+    return new Model(handle, path, hyperParameters);
   } catch (error) {
     const e = fromNativeError(error);
     if (e instanceof PersianLoraError && e.code === 'ERR_ABORTED' && o.signal?.aborted) throw o.signal.reason;
@@ -38,11 +47,14 @@ export class Model {
   readonly path: string;
   readonly info: ModelInfo;
   #handle: NativeModel | undefined;
+  /** as the validation layer read them (absent for vocabOnly loads) */
+  readonly #hyperParameters: HyperParameters | undefined;
 
-  constructor(handle: NativeModel, path: string) {
+  constructor(handle: NativeModel, path: string, hyperParameters?: HyperParameters) {
     this.#handle = handle;
     this.path = path;
     this.info = handle.info();
+    this.#hyperParameters = hyperParameters;
   }
 
   /** The native handle; throws once disposed. */
@@ -79,6 +91,7 @@ export class Model {
 
   async createContext(options: ContextOptions = {}): Promise<Context> {
     const o = parseOptions(contextSchema, options, 'createContext options');
+    if (this.#hyperParameters) checkContextMemory(this.path, this.#hyperParameters, o.contextSize, o.kvCacheType);
     try {
       return new Context(this, await this.handle.createContext(o));
     } catch (error) {
@@ -89,6 +102,8 @@ export class Model {
   /** Loads a llama.cpp LoRA adapter GGUF made for this model. */
   async loadAdapter(path: string): Promise<Adapter> {
     if (typeof path !== 'string' || path.length === 0) throw invalidOption('a path to an adapter GGUF', 'loadAdapter path', path);
+    if (!existsSync(path)) throw missingAdapter(path);
+    checkAdapterValues(path);
     try {
       return new Adapter(this, await this.handle.loadAdapter(path), path);
     } catch (error) {

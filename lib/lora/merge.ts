@@ -6,10 +6,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
-import { PersianLoraError } from '../errors.js';
+import { PersianLoraError, ioError } from '../errors.js';
 import { dequantizeRows, ggmlTypeInfo, quantizeRows, tensorBytes } from '../gguf/quant.js';
 import { encodeKv, fileRange, writeGgufStream, type StreamTensor } from '../gguf/stream-writer.js';
-import { readGgufMetadata, type GgufTensorInfo } from '../vocab/gguf-read.js';
+import { readModelGguf } from '../gguf/model-file.js';
+import type { GgufTensorInfo } from '../vocab/gguf-read.js';
 import type { LoraPair } from './adapter-file.js';
 import { readLoraAdapter } from './adapter-read.js';
 import { checkAdapterFits } from './base-check.js';
@@ -99,14 +100,19 @@ async function* convertRows(fh: FileHandle, start: number, t: GgufTensorInfo, ty
 export async function mergeAdapter(base: string, adapter: string, out: string, options: MergeOptions = {}): Promise<MergeResult> {
   const o = parseOptions(mergeSchema, options, 'mergeAdapter options');
   if (path.resolve(base) === path.resolve(out)) throw new PersianLoraError('ERR_INVALID_OPTION', `Expected an output path other than the base model but received ${out}`);
-  const meta = readGgufMetadata(base);
+  const { meta } = readModelGguf(base);
   const lora = readLoraAdapter(adapter);
   checkAdapterFits(lora, adapter, meta);
   const pairs = new Map(lora.pairs.map((p) => [p.target, p]));
   const fileType = o.type === 'keep' ? undefined : MERGE_TYPES[o.type].ftype;
   const quantized = o.type !== 'keep' && ggmlTypeInfo(MERGE_TYPES[o.type].ggml).isQuantized;
 
-  const fh = await open(base, 'r');
+  let fh: FileHandle;
+  try {
+    fh = await open(base, 'r');
+  } catch (error) {
+    throw ioError(error, base, 'open base model');
+  }
   try {
     const kvs: Uint8Array[] = [];
     for (const kv of meta.kv.values()) {

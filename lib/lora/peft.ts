@@ -1,11 +1,13 @@
-// Export and import of Hugging Face PEFT LoRA adapters (adapter_config.json + adapter_model.safetensors) for llama models.
+// Export and import of Hugging Face PEFT LoRA adapters (adapter_config.json + adapter_model.safetensors) for llama, qwen2
+// and qwen3 models.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
-import { PersianLoraError } from '../errors.js';
+import { PersianLoraError, ioError } from '../errors.js';
+import { printable } from '../gguf/printable.js';
 import type { LoraAdapterFile, LoraPair } from './adapter-file.js';
-import { ggufTarget, hfModule, ropePermuteRows, targetOrder } from './peft-names.js';
+import { ggufTarget, hfModule, peftArchitecture, peftArchitectures, ropePermuteRows, targetOrder } from './peft-names.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
 
 export const PEFT_CONFIG = 'adapter_config.json';
@@ -29,8 +31,8 @@ export const peftExportSchema = z.strictObject({
 export type PeftExportOptions = z.input<typeof peftExportSchema>;
 
 export const peftImportSchema = z.strictObject({
-  /** general.architecture of the adapter GGUF; only llama's module names and rotary layout are known. */
-  architecture: z.literal('llama'),
+  /** general.architecture of the adapter GGUF: llama, qwen2 or qwen3 (see peft-names.ts). */
+  architecture: z.enum(peftArchitectures),
   ...headsSchema,
 });
 export type PeftImportOptions = z.input<typeof peftImportSchema>;
@@ -43,14 +45,14 @@ function ropeHeads(rope: 'q' | 'k', o: { heads?: number | undefined; kvHeads?: n
 /** Writes `dir`/adapter_config.json and `dir`/adapter_model.safetensors for a llama adapter (scale alpha / r). */
 export async function exportPeft(adapter: LoraAdapterFile, dir: string, options: PeftExportOptions = {}): Promise<{ config: string; weights: string }> {
   const o = parseOptions(peftExportSchema, options, 'exportPeft options');
-  if (adapter.architecture !== 'llama') throw new PersianLoraError('ERR_ADAPTER', `PEFT export knows llama's module names only, but the adapter is for ${JSON.stringify(adapter.architecture)}`);
+  const architecture = peftArchitecture(adapter.architecture);
   if (adapter.pairs.length === 0) throw new PersianLoraError('ERR_ADAPTER', 'The adapter has no LoRA pairs to export');
   const rank = adapter.pairs[0]!.rank;
   const tensors = new Map<string, SafeTensor>();
   const modules = new Set<string>();
   for (const p of adapter.pairs) {
     if (p.rank !== rank) throw new PersianLoraError('ERR_ADAPTER', `PEFT keeps one rank per adapter, but ${p.target} has rank ${p.rank} and ${adapter.pairs[0]!.target} has rank ${rank}`);
-    const m = hfModule(p.target);
+    const m = hfModule(p.target, architecture);
     modules.add(m.module);
     const b = m.rope ? ropePermuteRows(p.b, p.outFeatures, p.rank, ropeHeads(m.rope, o, p.target), false) : p.b;
     tensors.set(`${PREFIX}${m.path}.lora_A.weight`, { shape: [p.rank, p.inFeatures], data: p.a });
@@ -85,12 +87,17 @@ const configSchema = z.object({
 export async function importPeft(dir: string, options: PeftImportOptions): Promise<LoraAdapterFile> {
   const o = parseOptions(peftImportSchema, options, 'importPeft options');
   const configFile = path.join(dir, PEFT_CONFIG);
+  let text: string;
+  try {
+    text = await readFile(configFile, 'utf8');
+  } catch (err) {
+    throw ioError(err, configFile, 'read');
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(configFile, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'ERR_FILE_NOT_FOUND' : 'ERR_BAD_FORMAT';
-    throw new PersianLoraError(code, `Cannot read ${configFile}: ${(err as Error).message}`, { cause: err });
+    throw new PersianLoraError('ERR_BAD_FORMAT', `Cannot read ${configFile}: ${printable((err as Error).message, 120)}`, { cause: err });
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -105,20 +112,20 @@ export async function importPeft(dir: string, options: PeftImportOptions): Promi
   const halves = new Map<string, { a?: SafeTensor; b?: SafeTensor }>();
   for (const [key, t] of tensors) {
     const m = /^base_model\.model\.(.+)\.lora_([AB])(?:\.default)?\.weight$/.exec(key);
-    if (!m) throw new PersianLoraError('ERR_ADAPTER', `${dir}/${PEFT_WEIGHTS}: tensor ${key} is not a LoRA A or B weight`);
+    if (!m) throw new PersianLoraError('ERR_ADAPTER', `${dir}/${PEFT_WEIGHTS}: tensor ${printable(key)} is not a LoRA A or B weight`);
     const h = halves.get(m[1]!) ?? {};
     h[m[2] === 'A' ? 'a' : 'b'] = t;
     halves.set(m[1]!, h);
   }
   const pairs: LoraPair[] = [];
   for (const [module, { a, b }] of halves) {
-    if (!a || !b) throw new PersianLoraError('ERR_ADAPTER', `${dir}/${PEFT_WEIGHTS}: ${module} has lora_${a ? 'A' : 'B'} but no lora_${a ? 'B' : 'A'}`);
+    if (!a || !b) throw new PersianLoraError('ERR_ADAPTER', `${dir}/${PEFT_WEIGHTS}: ${printable(module)} has lora_${a ? 'A' : 'B'} but no lora_${a ? 'B' : 'A'}`);
     const target = ggufTarget(module);
     if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[0] !== cfg.r || b.shape[1] !== cfg.r) {
-      throw new PersianLoraError('ERR_ADAPTER', `${dir}/${PEFT_WEIGHTS}: ${module}: expected lora_A [${cfg.r}, in] and lora_B [out, ${cfg.r}] (r = ${cfg.r}) but found [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+      throw new PersianLoraError('ERR_ADAPTER', `${dir}/${PEFT_WEIGHTS}: ${printable(module)}: expected lora_A [${cfg.r}, in] and lora_B [out, ${cfg.r}] (r = ${cfg.r}) but found [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
     }
     const [outFeatures, inFeatures] = [b.shape[0]!, a.shape[1]!];
-    const rope = hfModule(target).rope;
+    const rope = hfModule(target, o.architecture).rope;
     const bData = rope ? ropePermuteRows(b.data, outFeatures, cfg.r, ropeHeads(rope, o, module), true) : b.data;
     pairs.push({ target, rank: cfg.r, inFeatures, outFeatures, a: a.data, b: bData });
   }

@@ -1,7 +1,8 @@
 // Reads and writes the safetensors format: u64 little-endian header length, a JSON header, then the tensor bytes.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../atomic-file.js';
-import { PersianLoraError } from '../errors.js';
+import { PersianLoraError, ioError } from '../errors.js';
+import { printable } from '../gguf/printable.js';
 import { decode16 } from './float16.js';
 
 export interface SafeTensor {
@@ -43,7 +44,7 @@ export function readSafetensors(path: string): { tensors: Map<string, SafeTensor
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Cannot read safetensors file ${path}: ${(err as Error).message}`, { cause: err });
+    throw ioError(err, path, 'read safetensors file');
   }
   if (bytes.length < 8) bad(path, `${bytes.length} bytes, too short for the 8-byte header length`);
   const len = bytes.readBigUInt64LE(0);
@@ -52,19 +53,20 @@ export function readSafetensors(path: string): { tensors: Map<string, SafeTensor
   try {
     header = JSON.parse(bytes.toString('utf8', 8, 8 + Number(len))) as Record<string, unknown>;
   } catch (err) {
-    return bad(path, `the header is not valid JSON (${(err as Error).message})`);
+    return bad(path, `the header is not valid JSON (${printable((err as Error).message, 120)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) bad(path, 'the header is not a JSON object');
   const dataStart = 8 + Number(len);
   const dataSize = bytes.length - dataStart;
   const tensors = new Map<string, SafeTensor>();
   let metadata: Record<string, string> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') { metadata = info as Record<string, string>; continue; }
+  for (const [key, info] of Object.entries(header)) {
+    if (key === '__metadata__') { metadata = info as Record<string, string>; continue; }
+    const name = printable(key);
     const { dtype, shape, data_offsets: offsets } = (info ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string' || !(dtype in BYTES)) bad(path, `tensor ${name} has dtype ${JSON.stringify(dtype)}; expected F32, F16 or BF16`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) bad(path, `tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0)) bad(path, `tensor ${name} has invalid data_offsets ${JSON.stringify(offsets)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) bad(path, `tensor ${name} has an invalid shape ${printable(String(JSON.stringify(shape)))}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0)) bad(path, `tensor ${name} has invalid data_offsets ${printable(String(JSON.stringify(offsets)))}`);
     const n = (shape as number[]).reduce((a, b) => a * b, 1);
     const [begin, end] = offsets as [number, number];
     if (end - begin !== n * BYTES[dtype]! || end > dataSize) {
@@ -74,7 +76,9 @@ export function readSafetensors(path: string): { tensors: Map<string, SafeTensor
     const data = dtype === 'F32'
       ? new Float32Array(Uint8Array.from(raw).buffer)
       : decode16(raw, n, dtype === 'BF16');
-    tensors.set(name, { shape: shape as number[], data });
+    const wrong = data.findIndex((v) => !Number.isFinite(v));
+    if (wrong >= 0) bad(path, `tensor ${name} holds ${data[wrong]} at index ${wrong} of ${n}; expected finite numbers`);
+    tensors.set(key, { shape: shape as number[], data });
   }
   return { tensors, metadata };
 }

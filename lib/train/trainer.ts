@@ -4,6 +4,7 @@ import { parseOptions } from '../config/validate.js';
 import { optimizerSchema, trainerSchema, backwardModes, type OptimizerOptions, type TrainerOptions } from '../config/train.js';
 import { PersianLoraError, fromNativeError, invalidOption } from '../errors.js';
 import { native, type NativeDeviceInfo, type NativeGraphOp, type NativeTrainer } from '../native/addon.js';
+import { readModelGguf } from '../gguf/model-file.js';
 
 export type TrainerDevice = NativeDeviceInfo;
 export type GraphOp = NativeGraphOp;
@@ -88,6 +89,7 @@ export class Trainer {
   static async create(basePath: string, options: TrainerOptions = {}): Promise<Trainer> {
     if (typeof basePath !== 'string' || basePath.length === 0) throw invalidOption('a GGUF path', 'Trainer.create basePath', basePath);
     const o = parseOptions(trainerSchema, options, 'trainer options');
+    readModelGguf(basePath); // the validation layer: the training graph trusts the hyper-parameters and shapes
     try {
       const handle = await native().createTrainer(basePath, {
         rank: o.rank, alpha: o.alpha, rsLora: o.rsLora, dropout: o.dropout, targets: o.targets, seed: o.seed,

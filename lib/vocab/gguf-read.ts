@@ -1,6 +1,8 @@
 // Reads the metadata of a GGUF file (header, key/value pairs, tensor infos) without loading tensor data.
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { PersianLoraError } from '../errors.js';
+import { PersianLoraError, ioError } from '../errors.js';
+import { printable } from '../gguf/printable.js';
+import { validateGguf } from '../gguf/validate.js';
 
 /** GGUF value types, numbered as in ggml/include/gguf.h. */
 export const GGUF_TYPE = {
@@ -52,7 +54,8 @@ class Reader {
   private buf: Buffer = Buffer.alloc(0);
   private bufStart = 0; // absolute offset of buf[0]
   pos = 0;
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  // ignoreBOM: a string may begin with U+FEFF (Llama 2's token 30143 is "\ufeff"), which is data here, not a byte-order mark
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
   constructor(readonly file: string, private readonly fd: number | null, readonly size: number, mem?: Uint8Array) {
     if (mem) this.buf = Buffer.from(mem.buffer, mem.byteOffset, mem.byteLength);
@@ -63,7 +66,7 @@ class Reader {
   }
 
   private ensure(n: number, what: string): Buffer {
-    if (this.pos + n > this.size) this.fail(`truncated GGUF file: expected ${n} more bytes for ${what} but the file has ${this.size} bytes`);
+    if (this.pos + n > this.size) this.fail(`corrupt or truncated GGUF header: expected ${n} more bytes for ${what} but the file has ${this.size} bytes`);
     const rel = this.pos - this.bufStart;
     if (rel >= 0 && rel + n <= this.buf.length) return this.buf;
     if (this.fd === null) this.fail(`internal: buffer window miss for ${what}`);
@@ -71,7 +74,12 @@ class Reader {
     const next = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
-      const r = readSync(this.fd, next, got, len - got, this.pos + got);
+      let r: number;
+      try {
+        r = readSync(this.fd, next, got, len - got, this.pos + got);
+      } catch (error) {
+        throw ioError(error, this.file, 'read GGUF file');
+      }
       if (r === 0) this.fail(`unexpected end of file while reading ${what}`);
       got += r;
     }
@@ -102,7 +110,7 @@ class Reader {
   count(what: string, limit: number): number {
     const start = this.pos;
     const v = this.u64(what);
-    if (v > BigInt(limit)) this.fail(`${what} ${v} exceeds the remaining file size`, start);
+    if (v > BigInt(limit)) this.fail(`corrupt or truncated GGUF header: ${what} ${v} exceeds the remaining file size`, start);
     return Number(v);
   }
 
@@ -183,27 +191,29 @@ function parse(r: Reader, size: number): GgufMetadata {
   for (let i = 0; i < nKv; i++) {
     const keyAt = r.pos;
     const key = r.str(`key of key/value pair ${i}`);
-    if (kv.has(key)) r.fail(`duplicate key "${key}"`, keyAt);
+    const shown = `"${printable(key)}"`;
+    if (kv.has(key)) r.fail(`duplicate key ${shown}`, keyAt);
     const typeAt = r.pos;
-    const type = r.u32(`type of "${key}"`);
-    const value = readValue(r, type, `value of "${key}"`, typeAt);
+    const type = r.u32(`type of ${shown}`);
+    const value = readValue(r, type, `value of ${shown}`, typeAt);
     kv.set(key, { key, type, ...value, start: keyAt, end: r.pos });
   }
   const tensors: GgufTensorInfo[] = [];
   for (let i = 0; i < nTensors; i++) {
     const name = r.str(`name of tensor ${i}`);
+    const shown = `"${printable(name)}"`;
     const dimsAt = r.pos;
-    const nDims = r.u32(`n_dims of tensor "${name}"`);
-    if (nDims > MAX_DIMS) r.fail(`tensor "${name}" has ${nDims} dimensions (at most ${MAX_DIMS})`, dimsAt);
+    const nDims = r.u32(`n_dims of tensor ${shown}`);
+    if (nDims > MAX_DIMS) r.fail(`tensor ${shown} has ${nDims} dimensions (at most ${MAX_DIMS})`, dimsAt);
     const ne: number[] = [];
     for (let d = 0; d < nDims; d++) {
       const at = r.pos;
-      const v = r.i64(`ne[${d}] of tensor "${name}"`);
-      if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) r.fail(`tensor "${name}" has invalid ne[${d}] = ${v}`, at);
+      const v = r.i64(`ne[${d}] of tensor ${shown}`);
+      if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) r.fail(`tensor ${shown} has invalid ne[${d}] = ${v}`, at);
       ne.push(Number(v));
     }
-    const ggmlType = r.u32(`type of tensor "${name}"`);
-    const offset = r.u64(`offset of tensor "${name}"`);
+    const ggmlType = r.u32(`type of tensor ${shown}`);
+    const offset = r.u64(`offset of tensor ${shown}`);
     tensors.push({ name, ne, ggmlType, offset });
   }
   const alignKv = kv.get('general.alignment');
@@ -215,26 +225,33 @@ function parse(r: Reader, size: number): GgufMetadata {
   }
   const end = r.pos;
   const dataOffset = BigInt(nTensors > 0 ? Math.ceil(end / alignment) * alignment : end);
-  return { file: r.file, version, kv, tensors, alignment, dataOffset };
+  const meta = { file: r.file, version, kv, tensors, alignment, dataOffset };
+  validateGguf(meta, size);
+  return meta;
 }
 
-/** Parse GGUF metadata from a file path (reads only the metadata section). */
+/**
+ * Parse GGUF metadata from a file path (reads only the metadata section), checked by the validation layer
+ * (lib/gguf/validate.ts) against the file's size.
+ */
 export function readGgufMetadata(file: string): GgufMetadata {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Cannot open GGUF file ${file}: ${(err as Error).message}`, { cause: err });
+    throw ioError(err, file, 'open GGUF file');
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new PersianLoraError('ERR_IO', `Cannot read GGUF file ${file}: not a regular file`);
+    const size = stat.size;
     return parse(new Reader(file, fd, size), size);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Parse GGUF metadata from bytes already in memory; `name` is used in error messages. */
+/** Parse GGUF metadata from a whole file's bytes already in memory, checked as readGgufMetadata; `name` is used in error messages. */
 export function parseGgufMetadata(bytes: Uint8Array, name = '<buffer>'): GgufMetadata {
   return parse(new Reader(name, null, bytes.byteLength, bytes), bytes.byteLength);
 }

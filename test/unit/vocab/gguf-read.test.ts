@@ -16,8 +16,10 @@ const kvs: FixtureKv[] = [
   ['some.u64', GGUF_TYPE.UINT64, 1n << 40n],
   ['some.flag', GGUF_TYPE.BOOL, 1],
 ];
-const tensors = [{ name: 'token_embd.weight', ne: [8, 3], type: 0, offset: 0 }, { name: 'output.weight', ne: [8, 3], type: 0, offset: 96 }];
-const bytes = encodeGguf(kvs, tensors);
+const tensors = [{ name: 'token_embd.weight', ne: [8, 3], type: 0, offset: 0 }, { name: 'output.weight', ne: [8, 3], type: 0, offset: 128 }];
+const header = encodeGguf(kvs, tensors);
+// the tensor data after the header, padded to the 64-byte alignment: the reader checks that the file holds it
+const bytes = Buffer.concat([header, new Uint8Array(Math.ceil(header.length / 64) * 64 - header.length + 128 + 96)]);
 
 test('parses header, scalar and array values, and tensor infos', (t) => {
   const m = parseGgufMetadata(bytes, 'fixture.gguf');
@@ -27,9 +29,9 @@ test('parses header, scalar and array values, and tensor infos', (t) => {
   t.is(m.kv.get('some.flag')?.value, true);
   t.deepEqual(m.kv.get('tokenizer.ggml.tokens')?.value, ['<unk>', '▁سلام', 'a']);
   t.deepEqual(Array.from(m.kv.get('tokenizer.ggml.scores')?.value as Float32Array), [0, -1.5, -2]);
-  t.deepEqual(m.tensors.map((x) => [x.name, x.ne, x.offset]), [['token_embd.weight', [8, 3], 0n], ['output.weight', [8, 3], 96n]]);
+  t.deepEqual(m.tensors.map((x) => [x.name, x.ne, x.offset]), [['token_embd.weight', [8, 3], 0n], ['output.weight', [8, 3], 128n]]);
   t.is(m.alignment, 64);
-  t.is(m.dataOffset, BigInt(Math.ceil(bytes.length / 64) * 64));
+  t.is(m.dataOffset, BigInt(Math.ceil(header.length / 64) * 64));
 });
 
 test('extracts the tokenizer vocabulary with llama.cpp defaults', (t) => {
@@ -59,12 +61,12 @@ test('a non-GGUF file is named with the magic found', (t) => {
 });
 
 test('every truncation point gives an error naming the file and an offset', (t) => {
-  for (let cut = 4; cut < bytes.length; cut += 7) {
+  for (let cut = 4; cut < header.length; cut += 7) {
     const err = t.throws(() => parseGgufMetadata(bytes.subarray(0, cut), 'cut.gguf'));
     t.regex(err!.message, /^cut\.gguf: .* at offset \d+$/);
   }
   t.throws(() => parseGgufMetadata(bytes.subarray(0, 12), 'cut.gguf'), {
-    message: 'cut.gguf: truncated GGUF file: expected 8 more bytes for tensor count but the file has 12 bytes at offset 8',
+    message: 'cut.gguf: corrupt or truncated GGUF header: expected 8 more bytes for tensor count but the file has 12 bytes at offset 8',
   });
 });
 

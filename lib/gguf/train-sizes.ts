@@ -1,0 +1,27 @@
+// Training sizes checked against the base model and the data before anything is allocated: the LoRA rank against the
+// model's width, and the sequences one optimizer step reads against the data. (The sequence length is checked against
+// the context in lib/train/job.ts, memory by lib/train/memory-plan.ts.) Messages give the figures.
+import { PersianLoraError } from '../errors.js';
+import { readModelGguf } from './model-file.js';
+
+export interface TrainSizes {
+  rank: number;
+  batch: number;
+  gradAccum: number;
+  epochs: number;
+  /** training sequences (examples) the data gave */
+  sequences: number;
+}
+
+/** Throws ERR_INVALID_OPTION with the figures when these sizes cannot train on `base`. */
+export function checkTrainSizes(base: string, s: TrainSizes): void {
+  const { hyperParameters: hp } = readModelGguf(base);
+  const width = hp.embeddingLength;
+  if (width !== undefined && s.rank > width) {
+    throw new PersianLoraError('ERR_INVALID_OPTION', `rank (--rank) ${s.rank} exceeds the width ${width} of ${base} (${hp.architecture}.embedding_length): a LoRA rank above it adds nothing`);
+  }
+  const perStep = s.batch * s.gradAccum;
+  if (perStep > s.sequences * s.epochs) {
+    throw new PersianLoraError('ERR_INVALID_OPTION', `gradAccum (--grad-accum) ${s.gradAccum} × batch (--batch) ${s.batch} = ${perStep} sequences per optimizer step, but the training data holds ${s.sequences} sequences × ${s.epochs} epoch(s): one step would read more than the whole run; lower gradAccum or batch`);
+  }
+}
