@@ -1,4 +1,5 @@
-// Summary of a GGUF model for `persian-lora inspect`: architecture, parameters, quantization mix, vocabulary, template.
+// Summary of a GGUF model for `persian-lora inspect`: architecture, parameters, quantization mix, vocabulary, template,
+// and whether the trainer can train it.
 import { fromNativeError } from './errors.js';
 import { native } from './native/addon.js';
 import { loadModel } from './model.js';
@@ -16,14 +17,17 @@ export interface ModelSummary {
   vocabulary: { size: number; type: string; bos: number; eos: number; addBos: boolean; model: string | null };
   quantization: { type: string; tensors: number; elements: number; share: number }[];
   chatTemplate: string | null;
+  /** Whether `train` can train this model; when not, the error code and message it would refuse it with. */
+  trainer: { supported: boolean; code?: string; reason?: string };
 }
 
 const vocabTypes: Record<number, string> = { 0: 'none', 1: 'spm', 2: 'bpe', 3: 'wpm', 4: 'ugm', 5: 'rwkv', 6: 'plamo2' };
 
 export async function inspectModel(path: string): Promise<ModelSummary> {
-  let gguf;
+  let gguf, trainer;
   try {
     gguf = await native().inspectGguf(path);
+    trainer = await native().trainerSupport(path);
   } catch (error) {
     throw fromNativeError(error);
   }
@@ -45,6 +49,7 @@ export async function inspectModel(path: string): Promise<ModelSummary> {
         .map(([type, elements]) => ({ type, tensors: gguf.tensorTypes[type] ?? 0, elements, share: elements / gguf.elements }))
         .sort((a, b) => b.elements - a.elements),
       chatTemplate: i.chatTemplate,
+      trainer,
     };
   } finally {
     model.dispose();

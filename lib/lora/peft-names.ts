@@ -1,5 +1,22 @@
-// Names and layouts shared by llama.cpp GGUFs and Hugging Face PEFT adapters of llama models, and the rotary row permutation.
+// Names and layouts shared by llama.cpp GGUFs and Hugging Face PEFT adapters of llama, qwen2 and qwen3 models, and the
+// rotary row permutation.
 import { PersianLoraError } from '../errors.js';
+
+/**
+ * Architectures whose PEFT names are known: their Hugging Face models (LlamaForCausalLM, Qwen2ForCausalLM,
+ * Qwen3ForCausalLM) name the projections alike. Only llama's q and k rows are permuted by convert_hf_to_gguf.py
+ * (llama.cpp rotates adjacent pairs there); qwen2 and qwen3 keep HF's row order (NeoX rotation of halves).
+ */
+export const peftArchitectures = ['llama', 'qwen2', 'qwen3'] as const;
+export type PeftArchitecture = (typeof peftArchitectures)[number];
+
+/** Throws ERR_ADAPTER unless PEFT names are known for `architecture`. */
+export function peftArchitecture(architecture: string): PeftArchitecture {
+  if (!(peftArchitectures as readonly string[]).includes(architecture)) {
+    throw new PersianLoraError('ERR_ADAPTER', `Expected an adapter for one of ${peftArchitectures.join(', ')} (the architectures whose Hugging Face module names are known) but received ${JSON.stringify(architecture)}`);
+  }
+  return architecture as PeftArchitecture;
+}
 
 /** GGUF weight suffix (after `blk.N.`) → Hugging Face module path (after `model.layers.N.`) and PEFT target name. */
 const LAYER_MODULES = [
@@ -17,19 +34,20 @@ export interface HfModule {
   path: string;
   /** PEFT target_modules entry, e.g. `q_proj` */
   module: string;
-  /** q and k rows are stored in a different order by llama.cpp (see ropePermuteRows) */
+  /** llama's q and k rows are stored in a different order by llama.cpp (see ropePermuteRows) */
   rope: 'q' | 'k' | undefined;
 }
 
 /** The HF module of a GGUF weight name, e.g. `blk.3.attn_q.weight` → `model.layers.3.self_attn.q_proj`. */
-export function hfModule(target: string): HfModule {
+export function hfModule(target: string, architecture: PeftArchitecture = 'llama'): HfModule {
   if (target === 'output.weight') return { path: 'lm_head', module: 'lm_head', rope: undefined };
   const m = /^blk\.(\d+)\.([a-z_]+)\.weight$/.exec(target);
   const row = m ? LAYER_MODULES.find(([g]) => g === m[2]) : undefined;
   if (!m || !row) {
     throw new PersianLoraError('ERR_ADAPTER', `Expected a LoRA target among blk.N.{${LAYER_MODULES.map(([g]) => g).join(',')}}.weight and output.weight but received ${target}`);
   }
-  return { path: `model.layers.${m[1]}.${row[1]}`, module: row[2], rope: row[0] === 'attn_q' ? 'q' : row[0] === 'attn_k' ? 'k' : undefined };
+  const rope = architecture !== 'llama' ? undefined : row[0] === 'attn_q' ? 'q' : row[0] === 'attn_k' ? 'k' : undefined;
+  return { path: `model.layers.${m[1]}.${row[1]}`, module: row[2], rope };
 }
 
 /** The GGUF weight name of an HF module path (the inverse of hfModule). */

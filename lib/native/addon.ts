@@ -117,7 +117,19 @@ export interface NativeTinyModelOptions {
   seed: number;
   initStd: number;
   tiedEmbeddings: boolean;
+  arch?: string;
+  headDim?: number;
+  ropeBase?: number;
+  ropeFreqs?: boolean;
+  attentionScale?: number;
   name?: string;
+}
+
+/** Whether the trainer can train a model; `code` and `reason` say why not. */
+export interface NativeTrainerSupport {
+  supported: boolean;
+  code?: string;
+  reason?: string;
 }
 
 /** Traits of a ggml tensor type (ggml_get_type_traits). */
@@ -235,6 +247,8 @@ export interface NativeAddon {
   loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean; repack: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
   inspectGguf(path: string): Promise<NativeGgufSummary>;
   writeTinyModel(options: NativeTinyModelOptions): Promise<number>;
+  /** Reads the model's metadata and tensor list only; rejects for a missing or unreadable file. */
+  trainerSupport(path: string): Promise<NativeTrainerSupport>;
   quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;
   systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string };
   /** Throws ERR_INVALID_OPTION for a number that is not a supported ggml type. */

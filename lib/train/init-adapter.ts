@@ -7,6 +7,7 @@ import { loraTargets, type LoraTarget } from '../config/train.js';
 import type { LoraAdapterFile } from '../lora/adapter-file.js';
 import { readLoraAdapter } from '../lora/adapter-read.js';
 import { attentionHeads, checkAdapterFits } from '../lora/base-check.js';
+import { peftArchitectures } from '../lora/peft-names.js';
 import { importPeft, PEFT_CONFIG, PEFT_WEIGHTS } from '../lora/peft.js';
 import { readGgufMetadata } from '../vocab/gguf-read.js';
 import type { Trainer } from './trainer.js';
@@ -50,10 +51,11 @@ export async function readInitAdapter(file: string, base: string): Promise<InitA
   let adapter: LoraAdapterFile;
   if (isDir) {
     const arch = meta.kv.get('general.architecture')?.value;
-    if (arch !== 'llama') {
-      throw new PersianLoraError('ERR_ADAPTER', `${file}: PEFT folders are read for llama bases only, but ${base} has architecture ${JSON.stringify(arch)}`);
+    const known = peftArchitectures.find((a) => a === arch);
+    if (!known) {
+      throw new PersianLoraError('ERR_ADAPTER', `${file}: PEFT folders are read for ${peftArchitectures.join(', ')} bases only, but ${base} has architecture ${JSON.stringify(arch)}`);
     }
-    adapter = await importPeft(file, { architecture: 'llama', ...attentionHeads(meta) });
+    adapter = await importPeft(file, { architecture: known, ...attentionHeads(meta) });
   } else {
     adapter = readLoraAdapter(file);
   }

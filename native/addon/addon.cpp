@@ -10,6 +10,7 @@
 #include "pl_backend.h"
 #include "pl_gguf.h"
 #include "pl_tiny_model.h"
+#include "pl_train_graph.h"
 
 #include "llama.h"
 
@@ -56,10 +57,36 @@ static Napi::Value write_tiny_model(const Napi::CallbackInfo & info) {
     p.seed       = (uint64_t) opt_number(o, "seed", (double) p.seed, 0, 9007199254740991.0);
     p.init_std   = (float) opt_number(o, "initStd", p.init_std, 0, 10);
     p.tied       = o.Has("tiedEmbeddings") && o.Get("tiedEmbeddings").ToBoolean();
+    if (o.Get("arch").IsString()) p.arch = o.Get("arch").As<Napi::String>().Utf8Value();
+    p.head_dim   = (int32_t) opt_number(o, "headDim", p.head_dim, 0, 4096);
+    p.rope_base  = (float) opt_number(o, "ropeBase", p.rope_base, 1, 1e9);
+    p.rope_freqs = o.Has("ropeFreqs") && o.Get("ropeFreqs").ToBoolean();
+    p.attention_scale = (float) opt_number(o, "attentionScale", p.attention_scale, 0, 1e3);
     if (o.Get("name").IsString()) p.name = o.Get("name").As<Napi::String>().Utf8Value();
     auto n = std::make_shared<uint64_t>(0);
     return promise_worker::run(env, [p, n] { *n = pl::tiny_model_write(p); },
                                [n](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, (double) *n); });
+}
+
+// trainerSupport(path) -> Promise<{supported, code?, reason?}>: whether the trainer can train the model, and if not why.
+static Napi::Value trainer_support(const Napi::CallbackInfo & info) {
+    const std::string path = arg_string(info, 0, "path");
+    auto refusal = std::make_shared<pl::error>("", "");
+    return promise_worker::run(info.Env(), [path, refusal] {
+            try { pl::train_model::check(path); } catch (const pl::error & e) {
+                if (e.code == "ERR_FILE_NOT_FOUND" || e.code == "ERR_BAD_FORMAT") throw;
+                *refusal = e;
+            }
+        },
+        [refusal](Napi::Env env) -> Napi::Value {
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("supported", refusal->code.empty());
+            if (!refusal->code.empty()) {
+                o.Set("code", refusal->code);
+                o.Set("reason", refusal->what());
+            }
+            return o;
+        });
 }
 
 // quantizeModel(inPath, outPath, type, threads) -> Promise<void>
@@ -100,6 +127,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("inspectGguf", Napi::Function::New(env, inspect_gguf, "inspectGguf"));
     exports.Set("writeTinyModel", Napi::Function::New(env, write_tiny_model, "writeTinyModel"));
     exports.Set("quantizeModel", Napi::Function::New(env, quantize_model, "quantizeModel"));
+    exports.Set("trainerSupport", Napi::Function::New(env, trainer_support, "trainerSupport"));
     exports.Set("systemInfo", Napi::Function::New(env, system_info, "systemInfo"));
     quant_wrap_register(env, exports);
     return exports;

@@ -1,4 +1,5 @@
-// Writes small random-weight llama-architecture GGUF models with a real vocabulary, and quantizes GGUF models.
+// Writes small random-weight GGUF models (llama, qwen2, qwen3, gemma2, gemma3) with a real vocabulary, and quantizes
+// GGUF models.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@ namespace pl {
 
 struct tiny_model_params {
     std::string vocab_path;            // a GGUF holding tokenizer.* keys (e.g. models/ggml-vocab-llama-spm.gguf)
+    std::string arch      = "llama";   // llama, qwen2 (q/k/v biases), qwen3 (q/k norms), gemma2, gemma3 (post-norms)
     std::string out_path;
     int32_t     n_layer   = 2;
     int32_t     n_embd    = 64;
@@ -18,6 +20,10 @@ struct tiny_model_params {
     uint64_t    seed      = 42;
     float       init_std  = 0.02f;     // standard deviation of the random projections
     bool        tied      = false;     // no output.weight: the head reuses token_embd (tied embeddings)
+    int32_t     head_dim  = 0;         // attention.key_length/value_length; 0: n_embd / n_head (keys not written)
+    float       rope_base = 10000.0f;  // rope.freq_base
+    bool        rope_freqs = false;    // llama: rope_freqs.weight with Llama 3.1's factors (8, 1, 4) over n_ctx positions
+    float       attention_scale = 0.0f; // llama: writes llama.attention.scale (which llama.cpp's llama graph ignores); 0: not written
     std::string name      = "persian-lora tiny";
 };
 

@@ -46,14 +46,124 @@ static float kv_float(const gguf_context * g, const std::string & key, float fal
     return gguf_get_val_f32(g, id);
 }
 
+static std::string kv_string(const gguf_context * g, const std::string & key, const std::string & fallback, const std::string & path) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0) return fallback;
+    if (gguf_get_kv_type(g, id) != GGUF_TYPE_STRING) throw error("ERR_BAD_FORMAT", path + ": " + key + " is not a string");
+    return gguf_get_val_str(g, id);
+}
+
+void train_model::read_structure(const gguf_context * g, const std::string & architecture) {
+    const std::string & path = path_;
+    arch_ = &train_arch_of(architecture, path);
+    train_hparams & hp = hp_;
+    const std::string a = architecture + ".";
+    hp.architecture = architecture;
+    hp.rope_mode    = arch_->rope_mode;
+    hp.n_embd       = (int32_t) kv_int(g, a + "embedding_length", 0, true, path);
+    hp.n_layer      = (int32_t) kv_int(g, a + "block_count", 0, true, path);
+    hp.n_head       = (int32_t) kv_int(g, a + "attention.head_count", 0, true, path);
+    hp.n_head_kv    = (int32_t) kv_int(g, a + "attention.head_count_kv", hp.n_head, false, path);
+    hp.n_ff         = (int32_t) kv_int(g, a + "feed_forward_length", 0, true, path);
+    hp.n_ctx_train  = (int32_t) kv_int(g, a + "context_length", 0, true, path);
+    if (hp.n_head < 1 || hp.n_embd % hp.n_head != 0 || hp.n_head_kv < 1 || hp.n_head % hp.n_head_kv != 0) {
+        throw error("ERR_MODEL_LOAD", path + ": inconsistent head counts");
+    }
+    hp.n_embd_head  = (int32_t) kv_int(g, a + "attention.key_length", hp.n_embd / hp.n_head, false, path);
+    if (kv_int(g, a + "attention.value_length", hp.n_embd_head, false, path) != hp.n_embd_head) {
+        throw error("ERR_MODEL_LOAD", path + ": " + a + "attention.value_length differs from the key length, which llama.cpp's " + architecture + " graph does not allow");
+    }
+    hp.n_rot        = (int32_t) kv_int(g, a + "rope.dimension_count", hp.n_embd_head, false, path);
+    if (hp.n_rot != hp.n_embd_head) {
+        throw error("ERR_MODEL_LOAD", path + ": " + a + "rope.dimension_count (" + std::to_string(hp.n_rot) + ") differs from the head size (" +
+                                          std::to_string(hp.n_embd_head) + "), which llama.cpp's " + architecture + " graph does not allow");
+    }
+    hp.rope_freq_base = kv_float(g, a + "rope.freq_base", 10000.0f, path);
+    hp.rms_eps      = kv_float(g, a + "attention.layer_norm_rms_epsilon", 1e-5f, path);
+    // RoPE scaling as llama.cpp reads it (llama_model_base::load_hparams, llama_context): the type defaults to linear,
+    // whose frequency scale is 1 / factor (1 without a factor); YaRN and LongRoPE are not built here.
+    const std::string scaling = kv_string(g, a + "rope.scaling.type", "linear", path);
+    if (scaling != "none" && scaling != "linear") {
+        throw error("ERR_MODEL_LOAD", path + " uses " + scaling + " RoPE scaling (" + a + "rope.scaling.type), which the trainer does not support yet");
+    }
+    float factor = kv_float(g, a + "rope.scaling.factor", 0.0f, path);
+    if (factor == 0.0f) factor = kv_float(g, a + "rope.scale_linear", 0.0f, path);
+    hp.rope_freq_scale  = scaling == "none" || factor == 0.0f ? 1.0f : 1.0f / factor;
+    hp.rope_attn_factor = kv_float(g, a + "rope.scaling.attn_factor", 1.0f, path);
+    hp.n_ctx_orig       = (int32_t) kv_int(g, a + "rope.scaling.original_context_length", hp.n_ctx_train, false, path);
+    // <arch>.attention.scale is not read: llama.cpp's llama, qwen2 and qwen3 graphs scale K·Q by 1/sqrt(D) whatever it says.
+
+    auto get = [&](const std::string & name, int64_t ne0, int64_t ne1, bool required = true) -> ggml_tensor * {
+        ggml_tensor * t = ggml_get_tensor(ctx_base_, name.c_str());
+        if (!t) {
+            if (required) throw error("ERR_MODEL_LOAD", path + " has no tensor " + name);
+            return nullptr;
+        }
+        if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1) {
+            throw error("ERR_MODEL_LOAD", path + ": tensor " + name + " has shape [" + std::to_string(t->ne[0]) + ", " + std::to_string(t->ne[1]) +
+                                              "], expected [" + std::to_string(ne0) + ", " + std::to_string(ne1) + "]");
+        }
+        return t;
+    };
+    ggml_tensor * embd = ggml_get_tensor(ctx_base_, "token_embd.weight");
+    if (!embd) throw error("ERR_MODEL_LOAD", path + " has no tensor token_embd.weight");
+    hp.n_vocab = (int32_t) embd->ne[1];
+    const int64_t C = hp.n_embd, D = hp.n_embd_head, Cq = D * hp.n_head, Ckv = D * hp.n_head_kv;
+    tok_embd_    = get("token_embd.weight", C, hp.n_vocab);
+    output_norm_ = get("output_norm.weight", C, 1);
+    output_      = get("output.weight", C, hp.n_vocab, false);
+    if (!output_) { output_ = tok_embd_; tied_ = true; }  // tied embeddings, as llama.cpp does
+    output_b_    = get("output.bias", hp.n_vocab, 1, false);
+    if (arch_->rope_factors) {
+        rope_freqs_ = get("rope_freqs.weight", hp.n_rot / 2, 1, false);
+        if (rope_freqs_ && rope_freqs_->type != GGML_TYPE_F32) throw error("ERR_MODEL_LOAD", path + ": rope_freqs.weight is " + ggml_type_name(rope_freqs_->type) + ", expected f32");
+    }
+    for (const char * unsupported : { "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias", "attn_qkv.weight" }) {
+        if (ggml_get_tensor(ctx_base_, ("blk.0." + std::string(unsupported)).c_str())) {
+            throw error("ERR_MODEL_LOAD", path + " has blk.0." + unsupported + ", which the trainer does not support yet");
+        }
+    }
+    for (int32_t l = 0; l < hp.n_layer; l++) {
+        const std::string b = "blk." + std::to_string(l) + ".";
+        layer L;
+        L.attn_norm = get(b + "attn_norm.weight", C, 1);
+        L.wq = get(b + "attn_q.weight", C, Cq);
+        L.wk = get(b + "attn_k.weight", C, Ckv);
+        L.wv = get(b + "attn_v.weight", C, Ckv);
+        L.wo = get(b + "attn_output.weight", Cq, C);
+        L.bq = get(b + "attn_q.bias", Cq, 1, false);
+        L.bk = get(b + "attn_k.bias", Ckv, 1, false);
+        L.bv = get(b + "attn_v.bias", Ckv, 1, false);
+        L.bo = get(b + "attn_output.bias", C, 1, false);
+        if (arch_->qk_norm) {
+            L.q_norm = get(b + "attn_q_norm.weight", D, 1);
+            L.k_norm = get(b + "attn_k_norm.weight", D, 1);
+        }
+        L.ffn_norm = get(b + "ffn_norm.weight", C, 1);
+        L.w_gate = get(b + "ffn_gate.weight", C, hp.n_ff);
+        L.w_up   = get(b + "ffn_up.weight", C, hp.n_ff);
+        L.w_down = get(b + "ffn_down.weight", hp.n_ff, C);
+        layers_.push_back(L);
+    }
+}
+
+void train_model::check(const std::string & path) {
+    const gguf_summary summary = gguf_inspect(path);
+    if (summary.type == "adapter") throw error("ERR_MODEL_LOAD", path + " is a LoRA adapter, not a base model");
+    std::unique_ptr<train_model> m(new train_model());
+    m->path_ = path;
+    gguf_init_params gp = { /*no_alloc =*/ true, /*ctx =*/ &m->ctx_base_ };
+    std::unique_ptr<gguf_context, decltype(&gguf_free)> g(gguf_init_from_file(path.c_str(), gp), gguf_free);
+    if (!g) throw error("ERR_BAD_FORMAT", "Cannot read the GGUF file " + path);
+    m->read_structure(g.get(), summary.architecture);
+}
+
 std::unique_ptr<train_model> train_model::load(const std::string & path, const lora_params & lora, const rows_params & rows, const std::string & device) {
     backend_init();
     ggml_backend_dev_t dev = backend_device(device);
     const gguf_summary summary = gguf_inspect(path);
     if (summary.type == "adapter") throw error("ERR_MODEL_LOAD", path + " is a LoRA adapter, not a base model");
-    if (summary.architecture != "llama") {
-        throw error("ERR_MODEL_LOAD", path + " has architecture \"" + summary.architecture + "\"; the trainer supports \"llama\"");
-    }
+    train_arch_of(summary.architecture, path);
     if (lora.rank < 1 || lora.rank > 4096) throw error("ERR_INVALID_OPTION", "LoRA rank must be in [1, 4096], got " + std::to_string(lora.rank));
     if (!(lora.alpha > 0.0f) || !std::isfinite(lora.alpha)) throw error("ERR_INVALID_OPTION", "LoRA alpha must be a positive number");
     if (!(lora.dropout >= 0.0f && lora.dropout < 1.0f)) throw error("ERR_INVALID_OPTION", "LoRA dropout must be in [0, 1), got " + std::to_string(lora.dropout));
@@ -65,67 +175,13 @@ std::unique_ptr<train_model> train_model::load(const std::string & path, const l
     gguf_init_params gp = { /*no_alloc =*/ true, /*ctx =*/ &m->ctx_base_ };
     std::unique_ptr<gguf_context, decltype(&gguf_free)> g(gguf_init_from_file(path.c_str(), gp), gguf_free);
     if (!g) throw error("ERR_BAD_FORMAT", "Cannot read the GGUF file " + path);
-
-    train_hparams & hp = m->hp_;
-    const std::string a = "llama.";
-    hp.architecture = summary.architecture;
-    hp.n_embd       = (int32_t) kv_int(g.get(), a + "embedding_length", 0, true, path);
-    hp.n_layer      = (int32_t) kv_int(g.get(), a + "block_count", 0, true, path);
-    hp.n_head       = (int32_t) kv_int(g.get(), a + "attention.head_count", 0, true, path);
-    hp.n_head_kv    = (int32_t) kv_int(g.get(), a + "attention.head_count_kv", hp.n_head, false, path);
-    hp.n_ff         = (int32_t) kv_int(g.get(), a + "feed_forward_length", 0, true, path);
-    hp.n_ctx_train  = (int32_t) kv_int(g.get(), a + "context_length", 0, true, path);
-    hp.n_rot        = (int32_t) kv_int(g.get(), a + "rope.dimension_count", hp.n_head ? hp.n_embd / hp.n_head : 0, false, path);
-    hp.rope_freq_base = kv_float(g.get(), a + "rope.freq_base", 10000.0f, path);
-    hp.rms_eps      = kv_float(g.get(), a + "attention.layer_norm_rms_epsilon", 1e-5f, path);
-    if (hp.n_head < 1 || hp.n_embd % hp.n_head != 0 || hp.n_head_kv < 1 || hp.n_head % hp.n_head_kv != 0) {
-        throw error("ERR_MODEL_LOAD", path + ": inconsistent head counts");
-    }
-    if (gguf_find_key(g.get(), "llama.attention.scale") >= 0) throw error("ERR_MODEL_LOAD", path + " sets llama.attention.scale, which the trainer does not support yet");
-    const int64_t scaling = gguf_find_key(g.get(), "llama.rope.scaling.type");
-    if (scaling >= 0 && (gguf_get_kv_type(g.get(), scaling) != GGUF_TYPE_STRING || std::string(gguf_get_val_str(g.get(), scaling)) != "none")) {
-        throw error("ERR_MODEL_LOAD", path + " uses RoPE scaling (llama.rope.scaling.type), which the trainer does not support yet");
-    }
-
-    auto get = [&](const std::string & name, int64_t ne0, int64_t ne1, bool required = true) -> ggml_tensor * {
-        ggml_tensor * t = ggml_get_tensor(m->ctx_base_, name.c_str());
-        if (!t) {
-            if (required) throw error("ERR_MODEL_LOAD", path + " has no tensor " + name);
-            return nullptr;
-        }
-        if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1) {
-            throw error("ERR_MODEL_LOAD", path + ": tensor " + name + " has shape [" + std::to_string(t->ne[0]) + ", " + std::to_string(t->ne[1]) +
-                                              "], expected [" + std::to_string(ne0) + ", " + std::to_string(ne1) + "]");
-        }
-        return t;
-    };
-    ggml_tensor * embd = ggml_get_tensor(m->ctx_base_, "token_embd.weight");
-    if (!embd) throw error("ERR_MODEL_LOAD", path + " has no tensor token_embd.weight");
-    hp.n_vocab = (int32_t) embd->ne[1];
-    const int64_t C = hp.n_embd, D = C / hp.n_head, Ckv = D * hp.n_head_kv;
-    m->tok_embd_    = get("token_embd.weight", C, hp.n_vocab);
-    m->output_norm_ = get("output_norm.weight", C, 1);
-    m->output_      = get("output.weight", C, hp.n_vocab, false);
-    if (!m->output_) { m->output_ = m->tok_embd_; m->tied_ = true; }  // tied embeddings, as llama.cpp does
+    m->read_structure(g.get(), summary.architecture);
+    const train_hparams & hp = m->hp_;
+    const int64_t C = hp.n_embd;
     if (rows.from >= hp.n_vocab) {
         throw error("ERR_INVALID_OPTION", "Trainable rows from token id " + std::to_string(rows.from) + " are outside the vocabulary [0, " + std::to_string(hp.n_vocab) + ") of " + path);
     }
     m->rows_from_ = rows.from < 0 ? -1 : rows.from;
-    if (ggml_get_tensor(m->ctx_base_, "rope_freqs.weight")) throw error("ERR_MODEL_LOAD", path + " uses RoPE frequency factors, which the trainer does not support yet");
-    for (int32_t l = 0; l < hp.n_layer; l++) {
-        const std::string b = "blk." + std::to_string(l) + ".";
-        layer L;
-        L.attn_norm = get(b + "attn_norm.weight", C, 1);
-        L.wq = get(b + "attn_q.weight", C, C);
-        L.wk = get(b + "attn_k.weight", C, Ckv);
-        L.wv = get(b + "attn_v.weight", C, Ckv);
-        L.wo = get(b + "attn_output.weight", C, C);
-        L.ffn_norm = get(b + "ffn_norm.weight", C, 1);
-        L.w_gate = get(b + "ffn_gate.weight", C, hp.n_ff);
-        L.w_up   = get(b + "ffn_up.weight", C, hp.n_ff);
-        L.w_down = get(b + "ffn_down.weight", hp.n_ff, C);
-        m->layers_.push_back(L);
-    }
 
     // Weights: one buffer of the device, filled from the file in their stored types.
     m->device_ = dev;
@@ -256,9 +312,20 @@ static ggml_tensor * repeat_heads(ggml_context * ctx, ggml_tensor * t, int64_t H
     return ggml_reshape_4d(ctx, r, a, b, H, B);
 }
 
+// y + b for an optional bias b [out], broadcast over the tokens (as llama.cpp's build_qkv and build_attn add it).
+static ggml_tensor * with_bias(ggml_context * ctx, ggml_tensor * y, ggml_tensor * b) {
+    return b ? ggml_add(ctx, y, b) : y;
+}
+
+// RoPE on [D, heads, N] as llama.cpp's graph of this architecture applies it (mode, frequency factors, linear scaling).
+ggml_tensor * train_model::rope(ggml_context * ctx, ggml_tensor * t, ggml_tensor * pos) const {
+    return ggml_rope_ext(ctx, t, pos, rope_freqs_, hp_.n_rot, hp_.rope_mode, hp_.n_ctx_orig, hp_.rope_freq_base, hp_.rope_freq_scale,
+                         0.0f, hp_.rope_attn_factor, 32.0f, 1.0f);
+}
+
 ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) const {
     const int64_t T = in.n_tokens, B = in.n_seqs, N = T * B;
-    const int64_t C = hp_.n_embd, H = hp_.n_head, Hkv = hp_.n_head_kv, D = C / H;
+    const int64_t C = hp_.n_embd, H = hp_.n_head, Hkv = hp_.n_head_kv, D = hp_.n_embd_head;
     in.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     in.pos    = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     in.mask   = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, T, T, 1, B);
@@ -281,11 +348,13 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
     }
     for (const layer & L : layers_) {
         ggml_tensor * h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.attn_norm);
-        ggml_tensor * q = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wq, h, L.lq), D, H, N);
-        ggml_tensor * k = ggml_reshape_3d(ctx, lora_mm(ctx, in, L.wk, h, L.lk), D, Hkv, N);
-        ggml_tensor * v = lora_mm(ctx, in, L.wv, h, L.lv);                    // [D·Hkv, N]
-        q = ggml_rope_ext(ctx, q, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
-        k = ggml_rope_ext(ctx, k, in.pos, nullptr, hp_.n_rot, 0, hp_.n_ctx_train, hp_.rope_freq_base, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f);
+        ggml_tensor * q = ggml_reshape_3d(ctx, with_bias(ctx, lora_mm(ctx, in, L.wq, h, L.lq), L.bq), D, H, N);
+        ggml_tensor * k = ggml_reshape_3d(ctx, with_bias(ctx, lora_mm(ctx, in, L.wk, h, L.lk), L.bk), D, Hkv, N);
+        ggml_tensor * v = with_bias(ctx, lora_mm(ctx, in, L.wv, h, L.lv), L.bv);  // [D·Hkv, N]
+        if (L.q_norm) q = ggml_mul(ctx, ggml_rms_norm(ctx, q, hp_.rms_eps), L.q_norm);
+        if (L.k_norm) k = ggml_mul(ctx, ggml_rms_norm(ctx, k, hp_.rms_eps), L.k_norm);
+        q = rope(ctx, q, in.pos);
+        k = rope(ctx, k, in.pos);
         // contiguous queries let the K·Q product take ggml's tiled GEMM (llamafile) instead of row-by-row dot products
         q = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, q, D, H, T, B), 0, 2, 1, 3));  // [D, T, H, B]
         k = ggml_permute(ctx, ggml_reshape_4d(ctx, k, D, Hkv, T, B), 0, 2, 1, 3);    // [D, T, Hkv, B]
@@ -299,8 +368,8 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
         ggml_tensor * kq = ggml_mul_mat(ctx, k, q);                       // [T(keys), T(queries), H, B]
         kq = ggml_soft_max_ext(ctx, kq, in.mask, kq_scale, 0.0f);
         ggml_tensor * kqv = ggml_mul_mat(ctx, vt, kq);                    // [D, T, H, B]
-        ggml_tensor * o = ggml_reshape_2d(ctx, ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3)), C, N);
-        x = ggml_add(ctx, lora_mm(ctx, in, L.wo, o, L.lo), x);
+        ggml_tensor * o = ggml_reshape_2d(ctx, ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3)), D * H, N);
+        x = ggml_add(ctx, with_bias(ctx, lora_mm(ctx, in, L.wo, o, L.lo), L.bo), x);
         h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp_.rms_eps), L.ffn_norm);
         ggml_tensor * f = ggml_swiglu_split(ctx, lora_mm(ctx, in, L.w_gate, h, L.lgate), lora_mm(ctx, in, L.w_up, h, L.lup));  // [F, N]
         x = ggml_add(ctx, lora_mm(ctx, in, L.w_down, f, L.ldown), x);
@@ -312,11 +381,11 @@ ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) c
 // computed for every row and those of rows >= N are overwritten by the trainable rows' (ggml_set, whose backward
 // passes each part its own gradient; ggml has no CONCAT backward).
 ggml_tensor * train_model::head(ggml_context * ctx, ggml_tensor * hidden) const {
-    if (rows_from_ < 0) return ggml_mul_mat(ctx, output_, hidden);
+    if (rows_from_ < 0) return with_bias(ctx, ggml_mul_mat(ctx, output_, hidden), output_b_);
     ggml_tensor * fresh = ggml_mul_mat(ctx, output_rows_, hidden);
-    if (rows_from_ == 0) return fresh;
+    if (rows_from_ == 0) return with_bias(ctx, fresh, output_b_);
     ggml_tensor * base = ggml_mul_mat(ctx, output_, hidden);
-    return ggml_set_2d(ctx, base, fresh, base->nb[1], (size_t) rows_from_ * sizeof(float));
+    return with_bias(ctx, ggml_set_2d(ctx, base, fresh, base->nb[1], (size_t) rows_from_ * sizeof(float)), output_b_);
 }
 
 ggml_tensor * train_model::build_logits(ggml_context * ctx, ggml_tensor * hidden) const {

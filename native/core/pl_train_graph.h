@@ -1,13 +1,18 @@
-// The training graph: a llama-architecture forward pass on ggml over a frozen GGUF base (kept in its stored type),
-// with trainable LoRA A/B pairs, the packed-document causal mask, and the weighted causal-LM cross-entropy.
+// The training graph: the forward pass of a llama, qwen2 or qwen3 model (pl_train_arch.h) on ggml over a frozen GGUF
+// base (kept in its stored type), with trainable LoRA A/B pairs, the packed-document causal mask, and the weighted
+// causal-LM cross-entropy.
 //
 // Shapes (ggml order, fastest dimension first):
 //   T = tokens per sequence, B = sequences, N = T·B, C = n_embd, V = n_vocab, H = heads, Hkv = kv heads,
-//   D = head size (C / H), F = feed-forward width, R = LoRA rank.
+//   D = head size (attention.key_length, default C / H), F = feed-forward width, R = LoRA rank.
 #pragma once
+
+#include "pl_train_arch.h"
 
 #include "ggml-backend.h"
 #include "ggml.h"
+
+struct gguf_context;
 
 #include <cstdint>
 #include <memory>
@@ -36,8 +41,12 @@ struct lora_params {
 
 struct train_hparams {
     std::string architecture;
-    int32_t n_vocab = 0, n_ctx_train = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_rot = 0;
+    int32_t n_vocab = 0, n_ctx_train = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_embd_head = 0, n_ff = 0, n_rot = 0;
+    int32_t rope_mode = 0;            // GGML_ROPE_TYPE_NORMAL or GGML_ROPE_TYPE_NEOX
+    int32_t n_ctx_orig = 0;           // rope.scaling.original_context_length, default n_ctx_train
     float   rope_freq_base = 10000.0f;
+    float   rope_freq_scale = 1.0f;   // 1 / rope.scaling.factor with linear scaling
+    float   rope_attn_factor = 1.0f;  // rope.scaling.attn_factor
     float   rms_eps = 1e-5f;
 };
 
@@ -113,6 +122,9 @@ class train_model {
     // unknown device (the message lists the devices there are).
     static std::unique_ptr<train_model> load(const std::string & path, const lora_params & lora, const rows_params & rows = {},
                                              const std::string & device = "cpu");
+    // Reads the metadata and tensor list of `path` (no weights) and throws, as load() would, if the trainer cannot
+    // train it (ERR_BACKEND or ERR_MODEL_LOAD with the reason).
+    static void check(const std::string & path);
     ~train_model();
 
     const train_hparams &          hparams() const { return hp_; }
@@ -146,18 +158,26 @@ class train_model {
 
   private:
     train_model() = default;
+    // Fills hp_, the base tensors and layers_ from the GGUF metadata `g` and ctx_base_; throws what load() throws.
+    void          read_structure(const gguf_context * g, const std::string & architecture);
     ggml_tensor * lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const;
     ggml_tensor * head(ggml_context * ctx, ggml_tensor * hidden) const;
+    ggml_tensor * rope(ggml_context * ctx, ggml_tensor * t, ggml_tensor * pos) const;
     void          init_rows(ggml_tensor * dst, const ggml_tensor * src) const;
 
     struct layer {
         ggml_tensor * attn_norm = nullptr, * wq = nullptr, * wk = nullptr, * wv = nullptr, * wo = nullptr;
+        ggml_tensor * bq = nullptr, * bk = nullptr, * bv = nullptr, * bo = nullptr;   // optional biases (qwen2: q, k, v)
+        ggml_tensor * q_norm = nullptr, * k_norm = nullptr;                           // [D] per-head RMS norms (qwen3)
         ggml_tensor * ffn_norm = nullptr, * w_gate = nullptr, * w_up = nullptr, * w_down = nullptr;
         const lora_pair * lq = nullptr, * lk = nullptr, * lv = nullptr, * lo = nullptr;
         const lora_pair * lgate = nullptr, * lup = nullptr, * ldown = nullptr;
     };
 
     train_hparams          hp_;
+    const train_arch *     arch_ = nullptr;
+    ggml_tensor *          rope_freqs_ = nullptr;   // [n_rot / 2] RoPE frequency divisors (Llama 3.1+), or null
+    ggml_tensor *          output_b_ = nullptr;     // [V] optional output bias
     lora_params            lora_;
     ggml_tensor *          tok_embd_ = nullptr, * output_norm_ = nullptr, * output_ = nullptr;
     std::vector<layer>     layers_;

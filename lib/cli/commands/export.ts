@@ -3,7 +3,7 @@ import { parseCommandArgs, UsageError, type Command } from '../command.js';
 import { writeLoraAdapter, type LoraAdapterFile } from '../../lora/adapter-file.js';
 import { readLoraAdapter } from '../../lora/adapter-read.js';
 import { attentionHeads, checkAdapterFits, type AttentionHeads } from '../../lora/base-check.js';
-import { hfModule } from '../../lora/peft-names.js';
+import { hfModule, peftArchitecture, peftArchitectures } from '../../lora/peft-names.js';
 import { exportPeft, importPeft } from '../../lora/peft.js';
 import { numberOption } from '../command.js';
 import { readGgufMetadata, type GgufMetadata } from '../../vocab/gguf-read.js';
@@ -11,7 +11,8 @@ import { readGgufMetadata, type GgufMetadata } from '../../vocab/gguf-read.js';
 const BASE_NEEDED = 'Expected --base <model.gguf> (its attention head counts give the rotary row order of q and k) because the adapter adapts q or k, but received nothing';
 
 function needsHeads(adapter: LoraAdapterFile): boolean {
-  return adapter.pairs.some((p) => hfModule(p.target).rope !== undefined);
+  const architecture = peftArchitecture(adapter.architecture);
+  return adapter.pairs.some((p) => hfModule(p.target, architecture).rope !== undefined);
 }
 
 export const exportCommand: Command = {
@@ -66,13 +67,13 @@ Options:
       if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to an export (--adapter), not to an import (--peft)`);
     }
     const arch = (values.arch as string | undefined) ?? 'llama';
-    if (arch !== 'llama') throw new UsageError(`Expected "llama" for --arch but received ${JSON.stringify(arch)}`);
+    if (!(peftArchitectures as readonly string[]).includes(arch)) throw new UsageError(`Expected one of ${peftArchitectures.join(', ')} for --arch but received ${JSON.stringify(arch)}`);
     if (meta && meta.kv.get('general.architecture')?.value !== arch) {
       throw new UsageError(`Expected a ${arch} base model for --base but ${baseFile} is ${JSON.stringify(meta.kv.get('general.architecture')?.value)}`);
     }
     let adapter: LoraAdapterFile;
     try {
-      adapter = await importPeft(peftDir!, { architecture: 'llama', ...heads });
+      adapter = await importPeft(peftDir!, { architecture: peftArchitecture(arch), ...heads });
     } catch (error) {
       if (!meta && (error as { code?: string }).code === 'ERR_INVALID_OPTION') throw new UsageError(BASE_NEEDED);
       throw error;

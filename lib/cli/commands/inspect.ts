@@ -1,4 +1,5 @@
-// `persian-lora inspect <model.gguf> [--json]`: architecture, parameters, quantization mix, vocabulary, chat template.
+// `persian-lora inspect <model.gguf> [--json]`: architecture, parameters, quantization mix, vocabulary, chat template,
+// trainer support.
 import { parseCommandArgs, UsageError, type Command } from '../command.js';
 import { inspectModel } from '../../inspect.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -8,7 +9,8 @@ export const inspectCommand: Command = {
   summary: 'Show what a GGUF model holds (architecture, size, quantization, vocabulary)',
   usage: `Usage: persian-lora inspect <model.gguf> [--json]
 
-Prints the architecture, parameter count, quantization mix, vocabulary and chat template of a GGUF model.
+Prints the architecture, parameter count, quantization mix, vocabulary and chat template of a GGUF model, and whether
+\`persian-lora train\` can train it (if not, why).
 
 Options:
   --json      print the summary as JSON
@@ -28,6 +30,7 @@ Options:
       `size           ${formatBytes(s.sizeBytes)} (file type ${s.fileType})`,
       `vocabulary     ${s.vocabulary.size} tokens, ${s.vocabulary.type}${s.vocabulary.model ? ` (${s.vocabulary.model})` : ''}, bos ${s.vocabulary.bos}, eos ${s.vocabulary.eos}`,
       'quantization   ' + s.quantization.map((q) => `${q.type} ${(q.share * 100).toFixed(1)}% (${q.tensors} tensors)`).join(', '),
+      `training       ${s.trainer.supported ? 'supported' : `not supported: ${s.trainer.reason}`}`,
       `chat template  ${s.chatTemplate ? s.chatTemplate.slice(0, 200).replace(/\n/g, '\\n') + (s.chatTemplate.length > 200 ? ' …' : '') : 'none'}`,
     ];
     io.stdout.write(lines.join('\n') + '\n');

@@ -33,7 +33,7 @@ const usage = test.macro(async (t, argv: string[], message: RegExp) => {
 test('usage: no --out', usage, ['--adapter', 'a.gguf', '--format', 'peft'], /Expected a path for --out but received nothing/);
 test('usage: both directions', usage, ['--adapter', 'a.gguf', '--peft', 'd', '--out', 'x'], /Expected exactly one of --adapter/);
 test('usage: wrong format', usage, ['--adapter', 'a.gguf', '--format', 'onnx', '--out', 'x'], /Expected "peft" for --format but received "onnx"/);
-test('usage: wrong arch', usage, ['--peft', 'd', '--arch', 'qwen2', '--out', 'x'], /Expected "llama" for --arch but received "qwen2"/);
+test('usage: wrong arch', usage, ['--peft', 'd', '--arch', 'gemma2', '--out', 'x'], /Expected one of llama, qwen2, qwen3 for --arch but received "gemma2"/);
 
 test('q/k adapted without --base is a usage error', async (t) => {
   const r = await runCli('export', '--adapter', writeAdapter('cli-nob.gguf'), '--format', 'peft', '--out', tmp('cli-nob'));
