@@ -1,6 +1,7 @@
 // Every CLI command, in the order `persian-lora --help` lists them.
 import type { Command } from '../command.js';
 import { buildCommand } from './build.js';
+import { chatCommand } from './chat.js';
 import { compareCommand } from './compare.js';
 import { dataFetchParallelCommand } from './data-fetch-parallel.js';
 import { demoCommand } from './demo.js';
@@ -17,6 +18,6 @@ import { vocabExtendCommand } from './vocab-extend.js';
 import { vocabStatsCommand } from './vocab-stats.js';
 
 export const commands: Command[] = [
-  pipelineCommand, demoCommand, inspectCommand, generateCommand, trainCommand, exportCommand, mergeCommand, evalCommand, compareCommand, dataFetchParallelCommand,
+  pipelineCommand, demoCommand, inspectCommand, generateCommand, chatCommand, trainCommand, exportCommand, mergeCommand, evalCommand, compareCommand, dataFetchParallelCommand,
   reportCommand, vocabStatsCommand, vocabExtendCommand, tinyModelCommand, buildCommand,
 ];
