@@ -1,0 +1,52 @@
+// Adapters holding NaN or infinities, an adapter alpha of NaN and a `file:NaN` scale are refused before llama.cpp loads
+// anything, by name; merge refuses the same adapter.
+import test from 'ava';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { PersianLoraError } from '../../../lib/errors.js';
+import { writeLoraAdapter } from '../../../lib/lora/adapter-file.js';
+import { mergeAdapter } from '../../../lib/lora/merge.js';
+import { loadModel, type Model } from '../../../lib/model.js';
+import { readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
+import { valueAt } from '../../unit/gguf/craft.js';
+import { scratchPath, tinyModel } from '../helpers.js';
+
+let base: string;
+let model: Model;
+test.before(async () => {
+  base = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, quant: 'q8_0' });
+  model = await loadModel(base, { gpuLayers: 0 });
+});
+test.after.always(() => model?.dispose());
+
+function adapterWith(name: string, value: number, alpha = 4): string {
+  const b = new Float32Array(128).fill(0.01);
+  b[77] = value;
+  const file = scratchPath(name);
+  writeLoraAdapter(file, { architecture: 'llama', alpha, pairs: [{ target: 'blk.0.attn_q.weight', rank: 2, inFeatures: 64, outFeatures: 64, a: new Float32Array(128).fill(0.01), b }] });
+  return file;
+}
+
+test('an adapter holding NaN or Infinity is refused by loadAdapter and by merge', async (t) => {
+  for (const value of [NaN, Infinity, -Infinity]) {
+    const file = adapterWith(`nan-adapter-${value}.gguf`, value);
+    const message = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: tensor blk\\.0\\.attn_q\\.weight\\.lora_b holds ${value} at index 77 of 128; an adapter must hold finite numbers$`);
+    await t.throwsAsync(model.loadAdapter(file), { instanceOf: PersianLoraError, code: 'ERR_ADAPTER', message } as never);
+    await t.throwsAsync(mergeAdapter(base, file, scratchPath('nan-merged.gguf')), { instanceOf: PersianLoraError, code: 'ERR_ADAPTER', message } as never);
+  }
+  t.truthy(await model.loadAdapter(adapterWith('finite-adapter.gguf', 0.5)));
+});
+
+test('adapter alpha NaN is refused, naming the key', async (t) => {
+  const file = adapterWith('alpha-nan.gguf', 0.5);
+  const bytes = readFileSync(file);
+  bytes.writeFloatLE(NaN, valueAt(readGgufMetadata(file), 'adapter.lora.alpha'));
+  writeFileSync(file, bytes);
+  await t.throwsAsync(model.loadAdapter(file), { instanceOf: PersianLoraError, code: 'ERR_BAD_FORMAT', message: /alpha-nan\.gguf: adapter\.lora\.alpha is NaN; expected a finite number$/ } as never);
+  await t.throwsAsync(mergeAdapter(base, file, scratchPath('alpha-merged.gguf')), { code: 'ERR_BAD_FORMAT', message: /adapter\.lora\.alpha is NaN/ } as never);
+});
+
+test('`file:NaN` names the scale, a missing file is not found', async (t) => {
+  const file = adapterWith('scaled.gguf', 0.5);
+  await t.throwsAsync(model.loadAdapter(`${file}:NaN`), { code: 'ERR_INVALID_OPTION', message: `Expected a finite number for the scale of adapter ${file} but received "NaN"` } as never);
+  await t.throwsAsync(model.loadAdapter('/no/such/adapter.gguf:0.5'), { code: 'ERR_FILE_NOT_FOUND', message: 'File not found: /no/such/adapter.gguf:0.5' } as never);
+});
