@@ -36,10 +36,4 @@ const train_arch & train_arch_of(const std::string & architecture, const std::st
     throw error("ERR_MODEL_LOAD", path + " has architecture \"" + architecture + "\"; the trainer supports " + names);
 }
 
-std::vector<std::string> train_arch_names() {
-    std::vector<std::string> out;
-    for (const train_arch & a : archs) out.push_back(a.name);
-    return out;
-}
-
 }  // namespace pl

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 namespace pl {
 
@@ -18,8 +17,5 @@ struct train_arch {
 // architecture whose graph needs an op without a backward in ggml (naming the op) and ERR_MODEL_LOAD for one the
 // trainer does not know.
 const train_arch & train_arch_of(const std::string & architecture, const std::string & path);
-
-// The architectures the trainer builds: "llama", "qwen2", "qwen3".
-std::vector<std::string> train_arch_names();
 
 }  // namespace pl
