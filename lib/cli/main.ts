@@ -78,9 +78,14 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(command.usage.trimEnd() + '\n');
     return 0;
   }
+  return runCommand(command, rest, io);
+}
+
+/** Runs one command and turns what it throws into an exit code and a one-line message (a stack only for bugs). */
+export async function runCommand(command: Command, argv: string[], io: CommandIO): Promise<number> {
   const fail = (message: string) => io.stderr.write(`persian-lora ${command.name}: ${message}\n`);
   try {
-    return await command.run(rest, io);
+    return await command.run(argv, io);
   } catch (error) {
     if (isInterrupt(error, io.signal)) {
       fail('interrupted');

@@ -1,10 +1,12 @@
 // The CLI end to end through main(): tiny-model, inspect, generate (with an adapter), exit codes.
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { captureIo, runCli } from '../helpers/cli.js';
+import { main } from '../../lib/cli/main.js';
 import { writeLoraAdapter } from '../../lib/lora/adapter-file.js';
-import { scratchPath } from './helpers.js';
+import { packageRoot } from '../../lib/version.js';
+import { scratchPath, tinyModel } from './helpers.js';
 
 const cli = runCli;
 
@@ -45,7 +47,7 @@ test('runtime failures exit 1 with a one-line message; usage errors exit 2', asy
   t.is(missing.err.trim(), 'persian-lora inspect: File not found: /no/such/model.gguf');
   const usage = await cli('generate', '-m', 'x.gguf');
   t.is(usage.code, 2);
-  t.regex(usage.err, /Expected prompt text for --prompt/);
+  t.is(usage.err, 'persian-lora generate: Expected prompt text for --prompt but received nothing\nsee: persian-lora generate --help\n');
   const badNumber = await cli('tiny-model', '--out', scratchPath('y.gguf'), '--layers', 'two');
   t.is(badNumber.code, 2);
   t.regex(badNumber.err, /Expected an integer >= 1 for --layers but received "two"/);
@@ -70,4 +72,53 @@ test('demo runs the staged pipeline to its report, shows its effect, and a secon
   const again = await cli('demo', '--out', dir);
   t.is(again.code, 0, again.err);
   t.is(again.err.match(/already done/g)?.length, 5);
+});
+
+const trainLossPoints = (svg: string) => /class="train-loss" points="([^"]*)"/.exec(svg)?.[1]!.split(' ').length ?? (svg.includes('class="train-loss"') ? 1 : 0);
+const loggedSteps = (run: string) => readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'step').length;
+
+test('train: Ctrl-C exits 130 with a checkpoint; loss.svg is redrawn at each checkpoint, also on resume', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 1, dim: 32, heads: 2 });
+  const data = scratchPath('loss-curve.txt');
+  writeFileSync(data, Array.from({ length: 40 }, (_, i) => `سلام دنیا ${i}، این یک جمله‌ی آزمایشی است.`).join('\n') + '\n');
+  const run = scratchPath('loss-curve-run');
+  const stop = new AbortController();
+  const c = captureIo(stop.signal);
+  c.io.stderr.on('data', (d) => { if (String(d).includes('checkpoint:')) stop.abort(new Error('interrupted')); }); // Ctrl-C at the first checkpoint
+  const args = ['--base', base, '--data', data, '--out', run, '--seq-len', '16', '--batch', '1', '--grad-accum', '1', '--rank', '2', '-t', '2'];
+  const code = await main(['train', ...args, '--max-steps', '8', '--save-every', '1'], c.io);
+  t.is(code, 130, c.err());
+  t.regex(c.err(), /stopped at step \d+; continue with: persian-lora train --resume/);
+  const stoppedAt = loggedSteps(run);
+  t.true(stoppedAt < 8);
+  t.is(trainLossPoints(readFileSync(path.join(run, 'loss.svg'), 'utf8')), stoppedAt);
+
+  const resumed = await cli('train', '--resume', run, '--save-every', '3');
+  t.is(resumed.code, 0, resumed.err);
+  t.is(loggedSteps(run), 8);
+  t.is(trainLossPoints(readFileSync(path.join(run, 'loss.svg'), 'utf8')), 8);
+});
+
+test('every long command exits 130 when interrupted', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 1, dim: 32, heads: 2 });
+  const corpus = scratchPath('interrupt-corpus.txt');
+  writeFileSync(corpus, 'سلام دنیا\nاین یک جمله است\n'.repeat(20));
+  const lora = scratchPath('interrupt-lora.gguf');
+  writeLoraAdapter(lora, { architecture: 'llama', alpha: 4, pairs: [{ target: 'blk.0.attn_v.weight', rank: 2, inFeatures: 32, outFeatures: 32, a: new Float32Array(64).fill(0.01), b: new Float32Array(64).fill(0.01) }] });
+  const demo = path.join(packageRoot, 'lib', 'pipeline', 'demo');
+  const commands: string[][] = [
+    ['generate', '-m', base, '-p', 'سلام', '-n', '4'],
+    ['chat', '-m', base],
+    ['eval', '-m', base, '--tasks', path.join(demo, 'tasks', 'fa-perplexity.yaml'), '--data-dir', demo, '--out', scratchPath('interrupt-eval')],
+    ['train', '--base', base, '--data', corpus, '--out', scratchPath('interrupt-train'), '--seq-len', '8', '--max-steps', '2'],
+    ['merge', '--base', base, '--lora', lora, '--out', scratchPath('interrupt-merged.gguf')],
+    ['vocab', 'extend', '--base', base, '--corpus', corpus, '--new-pieces', '8', '--out', scratchPath('interrupt-vocab.gguf')],
+    ['pipeline', '--preset', 'demo', '--out', scratchPath('interrupt-demo')],
+  ];
+  const stop = new AbortController();
+  stop.abort(new Error('interrupted'));
+  for (const argv of commands) {
+    const c = captureIo(stop.signal);
+    t.is(await main(argv, c.io), 130, `${argv.slice(0, 2).join(' ')}: ${c.err()}`);
+  }
 });

@@ -1,20 +1,13 @@
 // `persian-lora train`: the training job (lib/train/job.ts) from the command line, with a live progress line.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, flagOption, noPositionals, numberOption, parseCommandArgs, sharedOptions, stringOption, threadsOption, UsageError, type Command, type ParsedValues } from '../command.js';
 import { backwardModes, loraTargets, trainDefaults, type LoraTarget } from '../../config/train.js';
 import { FIRST_NEW_ID_KEY } from '../../vocab/extend-gguf.js';
 import { initModes, resumableOptions, runTrainJob, type InitMode, type TrainJobEvent, type TrainJobOptions, type TrainJobResume } from '../../train/job.js';
 import type { TrainDataSpec } from '../../train/sources.js';
 import { scheduleKinds } from '../../train/schedule.js';
 import { formatTrainStep } from '../format.js';
-
-/** One of `values` for --`flag`, or undefined when not given. */
-function choice<T extends string>(value: string | undefined, flag: string, values: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(values as readonly string[]).includes(value)) {
-    throw new UsageError(`Expected ${values.join(', ')} for --${flag} but received ${JSON.stringify(value)}`);
-  }
-  return value as T;
-}
+import { INTERRUPTED } from '../interrupts.js';
+import { writeLossCurve } from '../loss-curve.js';
 
 /** --train-rows: none | all | new (from the base's persian_lora.vocab.first_new_id) | a token id. */
 function parseTrainRows(value: string | undefined): TrainJobOptions['trainRows'] {
@@ -32,8 +25,8 @@ function parseTargets(value: string | undefined): LoraTarget[] | undefined {
 }
 
 /** --data with --format: a path (format from the extension), or a text / instructions spec when --format says so. */
-function parseData(data: string | undefined, format: string | undefined): TrainDataSpec | undefined {
-  const f = choice(format, 'format', ['auto', 'text', 'jsonl'] as const);
+function parseData(data: string | undefined, values: ParsedValues): TrainDataSpec | undefined {
+  const f = choiceOption(values, 'format', ['auto', 'text', 'jsonl'] as const);
   if (data === undefined) {
     if (f !== undefined && f !== 'auto') throw new UsageError('--format needs --data');
     return undefined;
@@ -52,8 +45,9 @@ export const trainCommand: Command = {
 
 Data: a .txt file (one document per line, packed into --seq-len blocks) or .jsonl records with
 prompt/response (or instruction/input/output) fields, trained on the response only.
-The run folder gets config.json, metrics.jsonl, checkpoints/ and, at the end, adapter.gguf (llama.cpp's LoRA format).
-Ctrl-C stops after the current step and writes a checkpoint; --resume continues it with its saved options. Beside
+The run folder gets config.json, metrics.jsonl, loss.svg (the loss curve, redrawn at each checkpoint), checkpoints/ and,
+at the end, adapter.gguf (llama.cpp's LoRA format).
+Ctrl-C stops after the current step and writes a checkpoint (exit code 130); --resume continues it with its saved options. Beside
 --resume, ${resumableOptions.join(', ')} may change (recorded in config.json); any other option given must keep
 its saved value.
 
@@ -100,25 +94,25 @@ Options:
   -h, --help                show this help`,
   async run(argv, io) {
     const { values: v, positionals } = parseCommandArgs(argv, {
-      base: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, out: { type: 'string', short: 'o' },
+      base: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, out: sharedOptions.out,
       rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, dropout: { type: 'string' }, rslora: { type: 'boolean' },
       lr: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' },
       epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' }, 'grad-accum': { type: 'string' },
       'val-fraction': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, 'keep-checkpoints': { type: 'string' }, seed: { type: 'string' },
-      threads: { type: 'string', short: 't' }, resume: { type: 'string' }, device: { type: 'string' }, portable: { type: 'boolean' },
+      threads: sharedOptions.threads, resume: { type: 'string' }, device: { type: 'string' }, portable: { type: 'boolean' },
       'train-rows': { type: 'string' }, 'embedding-lr': { type: 'string' }, backward: { type: 'string' },
       'init-adapter': { type: 'string' }, 'init-mode': { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
+    noPositionals(positionals);
     const num = (name: string, o: Parameters<typeof numberOption>[2] = {}) => numberOption(v[name] as string | undefined, name, o);
-    const str = (name: string) => v[name] as string | undefined;
+    const str = (name: string) => stringOption(v, name);
     const resume = str('resume');
     // flags not given stay undefined: the job's schema holds the defaults (and a resume keeps the saved values)
     const options = {
-      base: str('base'), data: parseData(str('data'), str('format')), out: str('out'),
+      base: str('base'), data: parseData(str('data'), v), out: str('out'),
       rank: num('rank', { integer: true, min: 1 }), alpha: num('alpha', { min: 0 }), targets: parseTargets(str('targets')),
-      dropout: num('dropout', { min: 0, max: 0.99 }), rsLora: v.rslora === true ? true : undefined,
-      lr: num('lr', { min: 0 }), schedule: choice(str('schedule'), 'schedule', scheduleKinds), warmup: num('warmup', { min: 0 }),
+      dropout: num('dropout', { min: 0, max: 0.99 }), rsLora: flagOption(v, 'rslora') || undefined,
+      lr: num('lr', { min: 0 }), schedule: choiceOption(v, 'schedule', scheduleKinds), warmup: num('warmup', { min: 0 }),
       weightDecay: num('weight-decay', { min: 0 }), clip: num('clip', { min: 0 }),
       epochs: num('epochs', { integer: true, min: 1 }), maxSteps: num('max-steps', { integer: true, min: 1 }),
       seqLen: num('seq-len', { integer: true, min: 2 }), batch: num('batch', { integer: true, min: 1 }),
@@ -126,19 +120,20 @@ Options:
       evalEvery: num('eval-every', { integer: true, min: 0 }), saveEvery: num('save-every', { integer: true, min: 0 }),
       keepCheckpoints: num('keep-checkpoints', { integer: true, min: 1 }), seed: num('seed', { integer: true, min: 0 }),
       trainRows: parseTrainRows(str('train-rows')), embeddingLr: num('embedding-lr', { min: 0 }),
-      backward: choice(str('backward'), 'backward', backwardModes), device: str('device'), portable: v.portable === true ? true : undefined,
-      threads: num('threads', { integer: true, min: 0 }),
-      initAdapter: str('init-adapter'), initMode: choice<InitMode>(str('init-mode'), 'init-mode', initModes),
+      backward: choiceOption(v, 'backward', backwardModes), device: str('device'), portable: flagOption(v, 'portable') || undefined,
+      threads: threadsOption(v),
+      initAdapter: str('init-adapter'), initMode: choiceOption<InitMode>(v, 'init-mode', initModes),
     };
     if (resume !== undefined) {
       if (options.out !== undefined && options.out !== resume) throw new UsageError(`--resume ${resume} continues that folder; --out ${options.out} names another`);
       options.out = resume;
     } else {
-      for (const name of ['base', 'data', 'out'] as const) if (options[name] === undefined) throw new UsageError(`Expected a path for --${name}`);
+      for (const name of ['base', 'data', 'out'] as const) if (options[name] === undefined) throw new UsageError(`Expected a path for --${name} but received nothing`);
     }
 
     const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
     let runDir = options.out!;
+    let lossCurve: Promise<unknown> = Promise.resolve(); // loss.svg, redrawn at each checkpoint
     const onEvent = (e: TrainJobEvent) => {
       if (e.type === 'step') {
         const line = formatTrainStep(e);
@@ -154,16 +149,20 @@ Options:
         io.stderr.write(`train: ${e.examples} examples (${e.heldOut} held out) of ${e.seqLen} tokens, LoRA r=${e.rank} alpha=${e.alpha} on ${e.targets.join(',')}, ${e.parameters} tensors, on ${e.device}\n`);
       }
       if (e.type === 'eval') io.stderr.write(`validation at step ${e.step}: loss ${e.loss.toFixed(4)}, perplexity ${e.perplexity.toFixed(2)}\n`);
-      if (e.type === 'checkpoint') io.stderr.write(`checkpoint: ${e.dir}\n`);
+      if (e.type === 'checkpoint') {
+        io.stderr.write(`checkpoint: ${e.dir}\n`);
+        lossCurve = lossCurve.then(() => writeLossCurve(runDir));
+      }
       if (e.type === 'resume') io.stderr.write(`resumed at step ${e.step} from ${e.dir}\n`);
     };
     const outcome = resume !== undefined
       ? await runTrainJob(options as TrainJobResume, { resume: true, signal: io.signal, onEvent })
       : await runTrainJob(options as TrainJobOptions, { signal: io.signal, onEvent });
     if (tty) io.stderr.write('\n');
+    await lossCurve;
     if (outcome.stopped === 'abort') {
       io.stderr.write(`stopped at step ${outcome.steps}; continue with: persian-lora train --resume ${runDir}\n`);
-      return 1;
+      return INTERRUPTED;
     }
     io.stdout.write(`adapter: ${outcome.adapterPath}\n`);
     if (outcome.baseKind === 'trained-rows') io.stdout.write(`base with trained rows: ${outcome.basePath} (load it with the adapter)\n`);

@@ -246,7 +246,7 @@ test('train CLI: --init-adapter continues an adapter end to end, --resume takes 
   t.regex(bad.err, /lr \(saved number 0\.01, given number 1\)/);
   const mode = await runCli('train', ...flags, '--out', path.join(r.dir, 'cli2'), '--init-adapter', r.adapter, '--init-mode', 'fuse');
   t.is(mode.code, 2);
-  t.regex(mode.err, /Expected continue, merge for --init-mode but received "fuse"/);
+  t.regex(mode.err, /Expected one of continue, merge for --init-mode but received "fuse"/);
   const other = await runCli('train', '--resume', out, '--out', path.join(r.dir, 'elsewhere'));
   t.is(other.code, 2);
   t.regex(other.err, /--out .*elsewhere names another/);
