@@ -3,7 +3,8 @@ import os from 'node:os';
 import { PersianLoraError } from '../errors.js';
 import type { HyperParameters } from './hparams.js';
 
-const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+const size = (bytes: number) => (bytes < 1024 * MIB ? `${Math.ceil(bytes / MIB)} MiB` : `${(bytes / (1024 * MIB)).toFixed(1)} GiB`);
 
 /** Bytes of the KV cache of `contextSize` tokens: K and V rows of every layer's KV heads. */
 export function kvCacheBytes(hp: HyperParameters, contextSize: number, kvCacheType: 'f16' | 'f32'): number {
@@ -16,6 +17,6 @@ export function kvCacheBytes(hp: HyperParameters, contextSize: number, kvCacheTy
 export function checkContextMemory(model: string, hp: HyperParameters, contextSize: number, kvCacheType: 'f16' | 'f32', memoryBytes = os.totalmem()): void {
   const bytes = kvCacheBytes(hp, contextSize, kvCacheType);
   if (bytes > memoryBytes) {
-    throw new PersianLoraError('ERR_OUT_OF_MEMORY', `contextSize ${contextSize} needs a ${kvCacheType} KV cache of ${(bytes / GIB).toFixed(1)} GiB for ${model} (${hp.blockCount} layers) but this machine has ${(memoryBytes / GIB).toFixed(1)} GiB: lower contextSize`);
+    throw new PersianLoraError('ERR_OUT_OF_MEMORY', `contextSize ${contextSize} needs a ${kvCacheType} KV cache of ${size(bytes)} for ${model} (${hp.blockCount} layers) but this machine has ${size(memoryBytes)}: lower contextSize`);
   }
 }

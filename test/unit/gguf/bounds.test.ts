@@ -1,0 +1,67 @@
+// Sizes checked before anything is allocated, and adapters / PEFT tensors with NaN or infinities refused on read.
+import test from 'ava';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { checkContextMemory, kvCacheBytes } from '../../../lib/gguf/context-memory.js';
+import { readModelGguf } from '../../../lib/gguf/model-file.js';
+import { checkTrainSizes } from '../../../lib/gguf/train-sizes.js';
+import { writeLoraAdapter } from '../../../lib/lora/adapter-file.js';
+import { checkAdapterValues, readLoraAdapter } from '../../../lib/lora/adapter-read.js';
+import { importPeft } from '../../../lib/lora/peft.js';
+import { readSafetensors, writeSafetensors } from '../../../lib/lora/safetensors.js';
+import { TINY, writeTinyLlama } from './craft.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pl-bounds-'));
+const model = writeTinyLlama(path.join(dir, 'tiny.gguf'));
+const sizes = { rank: 4, batch: 1, gradAccum: 8, epochs: 1, sequences: 40 };
+
+test('train sizes: rank above the width and a step reading more than the run are refused with the figures', (t) => {
+  t.notThrows(() => checkTrainSizes(model, sizes));
+  t.throws(() => checkTrainSizes(model, { ...sizes, rank: 9 }), { code: 'ERR_INVALID_OPTION', message: `rank (--rank) 9 exceeds the width 8 of ${model} (llama.embedding_length): a LoRA rank above it adds nothing` } as never);
+  t.throws(() => checkTrainSizes(model, { ...sizes, gradAccum: 1_000_000_000 }), {
+    code: 'ERR_INVALID_OPTION',
+    message: 'gradAccum (--grad-accum) 1000000000 × batch (--batch) 1 = 1000000000 sequences per optimizer step, but the training data holds 40 sequences × 1 epoch(s): one step would read more than the whole run; lower gradAccum or batch',
+  } as never);
+  t.notThrows(() => checkTrainSizes(model, { ...sizes, gradAccum: 20, batch: 4, epochs: 2 }));
+});
+
+test('a context whose KV cache exceeds the memory is refused with the figures', (t) => {
+  const { hyperParameters: hp } = readModelGguf(model);
+  // 2 layers × 1 KV head × (4 + 4) values per token, 2 bytes each in f16
+  t.is(kvCacheBytes(hp, 1000, 'f16'), 1000 * 2 * 8 * 2);
+  t.is(kvCacheBytes(hp, 1000, 'f32'), 1000 * 2 * 8 * 4);
+  t.notThrows(() => checkContextMemory(model, hp, 1 << 22, 'f16', 16 * 1024 ** 3));
+  t.throws(() => checkContextMemory(model, hp, 1 << 22, 'f32', 200 * 1024 ** 2), {
+    code: 'ERR_OUT_OF_MEMORY', message: `contextSize 4194304 needs a f32 KV cache of 256 MiB for ${model} (2 layers) but this machine has 200 MiB: lower contextSize`,
+  } as never);
+});
+
+test('adapter tensors with NaN or infinities are refused on read and on check', (t) => {
+  const file = path.join(dir, 'inf.gguf');
+  const a = new Float32Array(2 * TINY.dim).fill(0.1);
+  a[3] = -Infinity;
+  writeLoraAdapter(file, { architecture: 'llama', alpha: 4, pairs: [{ target: 'blk.0.attn_q.weight', rank: 2, inFeatures: 8, outFeatures: 8, a, b: new Float32Array(16) }] });
+  const message = `${file}: tensor blk.0.attn_q.weight.lora_a holds -Infinity at index 3 of 16; an adapter must hold finite numbers`;
+  t.throws(() => readLoraAdapter(file), { code: 'ERR_ADAPTER', message } as never);
+  t.throws(() => checkAdapterValues(file), { code: 'ERR_ADAPTER', message } as never);
+  const nanAlpha = path.join(dir, 'nan-alpha.gguf');
+  writeLoraAdapter(nanAlpha, { architecture: 'llama', alpha: NaN, pairs: [] });
+  t.throws(() => readLoraAdapter(nanAlpha), { code: 'ERR_BAD_FORMAT', message: `${nanAlpha}: adapter.lora.alpha is NaN; expected a finite number` } as never);
+});
+
+test('PEFT safetensors holding Inf are refused by name on import', async (t) => {
+  const peft = path.join(dir, 'peft');
+  mkdirSync(peft, { recursive: true });
+  const b = new Float32Array(16);
+  b[5] = Infinity;
+  const weights = path.join(peft, 'adapter_model.safetensors');
+  await writeSafetensors(weights, new Map([
+    ['base_model.model.model.layers.0.mlp.up_proj.lora_A.weight', { shape: [2, 8], data: new Float32Array(16).fill(0.1) }],
+    ['base_model.model.model.layers.0.mlp.up_proj.lora_B.weight', { shape: [8, 2], data: b }],
+  ]));
+  writeFileSync(path.join(peft, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 2, lora_alpha: 4, target_modules: ['up_proj'] }));
+  const message = `${weights}: tensor base_model.model.model.layers.0.mlp.up_proj.lora_B.weight holds Infinity at index 5 of 16; expected finite numbers`;
+  t.throws(() => readSafetensors(weights), { code: 'ERR_BAD_FORMAT', message } as never);
+  await t.throwsAsync(importPeft(peft, { architecture: 'llama' }), { code: 'ERR_BAD_FORMAT', message } as never);
+});
