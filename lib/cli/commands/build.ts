@@ -1,7 +1,7 @@
 // `persian-lora build [--gpu cuda|metal|vulkan|cpu]`: (re)builds the native addon against the vendored llama.cpp.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, noPositionals, parseCommandArgs, type Command } from '../command.js';
 import { PersianLoraError } from '../../errors.js';
 import { packageRoot } from '../../version.js';
 
@@ -18,11 +18,8 @@ Options:
   -h, --help           show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { gpu: { type: 'string' } });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    const gpu = values.gpu as string | undefined;
-    if (gpu !== undefined && !['cpu', 'cuda', 'metal', 'vulkan'].includes(gpu)) {
-      throw new UsageError(`Expected one of cpu, cuda, metal, vulkan for --gpu but received ${JSON.stringify(gpu)}`);
-    }
+    noPositionals(positionals);
+    const gpu = choiceOption(values, 'gpu', ['cpu', 'cuda', 'metal', 'vulkan'] as const);
     const load = (name: string) => import(pathToFileURL(path.join(packageRoot, 'scripts', name)).href);
     try {
       (await load('vendor-llama.mjs')).vendorLlama();

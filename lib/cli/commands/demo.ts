@@ -1,11 +1,11 @@
 // `persian-lora demo`: the built-in default job, the same as `persian-lora pipeline --preset demo`.
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { noPositionals, parseCommandArgs, sharedOptions, type Command } from '../command.js';
 import { pipelineCommand } from './pipeline.js';
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'Run the built-in default job: the staged pipeline in miniature (pipeline --preset demo)',
-  usage: `Usage: persian-lora demo [--out DIR] [--threads N]
+  usage: `Usage: persian-lora demo [--out <dir>] [--threads <n>] [--parallel <dir>]
 
 The same as \`persian-lora pipeline --preset demo\`: a tiny random-weight llama model with Llama 2's real vocabulary
 (Q8_0) goes through the four stages (vocabulary extension, Persian pretraining, English–Persian alignment,
@@ -19,8 +19,8 @@ Options:
       --parallel <dir>  a larger English–Persian set for stage 2 (a \`data fetch-parallel\` output folder)
   -h, --help           show this help`,
   async run(argv, io) {
-    const { positionals } = parseCommandArgs(argv, { out: { type: 'string', short: 'o' }, threads: { type: 'string', short: 't' }, parallel: { type: 'string' } }, true);
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
+    const { positionals } = parseCommandArgs(argv, { out: sharedOptions.out, threads: sharedOptions.threads, parallel: { type: 'string' } }, true);
+    noPositionals(positionals);
     return pipelineCommand.run(['--preset', 'demo', ...argv], io);
   },
 };

@@ -1,18 +1,8 @@
 // `persian-lora merge`: writes a new GGUF with a LoRA adapter merged into the base weights.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { noPositionals, parseCommandArgs, parseLoraArg, requiredOption, sharedOptions, stringOption, UsageError, type Command } from '../command.js';
 import { MERGE_TYPES, mergeAdapter, type MergeType } from '../../lora/merge.js';
 
 const TYPES = ['keep', ...Object.keys(MERGE_TYPES)] as const;
-
-/** `adapter.gguf` or `adapter.gguf:0.5` (a scale after the last colon, when it parses as a number). */
-export function parseLoraArg(value: string): { path: string; scale: number } {
-  const at = value.lastIndexOf(':');
-  if (at > 0 && at < value.length - 1 && /^[-+0-9.eE]+$/.test(value.slice(at + 1))) {
-    const scale = numberOption(value.slice(at + 1), 'lora scale')!;
-    return { path: value.slice(0, at), scale };
-  }
-  return { path: value, scale: 1 };
-}
 
 export const mergeCommand: Command = {
   name: 'merge',
@@ -34,17 +24,15 @@ Options:
   -h, --help                show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      base: { type: 'string' }, lora: { type: 'string' }, type: { type: 'string' }, out: { type: 'string', short: 'o' },
+      base: { type: 'string' }, lora: { type: 'string' }, type: { type: 'string' }, out: sharedOptions.out,
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    for (const name of ['base', 'lora', 'out'] as const) {
-      if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`Expected a file path for --${name} but received nothing`);
-    }
-    const type = ((values.type as string | undefined) ?? 'keep').toLowerCase();
+    noPositionals(positionals);
+    const [base, loraArg, out] = (['base', 'lora', 'out'] as const).map((name) => requiredOption(values, name, 'a file path'));
+    const type = (stringOption(values, 'type') ?? 'keep').toLowerCase();
     if (!(TYPES as readonly string[]).includes(type)) throw new UsageError(`Expected one of ${TYPES.join(', ')} for --type but received ${JSON.stringify(values.type)}`);
-    const lora = parseLoraArg(values.lora as string);
+    const lora = parseLoraArg(loraArg!);
     const started = performance.now();
-    const r = await mergeAdapter(values.base as string, lora.path, values.out as string, { type: type as MergeType, scale: lora.scale, signal: io.signal });
+    const r = await mergeAdapter(base!, lora.path, out!, { type: type as MergeType, scale: lora.scale, signal: io.signal });
     io.stdout.write(`wrote ${r.path}: ${r.merged} weights merged, ${r.converted} converted, ${r.copied} copied; `
       + `${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     return 0;

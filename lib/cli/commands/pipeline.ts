@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseCommandArgs, numberOption, UsageError, type Command, type CommandIO } from '../command.js';
+import { choiceOption, flagOption, numberOption, parseCommandArgs, sharedOptions, stringOption, threadsOption, UsageError, type Command, type CommandIO } from '../command.js';
+import { INTERRUPTED } from '../interrupts.js';
 import { formatDuration, formatEvalProgress, formatTrainStep } from '../format.js';
 import { native } from '../../native/addon.js';
 import { loadPipelineConfig, mergeConfig, parsePipelineConfig, type PipelineConfig } from '../../pipeline/config.js';
@@ -20,7 +21,7 @@ function firstTable(markdown: string): string {
   return lines.slice(start, end < 0 ? undefined : end).join('\n') + '\n';
 }
 
-const STOP_STAGES = ['vocab', 'pretrain', 'align', 'instruct'];
+const STOP_STAGES = ['vocab', 'pretrain', 'align', 'instruct'] as const;
 
 /** One progress line per event; training steps and evaluation items overwrite each other on a terminal. */
 function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
@@ -102,27 +103,26 @@ Options:
   -h, --help                show this help`,
   async run(argv, io) {
     const { values: v, positionals } = parseCommandArgs(argv, {
-      preset: { type: 'string' }, out: { type: 'string', short: 'o' }, base: { type: 'string' }, corpus: { type: 'string' },
+      preset: { type: 'string' }, out: sharedOptions.out, base: { type: 'string' }, corpus: { type: 'string' },
       parallel: { type: 'string' }, instructions: { type: 'string' }, 'data-dir': { type: 'string' }, 'held-out': { type: 'string' },
-      limit: { type: 'string' }, 'stop-after': { type: 'string' }, device: { type: 'string' }, threads: { type: 'string', short: 't' },
+      limit: { type: 'string' }, 'stop-after': { type: 'string' }, device: { type: 'string' }, threads: sharedOptions.threads,
       'print-config': { type: 'boolean' },
     }, true);
     if (positionals.length > 1) throw new UsageError(`Expected one config file but received ${positionals.length}: ${positionals.join(', ')}`);
-    const preset = v.preset as string | undefined;
-    if (preset !== undefined && !(PRESETS as readonly string[]).includes(preset)) throw new UsageError(`Expected ${PRESETS.join(' or ')} for --preset but received ${JSON.stringify(preset)}`);
+    const preset = choiceOption<PresetName>(v, 'preset', PRESETS);
     const file = positionals[0];
     if (file === undefined && preset === undefined) throw new UsageError('Expected a config file or --preset');
-    const stopAfter = v['stop-after'] as string | undefined;
-    if (stopAfter !== undefined && !STOP_STAGES.includes(stopAfter)) throw new UsageError(`Expected ${STOP_STAGES.join(', ')} for --stop-after but received ${JSON.stringify(stopAfter)}`);
-    const threads = numberOption(v.threads as string | undefined, 'threads', { integer: true, min: 0, max: 1024 });
-    const limit = numberOption(v.limit as string | undefined, 'limit', { integer: true, min: 1 });
-    const heldOut = v['held-out'] === undefined ? undefined : Object.fromEntries((v['held-out'] as string).split(',').map((entry) => {
+    const stopAfter = choiceOption(v, 'stop-after', STOP_STAGES);
+    const threads = threadsOption(v);
+    const limit = numberOption(stringOption(v, 'limit'), 'limit', { integer: true, min: 1 });
+    const heldOutList = stringOption(v, 'held-out');
+    const heldOut = heldOutList === undefined ? undefined : Object.fromEntries(heldOutList.split(',').map((entry) => {
       const m = /^([a-z]{2,3})=(.+)$/.exec(entry.trim());
       if (!m) throw new UsageError(`Expected language=file entries (fa=fa.txt,en=en.txt) for --held-out but received ${JSON.stringify(entry)}`);
       return [m[1]!, path.resolve(m[2]!)];
     }));
 
-    const out = v.out as string | undefined ?? (preset === 'demo' && file === undefined ? 'persian-lora-demo' : undefined);
+    const out = stringOption(v, 'out') ?? (preset === 'demo' && file === undefined ? 'persian-lora-demo' : undefined);
     let defaults: unknown = preset === 'demo' ? await demoConfig(path.resolve(out!))
       : preset === 'paper' ? paperConfig(native().systemInfo().gpuOffload ? 'gpu' : 'cpu') : undefined;
     const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(p) : undefined);
@@ -146,14 +146,14 @@ Options:
       defaults = mergeConfig(defaults, flags);
       config = parsePipelineConfig(defaults, process.cwd(), `preset ${preset as PresetName}`);
     }
-    if (v['print-config'] === true) {
+    if (flagOption(v, 'print-config')) {
       io.stdout.write(stringify(config));
       return 0;
     }
     const outcome = await runPipeline(config, { ...(out ? { out: path.resolve(out) } : {}), ...(file ? { configFile: file } : {}), signal: io.signal, onEvent: progressPrinter(io) });
     if (outcome.stopped === 'abort') {
       io.stderr.write(`interrupted; run the same command again to resume (run folder ${outcome.runDir})\n`);
-      return 130;
+      return INTERRUPTED;
     }
     const report = await writeReport(outcome.runDir);
     io.stdout.write(`${firstTable(readFileSync(report.markdown, 'utf8'))}\nreport: ${report.markdown}\n        ${report.html}\n`);

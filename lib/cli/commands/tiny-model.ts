@@ -1,5 +1,5 @@
 // `persian-lora tiny-model`: writes a random-weight GGUF (llama, qwen2, qwen3, gemma2, gemma3) with a real vocabulary.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, flagOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, type Command } from '../command.js';
 import { createTinyModel, quantTypes, tinyArchitectures, type QuantType, type TinyArchitecture } from '../../tiny-model.js';
 import { formatCount } from '../format.js';
 
@@ -29,26 +29,20 @@ Options:
 Llama 3.2 1B's shape in miniature: --arch llama --vocab llama-bpe --kv-heads 2 --rope-base 500000 --rope-freqs --tied`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      out: { type: 'string', short: 'o' }, arch: { type: 'string' }, vocab: { type: 'string' }, layers: { type: 'string' }, dim: { type: 'string' },
+      out: sharedOptions.out, arch: { type: 'string' }, vocab: { type: 'string' }, layers: { type: 'string' }, dim: { type: 'string' },
       heads: { type: 'string' }, 'kv-heads': { type: 'string' }, 'head-dim': { type: 'string' }, ffn: { type: 'string' }, context: { type: 'string' },
       'rope-base': { type: 'string' }, 'rope-freqs': { type: 'boolean' }, tied: { type: 'boolean' }, seed: { type: 'string' }, quant: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (typeof values.out !== 'string') throw new UsageError('Expected an output path for --out');
-    const quant = values.quant as string | undefined;
-    if (quant !== undefined && !(quantTypes as readonly string[]).includes(quant)) {
-      throw new UsageError(`Expected one of ${quantTypes.join(', ')} for --quant but received ${JSON.stringify(quant)}`);
-    }
-    const arch = values.arch as string | undefined;
-    if (arch !== undefined && !(tinyArchitectures as readonly string[]).includes(arch)) {
-      throw new UsageError(`Expected one of ${tinyArchitectures.join(', ')} for --arch but received ${JSON.stringify(arch)}`);
-    }
-    const int = (name: string, min: number) => numberOption(values[name] as string | undefined, name, { integer: true, min });
+    noPositionals(positionals);
+    const out = requiredOption(values, 'out', 'an output path');
+    const quant = choiceOption<QuantType>(values, 'quant', quantTypes);
+    const arch = choiceOption<TinyArchitecture>(values, 'arch', tinyArchitectures);
+    const int = (name: string, min: number) => numberOption(stringOption(values, name), name, { integer: true, min });
     const result = await createTinyModel({
-      out: values.out, arch: arch as TinyArchitecture | undefined, vocab: values.vocab as string | undefined, layers: int('layers', 1), dim: int('dim', 8),
+      out, arch, vocab: stringOption(values, 'vocab'), layers: int('layers', 1), dim: int('dim', 8),
       heads: int('heads', 1), kvHeads: int('kv-heads', 1), headDim: int('head-dim', 2), ffn: int('ffn', 1), context: int('context', 8),
-      ropeBase: numberOption(values['rope-base'] as string | undefined, 'rope-base', { min: 1 }), ropeFreqs: values['rope-freqs'] === true,
-      tiedEmbeddings: values.tied === true, seed: int('seed', 0), quant: quant as QuantType | undefined,
+      ropeBase: numberOption(stringOption(values, 'rope-base'), 'rope-base', { min: 1 }), ropeFreqs: flagOption(values, 'rope-freqs'),
+      tiedEmbeddings: flagOption(values, 'tied'), seed: int('seed', 0), quant,
     });
     io.stdout.write(`wrote ${result.path} (${formatCount(result.parameters)} parameters, ${quant ?? 'f32'})${arch ? ` ${arch}` : ''}\n`);
     return 0;

@@ -1,5 +1,5 @@
 // `persian-lora vocab extend`: learns Persian pieces on a corpus and writes the model with its vocabulary extended.
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { flagOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, UsageError, type Command } from '../command.js';
 import { extendGguf } from '../../vocab/extend-gguf.js';
 
 export const vocabExtendCommand: Command = {
@@ -26,20 +26,19 @@ Options:
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       base: { type: 'string' }, corpus: { type: 'string' }, 'new-pieces': { type: 'string' }, 'min-count': { type: 'string' },
-      normalize: { type: 'boolean' }, 'held-out': { type: 'string' }, out: { type: 'string', short: 'o' },
+      normalize: { type: 'boolean' }, 'held-out': { type: 'string' }, out: sharedOptions.out,
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    for (const name of ['base', 'corpus', 'out'] as const) {
-      if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`Expected a file path for --${name} but received nothing`);
-    }
-    const newPieces = numberOption(values['new-pieces'] as string | undefined, 'new-pieces', { integer: true, min: 1, max: 1_000_000 });
+    noPositionals(positionals);
+    const [base, corpus, out] = (['base', 'corpus', 'out'] as const).map((name) => requiredOption(values, name, 'a file path'));
+    const newPieces = numberOption(stringOption(values, 'new-pieces'), 'new-pieces', { integer: true, min: 1, max: 1_000_000 });
     if (newPieces === undefined) throw new UsageError('Expected an integer for --new-pieces but received nothing');
-    const minCount = numberOption(values['min-count'] as string | undefined, 'min-count', { integer: true, min: 1 });
+    const minCount = numberOption(stringOption(values, 'min-count'), 'min-count', { integer: true, min: 1 });
+    const heldOut = stringOption(values, 'held-out');
     const started = performance.now();
     const { plan, written } = await extendGguf({
-      base: values.base as string, corpus: values.corpus as string, out: values.out as string, newPieces,
-      ...(minCount === undefined ? {} : { minCount }), normalize: values.normalize === true,
-      ...(typeof values['held-out'] === 'string' ? { heldOut: values['held-out'] } : {}), signal: io.signal,
+      base: base!, corpus: corpus!, out: out!, newPieces,
+      ...(minCount === undefined ? {} : { minCount }), normalize: flagOption(values, 'normalize'),
+      ...(heldOut === undefined ? {} : { heldOut }), signal: io.signal,
     });
     const grown = written.grownTensors.map((t) => `${t.name} (${t.type})`).join(', ') || 'none (vocabulary-only file)';
     io.stdout.write([

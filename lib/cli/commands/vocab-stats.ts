@@ -1,5 +1,5 @@
 // `persian-lora vocab stats -m model.gguf --text file.txt`: fertility, characters per token, byte-fallback and unknown rates.
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, flagOption, noPositionals, parseCommandArgs, requiredOption, sharedOptions, type Command } from '../command.js';
 import { readLines } from '../../data/loaders/text.js';
 import { vocabStats } from '../../vocab/stats.js';
 
@@ -26,15 +26,14 @@ Options:
   -h, --help          show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      model: { type: 'string', short: 'm' }, text: { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean' },
+      model: sharedOptions.model, text: { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean' },
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (typeof values.model !== 'string' || values.model === '') throw new UsageError('Expected a GGUF path for --model but received nothing');
-    if (typeof values.text !== 'string' || values.text === '') throw new UsageError('Expected a text file for --text but received nothing');
-    const lang = (values.lang as string | undefined) ?? 'auto';
-    if (!['fa', 'en', 'auto'].includes(lang)) throw new UsageError(`Expected one of fa, en, auto for --lang but received ${JSON.stringify(lang)}`);
-    const stats = await vocabStats(values.model, nonEmptyLines(values.text), { language: lang });
-    if (values.json) {
+    noPositionals(positionals);
+    const model = requiredOption(values, 'model', 'a GGUF model path');
+    const text = requiredOption(values, 'text', 'a text file');
+    const lang = choiceOption(values, 'lang', ['fa', 'en', 'auto'] as const) ?? 'auto';
+    const stats = await vocabStats(model, nonEmptyLines(text), { language: lang });
+    if (flagOption(values, 'json')) {
       io.stdout.write(JSON.stringify(stats, null, 2) + '\n');
       return 0;
     }
@@ -43,7 +42,7 @@ Options:
       rows.push([language, String(s.texts), String(s.words), String(s.tokens), s.fertility.toFixed(3), s.charsPerToken.toFixed(3), pct(s.byteFallbackRate), pct(s.unknownRate)]);
     }
     if (rows.length === 1) {
-      io.stdout.write(`no non-empty lines in ${values.text}\n`);
+      io.stdout.write(`no non-empty lines in ${text}\n`);
       return 0;
     }
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

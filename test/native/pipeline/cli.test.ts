@@ -40,7 +40,7 @@ test('usage and config errors exit 2 and name the problem', async (t) => {
   t.is((await runCli('pipeline')).code, 2);
   const preset = await runCli('pipeline', '--preset', 'demoo');
   t.is(preset.code, 2);
-  t.regex(preset.err, /Expected demo or paper for --preset but received "demoo"/);
+  t.regex(preset.err, /Expected one of demo, paper for --preset but received "demoo"\nsee: persian-lora pipeline --help\n$/);
   const file = path.join(dir, 'bad.yaml');
   writeFileSync(file, 'base: m.gguf\nout: run\nstages:\n  vocab: { skip: true }\n  pretrain: { data: fa.txt, trian: {} }\n');
   const bad = await runCli('pipeline', file);

@@ -52,7 +52,7 @@ test('fewer than two files is a usage error (exit 2 through main)', async (t) =>
   await t.throwsAsync(compareCommand.run([a], io().io), { name: 'UsageError', message: 'Expected at least 2 results files but received 1' });
   const s = io();
   t.is(await main(['compare', a], s.io), 2);
-  t.regex(s.err(), /Usage: persian-lora compare/);
+  t.is(s.err(), 'persian-lora compare: Expected at least 2 results files but received 1\nsee: persian-lora compare --help\n');
 });
 
 test('missing, malformed and invalid files are named (exit 1)', async (t) => {

@@ -32,7 +32,7 @@ test('unknown flag', usage, ['--out', 'x', '--bogus'], "Unknown option '--bogus'
 test('--help prints the usage', async (t) => {
   const { code, stdout } = await run(['data', 'fetch-parallel', '--help']);
   t.is(code, 0);
-  t.true(stdout.startsWith('Usage: persian-lora data fetch-parallel --out DIR [options]'));
+  t.true(stdout.startsWith('Usage: persian-lora data fetch-parallel --out <dir> [options]'));
 });
 
 test('an offline run on a filled cache writes the set, reports on stdout and shows progress on stderr', async (t) => {
