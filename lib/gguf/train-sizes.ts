@@ -1,5 +1,5 @@
 // Training sizes checked against the base model and the data before anything is allocated: the LoRA rank against the
-// model's width, and the sequences one optimizer step reads against the data. (The sequence length is checked against
+// model's width, and the micro-batches one optimizer step reads against the whole run's. (The sequence length is checked against
 // the context in lib/train/job.ts, memory by lib/train/memory-plan.ts.) Messages give the figures.
 import { PersianLoraError } from '../errors.js';
 import { readModelGguf } from './model-file.js';
@@ -20,8 +20,8 @@ export function checkTrainSizes(base: string, s: TrainSizes): void {
   if (width !== undefined && s.rank > width) {
     throw new PersianLoraError('ERR_INVALID_OPTION', `rank (--rank) ${s.rank} exceeds the width ${width} of ${base} (${hp.architecture}.embedding_length): a LoRA rank above it adds nothing`);
   }
-  const perStep = s.batch * s.gradAccum;
-  if (perStep > s.sequences * s.epochs) {
-    throw new PersianLoraError('ERR_INVALID_OPTION', `gradAccum (--grad-accum) ${s.gradAccum} × batch (--batch) ${s.batch} = ${perStep} sequences per optimizer step, but the training data holds ${s.sequences} sequences × ${s.epochs} epoch(s): one step would read more than the whole run; lower gradAccum or batch`);
+  const microBatches = Math.ceil(s.sequences / s.batch) * s.epochs;
+  if (s.gradAccum > microBatches) {
+    throw new PersianLoraError('ERR_INVALID_OPTION', `gradAccum (--grad-accum) ${s.gradAccum} exceeds the ${microBatches} micro-batches of the whole run (${s.sequences} training sequences in batches of ${s.batch} (--batch) × ${s.epochs} epoch(s)): one optimizer step would read more than the run; lower gradAccum`);
   }
 }

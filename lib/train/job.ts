@@ -17,6 +17,7 @@ import { readTrainData, specOfPath, trainDataSchema, type TrainDataSpec } from '
 import { loopSchema, runTraining, type TrainEvent } from './loop.js';
 import { scheduleKinds } from './schedule.js';
 import { Trainer } from './trainer.js';
+import { checkTrainSizes } from '../gguf/train-sizes.js';
 import { NativeEngine } from './native-engine.js';
 import { continuedAlpha, describeInitAdapter, loadInitAdapter, readInitAdapter, type InitAdapter } from './init-adapter.js';
 
@@ -317,6 +318,7 @@ export async function runTrainJob(options: TrainJobOptions | TrainJobResume, run
     vocab.dispose();
   }
   const { train, validation } = splitValidation(examples, job.valFraction);
+  checkTrainSizes(job.base, { rank: job.rank, batch: job.batch, gradAccum: job.gradAccum, epochs: job.epochs, sequences: train.length });
 
   // the initial adapter: read and checked on the first start (a resume continues from its checkpoint)
   let init: InitAdapter | undefined;

@@ -16,14 +16,15 @@ const dir = mkdtempSync(path.join(tmpdir(), 'pl-bounds-'));
 const model = writeTinyLlama(path.join(dir, 'tiny.gguf'));
 const sizes = { rank: 4, batch: 1, gradAccum: 8, epochs: 1, sequences: 40 };
 
-test('train sizes: rank above the width and a step reading more than the run are refused with the figures', (t) => {
+test('train sizes: rank above the width and a step reading more micro-batches than the run are refused with the figures', (t) => {
   t.notThrows(() => checkTrainSizes(model, sizes));
   t.throws(() => checkTrainSizes(model, { ...sizes, rank: 9 }), { code: 'ERR_INVALID_OPTION', message: `rank (--rank) 9 exceeds the width 8 of ${model} (llama.embedding_length): a LoRA rank above it adds nothing` } as never);
   t.throws(() => checkTrainSizes(model, { ...sizes, gradAccum: 1_000_000_000 }), {
     code: 'ERR_INVALID_OPTION',
-    message: 'gradAccum (--grad-accum) 1000000000 × batch (--batch) 1 = 1000000000 sequences per optimizer step, but the training data holds 40 sequences × 1 epoch(s): one step would read more than the whole run; lower gradAccum or batch',
+    message: 'gradAccum (--grad-accum) 1000000000 exceeds the 40 micro-batches of the whole run (40 training sequences in batches of 1 (--batch) × 1 epoch(s)): one optimizer step would read more than the run; lower gradAccum',
   } as never);
-  t.notThrows(() => checkTrainSizes(model, { ...sizes, gradAccum: 20, batch: 4, epochs: 2 }));
+  t.notThrows(() => checkTrainSizes(model, { ...sizes, sequences: 5, batch: 2, gradAccum: 6, epochs: 2 }));
+  t.throws(() => checkTrainSizes(model, { ...sizes, sequences: 5, batch: 2, gradAccum: 7, epochs: 2 }), { message: /gradAccum \(--grad-accum\) 7 exceeds the 6 micro-batches/ });
 });
 
 test('a context whose KV cache exceeds the memory is refused with the figures', (t) => {
