@@ -1,17 +1,48 @@
-// Writes a file atomically: into a temporary file that is synced and renamed, removed if writing fails.
+// Atomic writes: into `<file>.tmp-<pid>`, synced, then renamed over the file. A failed write (a full disk, a folder in
+// the way) removes the temporary file and leaves the old file or none, never a half one; the error is a
+// PersianLoraError naming the file (ERR_NO_SPACE for a full disk, ERR_IO otherwise).
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { ioError } from './errors.js';
 
-export async function writeFileAtomically(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
+const temporary = (file: string) => `${file}.tmp-${process.pid}`;
+
+export async function writeFileAtomically(file: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = temporary(file);
   try {
-    await write(fh);
-    await fh.sync();
+    const fh = await open(tmp, 'w');
+    try {
+      await write(fh);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
   } catch (error) {
-    await fh.close();
     await rm(tmp, { force: true });
-    throw error;
+    throw ioError(error, file, 'write');
   }
-  await fh.close();
-  await rename(tmp, path);
+}
+
+export function writeFileAtomicallySync(file: string, data: string | Uint8Array): void {
+  const tmp = temporary(file);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw ioError(error, file, 'write');
+  }
+}
+
+/** JSON, indented by two, with a final newline. */
+export function writeJsonAtomically(file: string, value: unknown): void {
+  writeFileAtomicallySync(file, JSON.stringify(value, null, 2) + '\n');
 }

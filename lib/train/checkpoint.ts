@@ -1,8 +1,10 @@
-// Checkpoints: engine state + loop position, written to a temporary folder and renamed, so a crash never leaves a broken one.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+// Checkpoints: engine state + loop position, written to a temporary folder and renamed, so a crash never leaves a broken
+// one; a failed save removes its temporary folder, and the next save removes any a killed process left behind.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { PersianLoraError } from '../errors.js';
+import { PersianLoraError, ioError } from '../errors.js';
+import { writeFileAtomicallySync, writeJsonAtomically } from '../atomic-file.js';
 import type { TrainEngine } from './engine.js';
 
 export const loopStateSchema = z.strictObject({
@@ -20,20 +22,28 @@ export type LoopState = z.infer<typeof loopStateSchema>;
 
 const LATEST = 'latest';
 
+/** Temporary checkpoint folders and files (`.step-….tmp-PID`, `latest.tmp-PID`). */
+const isTemporary = (name: string) => /\.tmp(-\d+)?$/.test(name);
+
+/** Saves a checkpoint; the caller holds the run folder's lock, so any temporary entry there is a dead process's. */
 export async function saveCheckpoint(runDir: string, engine: TrainEngine, state: LoopState, keep = 2): Promise<string> {
   const root = path.join(runDir, 'checkpoints');
-  mkdirSync(root, { recursive: true });
   const name = `step-${String(state.step).padStart(7, '0')}`;
   const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  await engine.saveState(tmp);
-  writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(state, null, 2));
   const final = path.join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  writeFileSync(path.join(root, `${LATEST}.tmp`), name);
-  renameSync(path.join(root, `${LATEST}.tmp`), path.join(root, LATEST));
+  try {
+    mkdirSync(root, { recursive: true });
+    for (const n of readdirSync(root).filter(isTemporary)) rmSync(path.join(root, n), { recursive: true, force: true });
+    mkdirSync(tmp);
+    await engine.saveState(tmp);
+    writeJsonAtomically(path.join(tmp, 'state.json'), state);
+    rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw ioError(error, tmp, 'write the checkpoint');
+  }
+  writeFileAtomicallySync(path.join(root, LATEST), name);
   const old = readdirSync(root).filter((n) => /^step-\d+$/.test(n) && n !== name).sort();
   for (const n of old.slice(0, Math.max(0, old.length - (keep - 1)))) rmSync(path.join(root, n), { recursive: true, force: true });
   return final;

@@ -1,11 +1,13 @@
 // A training job as one library call: data → validation split → trainer (optionally from an existing adapter) → loop →
 // adapter.gguf, with one options schema (the `train` CLI's), one set of defaults and the rules of a resume.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
 import { loraTargets, trainDefaults, trainerSchema, optimizerSchema, type LoraTarget } from '../config/train.js';
-import { PersianLoraError, describeValue } from '../errors.js';
+import { PersianLoraError, describeValue, ioError } from '../errors.js';
+import { writeJsonAtomically } from '../atomic-file.js';
+import { lockRunDir } from '../run-lock.js';
 import { loadModel } from '../model.js';
 import { modelTokenizer } from '../model-tokenizer.js';
 import { writeLoraAdapter } from '../lora/adapter-file.js';
@@ -14,9 +16,11 @@ import { readGgufMetadata } from '../vocab/gguf-read.js';
 import { FIRST_NEW_ID_KEY } from '../vocab/extend-gguf.js';
 import { splitValidation } from './data.js';
 import { readTrainData, specOfPath, trainDataSchema, type TrainDataSpec } from './sources.js';
-import { loopSchema, runTraining, type TrainEvent } from './loop.js';
+import { METRICS_FILE, loopSchema, runTraining, truncateMetrics, type TrainEvent } from './loop.js';
+import { latestCheckpoint } from './checkpoint.js';
 import { scheduleKinds } from './schedule.js';
 import { Trainer } from './trainer.js';
+import { checkTrainerMemory } from './memory-plan.js';
 import { checkTrainSizes } from '../gguf/train-sizes.js';
 import { NativeEngine } from './native-engine.js';
 import { continuedAlpha, describeInitAdapter, loadInitAdapter, readInitAdapter, type InitAdapter } from './init-adapter.js';
@@ -205,23 +209,54 @@ function upgradeConfig(raw: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/** config.json that cannot be read back (empty or cut short: older versions wrote it in place, a full disk left it so). */
+function unreadableConfig(runDir: string, file: string, what: string): PersianLoraError {
+  return new PersianLoraError('ERR_BAD_FORMAT', `${file} ${what}, so the run in ${runDir} cannot be resumed: remove ${runDir} and start the run again (or use another out)`);
+}
+
 /** The saved job of a run folder (config.json), with `out` set to the folder. */
 export function readSavedJob(runDir: string): TrainJob {
   const file = path.join(runDir, CONFIG_FILE);
   if (!existsSync(file)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Nothing to resume: ${file} does not exist`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw ioError(error, file, 'read');
+  }
+  if (text.trim() === '') throw unreadableConfig(runDir, file, 'is empty');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new PersianLoraError('ERR_BAD_FORMAT', `${file} is not valid JSON: ${(error as Error).message}`);
+    raw = JSON.parse(text);
+  } catch {
+    throw unreadableConfig(runDir, file, 'is not valid JSON');
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: expected a JSON object of training options`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw unreadableConfig(runDir, file, 'does not hold a JSON object of training options');
   return canonical(parseOptions(trainJobSchema, { ...upgradeConfig(raw as Record<string, unknown>), out: runDir }, file));
 }
 
 function writeSavedJob(job: TrainJob): void {
   const { out, ...saved } = job;
-  writeFileSync(path.join(out, CONFIG_FILE), JSON.stringify(saved, null, 2) + '\n');
+  writeJsonAtomically(path.join(out, CONFIG_FILE), saved);
+}
+
+/**
+ * Creates the run folder (when new) and takes its lock (lib/run-lock.ts). The release frees the lock, and removes the
+ * folder when this call made it and a failed run left it empty.
+ */
+function lockRun(runDir: string, resume: boolean): (failed: boolean) => void {
+  if (resume && !existsSync(runDir)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Nothing to resume: ${runDir} does not exist`);
+  let made: string | undefined;
+  try {
+    made = mkdirSync(runDir, { recursive: true });
+  } catch (error) {
+    throw ioError(error, runDir, 'create the run folder');
+  }
+  const release = lockRunDir(runDir);
+  return (failed) => {
+    release();
+    if (failed && made !== undefined && readdirSync(runDir).length === 0) rmdirSync(runDir);
+  };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -272,7 +307,7 @@ function deviceWords(trainer: Trainer, portable: boolean): string {
 
 /** First and last step loss recorded in the run's metrics.jsonl. */
 function runLosses(runDir: string): { first: number; last: number } {
-  const file = path.join(runDir, 'metrics.jsonl');
+  const file = path.join(runDir, METRICS_FILE);
   if (!existsSync(file)) return { first: NaN, last: NaN };
   const steps = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"type":"step"')).map((l) => JSON.parse(l) as { step: number; loss: number });
   if (steps.length === 0) return { first: NaN, last: NaN };
@@ -288,22 +323,40 @@ function runLosses(runDir: string): { first: number; last: number } {
  * with a checkpoint (stopped 'abort').
  */
 export async function runTrainJob(options: TrainJobOptions | TrainJobResume, run: TrainJobRun = {}): Promise<TrainJobOutcome> {
-  const started = Date.now();
   if (options === null || typeof options !== 'object') throw new PersianLoraError('ERR_INVALID_OPTION', `Expected an options object for train job options but received ${describeValue(options)}`);
+  const resume = run.resume === true;
+  if (resume && (typeof options.out !== 'string' || options.out.length === 0)) throw new PersianLoraError('ERR_INVALID_OPTION', `Expected the run folder for train job options.out but received ${describeValue(options.out)}`);
+  // a new run's options are checked before its folder is made
+  const parsed = resume ? undefined : canonical(parseOptions(trainJobSchema, options, 'train job options'));
+  const release = lockRun(path.resolve(parsed?.out ?? options.out!), resume);
+  let failed = true;
+  try {
+    const outcome = await runLocked(options, parsed, run);
+    failed = false;
+    return outcome;
+  } finally {
+    release(failed);
+  }
+}
+
+async function runLocked(options: TrainJobOptions | TrainJobResume, parsed: TrainJob | undefined, run: TrainJobRun): Promise<TrainJobOutcome> {
+  const started = Date.now();
   const emit = (e: TrainJobEvent) => run.onEvent?.(e);
   let job: TrainJob;
   let changes: ResumeChange[] = [];
-  if (run.resume === true) {
-    if (typeof options.out !== 'string' || options.out.length === 0) throw new PersianLoraError('ERR_INVALID_OPTION', `Expected the run folder for train job options.out but received ${describeValue(options.out)}`);
-    const saved = readSavedJob(options.out);
+  if (parsed === undefined) {
+    const saved = readSavedJob(options.out!);
     ({ job, changes } = resumeJob(saved, givenChanges(options as Record<string, unknown>, saved)));
   } else {
-    job = canonical(parseOptions(trainJobSchema, options, 'train job options'));
+    job = parsed;
     if (existsSync(path.join(job.out, CONFIG_FILE))) {
       throw new PersianLoraError('ERR_INVALID_OPTION', `${options.out} already holds a run: use --resume ${options.out} (resume: true) to continue it, or another out`);
     }
   }
   const runDir = job.out;
+  // a resume continues from the latest checkpoint; a run stopped before its first one (a full disk, say) starts over
+  const fromCheckpoint = parsed === undefined && latestCheckpoint(runDir) !== undefined;
+  if (parsed === undefined && !fromCheckpoint) truncateMetrics(path.join(runDir, METRICS_FILE), 0);
   const trainRows = job.trainRows as Exclude<TrainJob['trainRows'], 'new'>;
 
   // the data, tokenized with the base's vocabulary (a merged base keeps it)
@@ -329,9 +382,8 @@ export async function runTrainJob(options: TrainJobOptions | TrainJobResume, run
     const mergedBase = path.join(runDir, INIT_BASE_FILE);
     if (job.initMode === 'merge') {
       trainBase = mergedBase;
-      if (!run.resume || !existsSync(mergedBase)) {
+      if (!fromCheckpoint || !existsSync(mergedBase)) {
         const read = await readInitAdapter(initFile, job.base);
-        mkdirSync(runDir, { recursive: true });
         let adapterFile = initFile;
         if (read.format === 'peft') {
           adapterFile = path.join(runDir, INIT_ADAPTER_FILE);
@@ -340,7 +392,7 @@ export async function runTrainJob(options: TrainJobOptions | TrainJobResume, run
         await mergeAdapter(job.base, adapterFile, mergedBase, { type: 'keep', signal: run.signal });
         initEvent = { mode: 'merge', adapter: initFile, description: describeInitAdapter(read), mergedBase };
       }
-    } else if (!run.resume) {
+    } else if (!fromCheckpoint) {
       init = await readInitAdapter(initFile, job.base);
       if (init.rank !== job.rank) {
         const p = init.adapter.pairs[0]!;
@@ -359,8 +411,8 @@ export async function runTrainJob(options: TrainJobOptions | TrainJobResume, run
   });
   try {
     if (job.seqLen > trainer.contextLength) throw new PersianLoraError('ERR_INVALID_OPTION', `seqLen (--seq-len) ${job.seqLen} exceeds the model's context length ${trainer.contextLength}`);
+    checkTrainerMemory(trainer, trainBase, { seqLen: job.seqLen, sequences: job.batch });
     if (init) await loadInitAdapter(trainer, init);
-    mkdirSync(runDir, { recursive: true });
     if (!run.resume || changes.length > 0) writeSavedJob(job);
     const device = deviceWords(trainer, job.portable);
     emit({
@@ -372,7 +424,7 @@ export async function runTrainJob(options: TrainJobOptions | TrainJobResume, run
     let validationLoss: number | undefined;
     const t0 = Date.now();
     const outcome = await runTraining({
-      engine: new NativeEngine(trainer), train, validation, runDir, resume: run.resume === true, signal: run.signal,
+      engine: new NativeEngine(trainer), train, validation, runDir, resume: fromCheckpoint, signal: run.signal,
       onEvent: (e) => {
         if (e.type === 'eval') validationLoss = e.loss;
         emit(e);

@@ -1,11 +1,12 @@
 // The training loop in TypeScript over native steps: accumulation, schedule, validation, progress, checkpoints, abort.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
 import { optimizerSchema, trainDefaults } from '../config/train.js';
-import { PersianLoraError } from '../errors.js';
+import { PersianLoraError, ioError } from '../errors.js';
+import { writeFileAtomicallySync } from '../atomic-file.js';
 import type { TrainingExample } from '../data/tokenizer.js';
 import type { TrainEngine, LoopBatch } from './engine.js';
 import { batchesPerEpoch, checkExamples, epochOrder, makeBatch, type BatchPlan } from './batches.js';
@@ -110,13 +111,47 @@ async function meanLoss(engine: TrainEngine, batches: LoopBatch[]): Promise<{ lo
   return { loss: tokens > 0 ? sum / tokens : NaN, tokens };
 }
 
+/** The run's log of steps, evaluations and resumes, one JSON record a line. */
+export const METRICS_FILE = 'metrics.jsonl';
+
+/** Weight of the newest step in the smoothed seconds per step the ETA uses (an exponential moving average). */
+export const ETA_SMOOTHING = 0.2;
+
+/** The smoothed seconds per step after a step that took `seconds` (`previous` undefined before the first). */
+export function smoothedStepSeconds(previous: number | undefined, seconds: number): number {
+  return previous === undefined ? seconds : previous + ETA_SMOOTHING * (seconds - previous);
+}
+
+/**
+ * metrics.jsonl cut back to what a resume from `step` keeps: records of steps up to it (what came after is done again)
+ * and no line cut short by a killed process. Rewritten atomically.
+ */
+export function truncateMetrics(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, 'utf8').split('\n').filter((line) => {
+    try {
+      const record = JSON.parse(line) as { step?: unknown };
+      return typeof record.step === 'number' && record.step <= step;
+    } catch {
+      return false;
+    }
+  });
+  writeFileAtomicallySync(file, kept.map((l) => l + '\n').join(''));
+}
+
 export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   const o = parseOptions(loopSchema, run.options, 'train options');
   checkExamples(run.train, run.plan, 'training data');
   if (run.validation && run.validation.length > 0) checkExamples(run.validation, run.plan, 'validation data');
   mkdirSync(run.runDir, { recursive: true });
-  const metrics = path.join(run.runDir, 'metrics.jsonl');
-  const log = (record: object) => appendFileSync(metrics, JSON.stringify(record) + '\n');
+  const metrics = path.join(run.runDir, METRICS_FILE);
+  const log = (record: object) => {
+    try {
+      appendFileSync(metrics, JSON.stringify(record) + '\n');
+    } catch (error) {
+      throw ioError(error, metrics, 'write');
+    }
+  };
   const emit = (event: TrainEvent) => run.onEvent?.(event);
 
   const perEpoch = batchesPerEpoch(run.train.length, run.plan);
@@ -131,6 +166,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     }
     await run.engine.loadState(found.dir);
     state = { ...found.state, configHash: hash };
+    truncateMetrics(metrics, state.step);
     log({ type: 'resume', step: state.step });
     emit({ type: 'resume', step: state.step, dir: found.dir });
   }
@@ -150,8 +186,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   };
 
   let order = epochOrder(run.train.length, o.seed, state.epoch, o.shuffle);
-  const started = Date.now();
-  const stepsAtStart = state.step;
+  let stepSeconds: number | undefined;
   while (state.step < totalSteps) {
     if (run.signal?.aborted) {
       await checkpoint();
@@ -174,10 +209,10 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     });
     state = { ...state, step: state.step + 1, tokensSeen: state.tokensSeen + tokens };
     const seconds = (Date.now() - t0) / 1000;
-    const perStep = (Date.now() - started) / 1000 / (state.step - stepsAtStart);
+    stepSeconds = smoothedStepSeconds(stepSeconds, seconds);
     const event = {
       type: 'step' as const, step: state.step, totalSteps, epoch: state.epoch, loss, lr, gradNorm,
-      tokens, tokensPerSecond: tokens / Math.max(seconds, 1e-9), etaSeconds: perStep * (totalSteps - state.step),
+      tokens, tokensPerSecond: tokens / Math.max(seconds, 1e-9), etaSeconds: stepSeconds * (totalSteps - state.step),
     };
     log({ ...event, time: new Date().toISOString() });
     emit(event);

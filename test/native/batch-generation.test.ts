@@ -4,6 +4,7 @@ import { loadModel, type Model } from '../../lib/model.js';
 import type { Context, Completion } from '../../lib/context.js';
 import type { GenerateOptions } from '../../lib/config/inference.js';
 import { tinyModel } from './helpers.js';
+import { abortOnRead } from '../helpers/abort-on-read.js';
 
 const PROMPTS = [
   'Once upon a time',
@@ -127,24 +128,8 @@ test.serial('each prompt keeps its own maxTokens, stop strings and seeded sample
   ctx.dispose();
 });
 
-/**
- * An AbortSignal that aborts itself when read for the n-th time. Batched generation reads each item's signal once per
- * round of decoding (chunks of 1, 2, 4 … 32 tokens), so the cut falls after a fixed number of rounds whatever the
- * machine's speed or load (timers raced the generation on fast or busy hosts).
- */
-function abortOnRead(n: number): AbortSignal {
-  const controller = new AbortController();
-  const aborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
-  let reads = 0;
-  Object.defineProperty(controller.signal, 'aborted', {
-    get(this: AbortSignal) {
-      if (++reads === n) controller.abort(new Error('stop'));
-      return aborted.call(this);
-    },
-  });
-  return controller.signal;
-}
-
+// Batched generation reads each item's signal once per round of decoding (chunks of 1, 2, 4 … 32 tokens), so an
+// abortOnRead signal cuts after a fixed number of rounds.
 test.serial('aborting ends the unfinished items with "abort" and keeps the finished ones', async (t) => {
   const model = models['f32']!;
   const ctx = await model.createContext({ contextSize: 4096, threads: 2, sequences: 4 });
