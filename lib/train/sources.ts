@@ -228,13 +228,24 @@ async function inputFiles(spec: ResolvedSpec, signal: AbortSignal | undefined): 
   return { files, what };
 }
 
+/** A line of a binary file read as text: a NUL byte, or more than 1 % of its characters undecodable (U+FFFD). */
+function looksBinary(line: string): boolean {
+  if (line.includes('\u0000')) return true;
+  let bad = 0;
+  for (const c of line) if (c === '\ufffd') bad++;
+  return bad > 4 && bad > line.length / 100;
+}
+
 /** `{ text }` documents of the files: lines of text files, the `field` of records. Empty ones are counted as skipped. */
 async function* documentsOf(files: DataFile[], field: string, stats: TrainDataStats, signal: AbortSignal | undefined): AsyncGenerator<string> {
   for (const file of files) {
     if (file.format === 'text') {
+      let line = 0;
       for await (const { text } of readText(file.abs, { unit: 'line' })) {
         throwIfAborted(signal);
         stats.records++;
+        line++;
+        if (looksBinary(text)) throw new PersianLoraError('ERR_DATA', `${file.display}: line ${line} holds binary data (NUL bytes or invalid UTF-8), not plain text; give text, or records with a format (--data x.jsonl, .csv, .parquet)`);
         yield text;
       }
       continue;
