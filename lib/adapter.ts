@@ -35,13 +35,11 @@ export class Adapter {
 }
 
 /**
- * The error for an adapter path that does not exist. When it is `<file>:<text>` with an existing file (a `--lora
- * file:scale` whose scale did not parse, such as `file:NaN`), it names the scale as the problem.
+ * For an adapter path that does not exist but is `<existing file>:<text>` (a `--lora file:scale` whose scale did not
+ * parse, such as `file:NaN`): the error naming the scale as the problem; otherwise undefined.
  */
-export function missingAdapter(path: string): PersianLoraError {
+export function misparsedScale(path: string): PersianLoraError | undefined {
   const at = path.lastIndexOf(':');
-  if (at > 0 && existsSync(path.slice(0, at))) {
-    return new PersianLoraError('ERR_INVALID_OPTION', `Expected a finite number for the scale of adapter ${path.slice(0, at)} but received "${printable(path.slice(at + 1))}"`);
-  }
-  return new PersianLoraError('ERR_FILE_NOT_FOUND', `File not found: ${path}`);
+  if (at <= 0 || existsSync(path) || !existsSync(path.slice(0, at))) return undefined;
+  return new PersianLoraError('ERR_INVALID_OPTION', `Expected a finite number for the scale of adapter ${path.slice(0, at)} but received "${printable(path.slice(at + 1))}"`);
 }

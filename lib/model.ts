@@ -6,7 +6,7 @@ import { PersianLoraError, fromNativeError, invalidOption } from './errors.js';
 import { linkAbort, throwIfAborted } from './abort.js';
 import { native, type NativeModel, type NativeModelInfo } from './native/addon.js';
 import { Context } from './context.js';
-import { Adapter, missingAdapter } from './adapter.js';
+import { Adapter, misparsedScale } from './adapter.js';
 import { checkContextMemory } from './gguf/context-memory.js';
 import type { HyperParameters } from './gguf/hparams.js';
 import { readModelGguf } from './gguf/model-file.js';
@@ -102,7 +102,7 @@ export class Model {
   /** Loads a llama.cpp LoRA adapter GGUF made for this model. */
   async loadAdapter(path: string): Promise<Adapter> {
     if (typeof path !== 'string' || path.length === 0) throw invalidOption('a path to an adapter GGUF', 'loadAdapter path', path);
-    if (!existsSync(path)) throw missingAdapter(path);
+    if (!existsSync(path)) throw misparsedScale(path) ?? new PersianLoraError('ERR_FILE_NOT_FOUND', `File not found: ${path}`);
     checkAdapterValues(path);
     try {
       return new Adapter(this, await this.handle.loadAdapter(path), path);

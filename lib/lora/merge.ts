@@ -9,6 +9,7 @@ import { parseOptions } from '../config/validate.js';
 import { PersianLoraError, ioError } from '../errors.js';
 import { dequantizeRows, ggmlTypeInfo, quantizeRows, tensorBytes } from '../gguf/quant.js';
 import { encodeKv, fileRange, writeGgufStream, type StreamTensor } from '../gguf/stream-writer.js';
+import { misparsedScale } from '../adapter.js';
 import { readModelGguf } from '../gguf/model-file.js';
 import type { GgufTensorInfo } from '../vocab/gguf-read.js';
 import type { LoraPair } from './adapter-file.js';
@@ -101,6 +102,8 @@ export async function mergeAdapter(base: string, adapter: string, out: string, o
   const o = parseOptions(mergeSchema, options, 'mergeAdapter options');
   if (path.resolve(base) === path.resolve(out)) throw new PersianLoraError('ERR_INVALID_OPTION', `Expected an output path other than the base model but received ${out}`);
   const { meta } = readModelGguf(base);
+  const scale = misparsedScale(adapter);
+  if (scale) throw scale;
   const lora = readLoraAdapter(adapter);
   checkAdapterFits(lora, adapter, meta);
   const pairs = new Map(lora.pairs.map((p) => [p.target, p]));

@@ -45,8 +45,10 @@ test('adapter alpha NaN is refused, naming the key', async (t) => {
   await t.throwsAsync(mergeAdapter(base, file, scratchPath('alpha-merged.gguf')), { code: 'ERR_BAD_FORMAT', message: /adapter\.lora\.alpha is NaN/ } as never);
 });
 
-test('`file:NaN` names the scale, a missing file is not found', async (t) => {
+test('`file:NaN` names the scale (loadAdapter and merge), a missing file is not found', async (t) => {
   const file = adapterWith('scaled.gguf', 0.5);
-  await t.throwsAsync(model.loadAdapter(`${file}:NaN`), { code: 'ERR_INVALID_OPTION', message: `Expected a finite number for the scale of adapter ${file} but received "NaN"` } as never);
+  const scale = { code: 'ERR_INVALID_OPTION', message: `Expected a finite number for the scale of adapter ${file} but received "NaN"` };
+  await t.throwsAsync(model.loadAdapter(`${file}:NaN`), scale as never);
+  await t.throwsAsync(mergeAdapter(base, `${file}:NaN`, scratchPath('scaled-merged.gguf')), scale as never);
   await t.throwsAsync(model.loadAdapter('/no/such/adapter.gguf:0.5'), { code: 'ERR_FILE_NOT_FOUND', message: 'File not found: /no/such/adapter.gguf:0.5' } as never);
 });

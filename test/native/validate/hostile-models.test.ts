@@ -1,4 +1,4 @@
-// Hostile model GGUFs (crafted from a tiny Q8_0 model) through the library paths of generate, vocab, train and merge,
+// Hostile model GGUFs (crafted from a tiny Q8_0 model) through the library paths of generate, vocab, train, merge and inspect,
 // each in a child process: a clear PersianLoraError naming the file and the field, exit 1, and no signal death (before
 // the validation layer, llama.cpp's GGML_ASSERTs aborted the process on several of these).
 import test from 'ava';
@@ -40,7 +40,7 @@ function attack(op: string, file: string): { status: number | null; signal: Node
 }
 
 test('the untouched model passes every path', (t) => {
-  for (const op of ['generate', 'vocab', 'train', 'merge']) {
+  for (const op of ['generate', 'vocab', 'train', 'merge', 'inspect']) {
     const r = attack(op, base);
     t.deepEqual(r.result, { ok: true }, op);
     t.is(r.status, 0, op);
@@ -48,7 +48,7 @@ test('the untouched model passes every path', (t) => {
 });
 
 for (const a of attacks) {
-  test(`${a.name}: generate, vocab, train and merge refuse it, no process dies`, (t) => {
+  test(`${a.name}: generate, vocab, train, merge and inspect refuse it, no process dies`, (t) => {
     const file = patched(base, scratchPath(`hostile-${a.name.replace(/\W+/g, '-')}.gguf`), a.patch);
     for (const op of ['generate', 'vocab', 'train', 'merge']) {
       const r = attack(op, file);
@@ -62,5 +62,11 @@ for (const a of attacks) {
       t.true(r.result.message?.startsWith(file), `${op} names the file: ${r.result.message}`);
       t.regex(r.result.message ?? '', a.message, op);
     }
+    // inspect asks the addon for the file's summary first (ggml's own reader, which names misplaced tensor data itself)
+    const r = attack('inspect', file);
+    t.is(r.signal, null, `inspect: killed by ${r.signal}`);
+    t.is(r.status, 1, `inspect: ${JSON.stringify(r.result)}`);
+    t.is(r.result.code, 'ERR_BAD_FORMAT', `inspect: ${r.result.message}`);
+    t.true(r.result.message?.startsWith(file), `inspect names the file: ${r.result.message}`);
   });
 }
