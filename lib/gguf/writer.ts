@@ -1,5 +1,6 @@
 // Writes GGUF v3 files (metadata + F32/F16 tensors) — used for LoRA adapters and test fixtures.
-import { openSync, writeSync, closeSync, renameSync, fsyncSync } from 'node:fs';
+import { openSync, writeSync, closeSync, renameSync, fsyncSync, rmSync } from 'node:fs';
+import { ioError } from '../errors.js';
 
 export type GgufValue =
   | { type: 'string'; value: string }
@@ -48,7 +49,10 @@ function writeValue(sink: ByteSink, v: GgufValue): void {
 
 const pad = (n: number) => (ALIGNMENT - (n % ALIGNMENT)) % ALIGNMENT;
 
-/** Writes `path` atomically (temp file + rename), so a crash never leaves a half-written file. */
+/**
+ * Writes `path` atomically (temp file + rename), so a crash never leaves a half-written file; a failed write removes the
+ * temporary file and throws a PersianLoraError naming the path (ERR_NO_SPACE for a full disk, ERR_IO otherwise).
+ */
 export function writeGguf(path: string, metadata: Record<string, GgufValue>, tensors: GgufTensor[]): void {
   const head = new ByteSink();
   head.push(Buffer.from('GGUF', 'ascii'));
@@ -72,17 +76,22 @@ export function writeGguf(path: string, metadata: Record<string, GgufValue>, ten
   }
   head.push(Buffer.alloc(pad(head.size)));
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
   try {
-    for (const c of head.chunks) writeSync(fd, c);
-    for (const t of tensors) {
-      writeSync(fd, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-      const p = pad(t.data.byteLength);
-      if (p) writeSync(fd, Buffer.alloc(p));
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const c of head.chunks) writeSync(fd, c);
+      for (const t of tensors) {
+        writeSync(fd, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+        const p = pad(t.data.byteLength);
+        if (p) writeSync(fd, Buffer.alloc(p));
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw ioError(error, path, 'write');
   }
-  renameSync(tmp, path);
 }

@@ -1,6 +1,6 @@
 // Sizes checked before anything is allocated, and adapters / PEFT tensors with NaN or infinities refused on read.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkContextMemory, kvCacheBytes } from '../../../lib/gguf/context-memory.js';
@@ -65,4 +65,14 @@ test('PEFT safetensors holding Inf are refused by name on import', async (t) => 
   const message = `${weights}: tensor base_model.model.model.layers.0.mlp.up_proj.lora_B.weight holds Infinity at index 5 of 16; expected finite numbers`;
   t.throws(() => readSafetensors(weights), { code: 'ERR_BAD_FORMAT', message } as never);
   await t.throwsAsync(importPeft(peft, { architecture: 'llama' }), { code: 'ERR_BAD_FORMAT', message } as never);
+});
+
+test('a GGUF write into a missing folder or over a folder is a PersianLoraError naming the path, leaving no temporary file', (t) => {
+  const adapter = { architecture: 'llama', alpha: 4, pairs: [] };
+  const missing = path.join(dir, 'no', 'such', 'a.gguf');
+  t.throws(() => writeLoraAdapter(missing, adapter), { code: 'ERR_FILE_NOT_FOUND', message: `Cannot write ${missing}: no such file or folder (ENOENT)` } as never);
+  const folder = path.join(dir, 'a-folder.gguf');
+  mkdirSync(folder);
+  t.throws(() => writeLoraAdapter(folder, adapter), { code: 'ERR_IO', message: new RegExp(`^Cannot write ${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `) } as never);
+  t.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
 });
