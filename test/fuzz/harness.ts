@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExecutionContext } from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = path.join(ROOT, 'bin/persian-lora.js');
@@ -80,9 +80,18 @@ export function badEnding(run: CliRun, allowed: readonly number[] = [0, 1, 2]): 
   if (line === undefined) return 'no "persian-lora <command>: <message>" line on stderr';
   if (line.length > 2000) return `a message of ${line.length} characters`;
   if (/^\s+at .+[:(]\d+/m.test(run.stderr)) return 'a stack trace on stderr';
+  // control characters (a file's invalid UTF-8 may show as U+FFFD, which is printable)
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]|\ufffd/.test(run.stderr)) return 'raw binary on stderr';
+  if (/[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]/.test(run.stderr)) return 'raw binary on stderr';
   return undefined;
+}
+
+/**
+ * ava's `test`, or `test.failing` for a case named in `knownFailing` (a finding not fixed yet: each entry names the
+ * case and why, and the test starts failing as soon as the fix lands, to be taken off the list).
+ */
+export function caseTest(knownFailing: Record<string, string>) {
+  return (title: string, body: (t: ExecutionContext) => Promise<void>) => (title in knownFailing ? test.failing : test)(title, body);
 }
 
 /** Records a run's verdict as an assertion that names the case and shows how it ended. */
