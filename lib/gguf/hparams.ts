@@ -6,7 +6,7 @@ import type { GgufMetadata } from '../vocab/gguf-read.js';
 import { printable } from './printable.js';
 
 /** llama.cpp's LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS (src/llama-hparams.h). */
-export const MAX_LAYERS = 512;
+const MAX_LAYERS = 512;
 const MAX_EXPERTS = 1024;
 const MAX_INT32 = 2 ** 31 - 1;
 const MAX_HEADS = 1 << 16;
@@ -27,7 +27,7 @@ export interface HyperParameters {
   vocabularySize?: number | undefined;
 }
 
-export function badValue(meta: GgufMetadata, key: string, value: unknown, expected: string): PersianLoraError {
+function badValue(meta: GgufMetadata, key: string, value: unknown, expected: string): PersianLoraError {
   const shown = typeof value === 'string' ? `"${printable(value)}"` : String(value);
   return new PersianLoraError('ERR_BAD_FORMAT', `${meta.file}: ${key} is ${shown}; expected ${expected}`);
 }
@@ -90,7 +90,7 @@ export function hyperParameters(meta: GgufMetadata): HyperParameters | undefined
   hp.kvHeads = perLayer(meta, k('attention.head_count_kv'), 0, MAX_HEADS, blockCount) ?? hp.heads;
   hp.heads?.forEach((h, i) => {
     const kv = hp.kvHeads![i]!;
-    if (kv > h || (kv > 0 && h % kv !== 0)) throw badValue(meta, k('attention.head_count_kv'), kv, `a divisor of ${k('attention.head_count')} ${h}${hp.heads!.length > 1 ? ` (block ${i})` : ''}`);
+    if (kv > h || (kv > 0 && h % kv !== 0)) throw badValue(meta, k('attention.head_count_kv'), kv, `at most and a divisor of ${k('attention.head_count')} ${h}${hp.heads!.length > 1 ? ` (block ${i})` : ''}`);
   });
   const heads0 = hp.heads?.[0] ?? 0;
   const keyLength = integer(meta, k('attention.key_length'), 1, MAX_HEADS);

@@ -24,6 +24,8 @@ function checkLlamaLayout(meta: GgufMetadata, hp: HyperParameters, blocks: numbe
   const tensors = new Map(meta.tensors.map((t) => [t.name, t.ne]));
   const nEmbd = required(meta, hp.embeddingLength, k('embedding_length'));
   const heads = required(meta, hp.heads, k('attention.head_count'));
+  const noHeads = heads.findIndex((h, i) => h < 1 || hp.kvHeads![i]! < 1);
+  if (noHeads >= 0) throw bad(meta, `block ${noHeads} has ${heads[noHeads]} attention heads and ${hp.kvHeads![noHeads]} KV heads (${k('attention.head_count')}, ${k('attention.head_count_kv')}); expected at least 1 of each`);
   const expect = (name: string, ne: number[] | undefined, from: string) => {
     const got = tensors.get(name);
     if (!got) throw bad(meta, `tensor ${name} is missing (every ${hp.architecture} model has it)`);

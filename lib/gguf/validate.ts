@@ -25,7 +25,7 @@ function checkFiniteValues(meta: GgufMetadata): void {
 }
 
 /** Bytes of a tensor's data; throws when its type is unknown or its rows do not hold whole blocks. */
-export function tensorDataBytes(meta: GgufMetadata, t: GgufMetadata['tensors'][number]): bigint {
+function tensorDataBytes(meta: GgufMetadata, t: GgufMetadata['tensors'][number]): bigint {
   const type = ggmlTypeSize(t.ggmlType);
   if (!type) throw bad(meta, `tensor ${printable(t.name)} has ggml type ${t.ggmlType}, which this ggml does not know`);
   const n0 = t.ne[0] ?? 1;
