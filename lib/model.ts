@@ -91,7 +91,7 @@ export class Model {
 
   async createContext(options: ContextOptions = {}): Promise<Context> {
     const o = parseOptions(contextSchema, options, 'createContext options');
-    if (this.#hyperParameters) checkContextMemory(this.path, this.#hyperParameters, o.contextSize, o.kvCacheType);
+    if (this.#hyperParameters) checkContextMemory(this.path, this.#hyperParameters, o);
     try {
       return new Context(this, await this.handle.createContext(o));
     } catch (error) {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkContextMemory, kvCacheBytes } from '../../../lib/gguf/context-memory.js';
+import { batchLogitsBytes, checkContextMemory, kvCacheBytes } from '../../../lib/gguf/context-memory.js';
 import { readModelGguf } from '../../../lib/gguf/model-file.js';
 import { checkTrainSizes } from '../../../lib/gguf/train-sizes.js';
 import { writeLoraAdapter } from '../../../lib/lora/adapter-file.js';
@@ -27,14 +27,16 @@ test('train sizes: rank above the width and a step reading more micro-batches th
   t.throws(() => checkTrainSizes(model, { ...sizes, sequences: 5, batch: 2, gradAccum: 7, epochs: 2 }), { message: /gradAccum \(--grad-accum\) 7 exceeds the 6 micro-batches/ });
 });
 
-test('a context whose KV cache exceeds the memory is refused with the figures', (t) => {
+test('a context whose KV cache and batch logits exceed the memory is refused with the figures', (t) => {
   const { hyperParameters: hp } = readModelGguf(model);
-  // 2 layers × 1 KV head × (4 + 4) values per token, 2 bytes each in f16
+  // 2 layers × 1 KV head × (4 + 4) values per token, 2 bytes each in f16; logits: 5 tokens' F32 per batch position
   t.is(kvCacheBytes(hp, 1000, 'f16'), 1000 * 2 * 8 * 2);
   t.is(kvCacheBytes(hp, 1000, 'f32'), 1000 * 2 * 8 * 4);
-  t.notThrows(() => checkContextMemory(model, hp, 1 << 22, 'f16', 16 * 1024 ** 3));
-  t.throws(() => checkContextMemory(model, hp, 1 << 22, 'f32', 200 * 1024 ** 2), {
-    code: 'ERR_OUT_OF_MEMORY', message: `contextSize 4194304 needs a f32 KV cache of 256 MiB for ${model} (2 layers) but this machine has 200 MiB: lower contextSize`,
+  t.is(batchLogitsBytes(hp, { contextSize: 64, batchSize: 512, kvCacheType: 'f16' }), 64 * 5 * 4);
+  t.notThrows(() => checkContextMemory(model, hp, { contextSize: 1 << 22, batchSize: 512, kvCacheType: 'f16' }, 16 * 1024 ** 3));
+  t.throws(() => checkContextMemory(model, hp, { contextSize: 1 << 22, batchSize: 1 << 20, kvCacheType: 'f32' }, 200 * 1024 ** 2), {
+    code: 'ERR_OUT_OF_MEMORY',
+    message: `contextSize 4194304 and batchSize 1048576 need 276 MiB for ${model} (a f32 KV cache of 256 MiB over 2 layers, logits of 20 MiB for 5 tokens) but this machine has 200 MiB: lower contextSize or batchSize`,
   } as never);
 });
 
