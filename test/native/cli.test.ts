@@ -1,6 +1,6 @@
 // The CLI end to end through main(): tiny-model, inspect, generate (with an adapter), exit codes.
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { captureIo, runCli } from '../helpers/cli.js';
 import { main } from '../../lib/cli/main.js';
@@ -9,6 +9,8 @@ import { packageRoot } from '../../lib/version.js';
 import { scratchPath, tinyModel } from './helpers.js';
 
 const cli = runCli;
+const trainLossPoints = (svg: string) => /class="train-loss" points="([^"]*)"/.exec(svg)?.[1]!.split(' ').length ?? (svg.includes('class="train-loss"') ? 1 : 0);
+const loggedSteps = (run: string) => readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'step').length;
 
 test.serial('tiny-model, inspect and generate work together', async (t) => {
   const file = scratchPath('cli-tiny.gguf');
@@ -69,13 +71,14 @@ test('demo runs the staged pipeline to its report, shows its effect, and a secon
     return results.tasks.find((x) => x.name === 'heldout/fa')!.aggregates.find((a) => a.metric === 'bits_per_char')!.value;
   };
   t.true(bitsPerChar(2) < bitsPerChar(1), 'held-out Persian bits per character fall after stage 1');
+  const curves = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'loss.svg');
+  t.is(curves.length, 3, 'a loss.svg in the training folder of stages 1-3');
+  for (const f of curves) t.is(trainLossPoints(readFileSync(path.join(dir, f), 'utf8')), loggedSteps(path.dirname(path.join(dir, f))), f);
   const again = await cli('demo', '--out', dir);
   t.is(again.code, 0, again.err);
   t.is(again.err.match(/already done/g)?.length, 5);
 });
 
-const trainLossPoints = (svg: string) => /class="train-loss" points="([^"]*)"/.exec(svg)?.[1]!.split(' ').length ?? (svg.includes('class="train-loss"') ? 1 : 0);
-const loggedSteps = (run: string) => readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'step').length;
 
 test('train: Ctrl-C exits 130 with a checkpoint; loss.svg is redrawn at each checkpoint, also on resume', async (t) => {
   const base = await tinyModel({ vocab: 'llama-spm', layers: 1, dim: 32, heads: 2 });

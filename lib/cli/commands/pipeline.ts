@@ -4,6 +4,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { choiceOption, flagOption, numberOption, parseCommandArgs, sharedOptions, stringOption, threadsOption, UsageError, type Command, type CommandIO } from '../command.js';
 import { INTERRUPTED } from '../interrupts.js';
+import { writeLossCurve } from '../loss-curve.js';
 import { formatDuration, formatEvalProgress, formatTrainStep } from '../format.js';
 import { native } from '../../native/addon.js';
 import { loadPipelineConfig, mergeConfig, parsePipelineConfig, type PipelineConfig } from '../../pipeline/config.js';
@@ -23,8 +24,13 @@ function firstTable(markdown: string): string {
 
 const STOP_STAGES = ['vocab', 'pretrain', 'align', 'instruct'] as const;
 
-/** One progress line per event; training steps and evaluation items overwrite each other on a terminal. */
-function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
+/**
+ * One progress line per event; training steps and evaluation items overwrite each other on a terminal. Each stage's
+ * training folder gets its loss.svg at every checkpoint, as a train run's does (`drawn` settles once all are written).
+ */
+function progressPrinter(io: CommandIO): { onEvent: (e: PipelineEvent) => void; drawn: () => Promise<unknown> } {
+  let lossCurves: Promise<unknown> = Promise.resolve();
+  let trainDir = '';
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
   let where = '';
   let live = false;
@@ -38,7 +44,7 @@ function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
     live = tty;
   };
   const tag = (stage: StageId) => `${where} ${stage}`;
-  return (e) => {
+  const onEvent = (e: PipelineEvent) => {
     if (e.type === 'stage-start') {
       where = `stage ${e.position}/${e.stages}`;
       line(`${where} · ${STAGE_LABELS[e.stage]}`);
@@ -52,7 +58,11 @@ function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
         line(`${tag(e.stage)} · validation at step ${t.step}: loss ${t.loss.toFixed(4)}`);
       } else if (t.type === 'resume') {
         line(`${tag(e.stage)} · resumed at step ${t.step}`);
+      } else if (t.type === 'checkpoint') {
+        const dir = trainDir;
+        lossCurves = lossCurves.then(() => writeLossCurve(dir)).catch((error: Error) => line(`loss.svg not drawn: ${error.message}`));
       } else if (t.type === 'start') {
+        trainDir = t.runDir;
         const init = t.init ? `, from ${path.basename(t.init.adapter)} (${t.init.mode})` : '';
         line(`${tag(e.stage)} · ${t.resumed ? 'resuming: ' : ''}${t.examples} examples of ${t.seqLen} tokens (${t.heldOut} held out), LoRA r=${t.rank} on ${t.targets.join(',')}${init}, on ${t.device}`);
       }
@@ -70,6 +80,7 @@ function progressPrinter(io: CommandIO): (e: PipelineEvent) => void {
       line(`${tag(e.stage)} · done: ${parts.join('; ')}`);
     }
   };
+  return { onEvent, drawn: () => lossCurves };
 }
 
 export const pipelineCommand: Command = {
@@ -150,7 +161,9 @@ Options:
       io.stdout.write(stringify(config));
       return 0;
     }
-    const outcome = await runPipeline(config, { ...(out ? { out: path.resolve(out) } : {}), ...(file ? { configFile: file } : {}), signal: io.signal, onEvent: progressPrinter(io) });
+    const progress = progressPrinter(io);
+    const outcome = await runPipeline(config, { ...(out ? { out: path.resolve(out) } : {}), ...(file ? { configFile: file } : {}), signal: io.signal, onEvent: progress.onEvent });
+    await progress.drawn();
     if (outcome.stopped === 'abort') {
       io.stderr.write(`interrupted; run the same command again to resume (run folder ${outcome.runDir})\n`);
       return INTERRUPTED;

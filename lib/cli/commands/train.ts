@@ -151,7 +151,7 @@ Options:
       if (e.type === 'eval') io.stderr.write(`validation at step ${e.step}: loss ${e.loss.toFixed(4)}, perplexity ${e.perplexity.toFixed(2)}\n`);
       if (e.type === 'checkpoint') {
         io.stderr.write(`checkpoint: ${e.dir}\n`);
-        lossCurve = lossCurve.then(() => writeLossCurve(runDir));
+        lossCurve = lossCurve.then(() => writeLossCurve(runDir)).catch((error: Error) => io.stderr.write(`loss.svg not drawn: ${error.message}\n`));
       }
       if (e.type === 'resume') io.stderr.write(`resumed at step ${e.step} from ${e.dir}\n`);
     };
