@@ -1,7 +1,9 @@
 // Atomic writes: into `<file>.tmp-<pid>`, synced, then renamed over the file. A failed write (a full disk, a folder in
 // the way) removes the temporary file and leaves the old file or none, never a half one; the error is a
-// PersianLoraError naming the file (ERR_NO_SPACE for a full disk, ERR_IO otherwise).
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+// PersianLoraError naming the file (ERR_NO_SPACE for a full disk, ERR_IO otherwise). And output folders made so that
+// a folder that cannot be made is an error, not an endless loop.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { ioError } from './errors.js';
 
@@ -45,4 +47,22 @@ export function writeFileAtomicallySync(file: string, data: string | Uint8Array)
 /** JSON, indented by two, with a final newline. */
 export function writeJsonAtomically(file: string, value: unknown): void {
   writeFileAtomicallySync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Makes `dir` and its missing parents, one at a time; returns the first one made (undefined when `dir` existed).
+ * (Node's recursive mkdir retries forever where mkdir says ENOENT under an existing parent, as in /proc.)
+ */
+export function makeDirs(dir: string, doing = 'create the folder'): string | undefined {
+  const missing: string[] = [];
+  for (let p = path.resolve(dir); !existsSync(p); p = path.dirname(p)) {
+    missing.unshift(p);
+    if (path.dirname(p) === p) break;
+  }
+  try {
+    for (const p of missing) mkdirSync(p);
+  } catch (error) {
+    throw ioError(error, dir, doing);
+  }
+  return missing[0];
 }

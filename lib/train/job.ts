@@ -1,12 +1,12 @@
 // A training job as one library call: data → validation split → trainer (optionally from an existing adapter) → loop →
 // adapter.gguf, with one options schema (the `train` CLI's), one set of defaults and the rules of a resume.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
 import { loraTargets, trainDefaults, trainerSchema, optimizerSchema, type LoraTarget } from '../config/train.js';
 import { PersianLoraError, describeValue, ioError } from '../errors.js';
-import { writeJsonAtomically } from '../atomic-file.js';
+import { makeDirs, writeJsonAtomically } from '../atomic-file.js';
 import { lockRunDir } from '../run-lock.js';
 import { loadModel } from '../model.js';
 import { modelTokenizer } from '../model-tokenizer.js';
@@ -246,12 +246,7 @@ function writeSavedJob(job: TrainJob): void {
  */
 function lockRun(runDir: string, resume: boolean): (failed: boolean) => void {
   if (resume && !existsSync(runDir)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Nothing to resume: ${runDir} does not exist`);
-  let made: string | undefined;
-  try {
-    made = mkdirSync(runDir, { recursive: true });
-  } catch (error) {
-    throw ioError(error, runDir, 'create the run folder');
-  }
+  const made = makeDirs(runDir, 'create the run folder');
   const release = lockRunDir(runDir);
   return (failed) => {
     release();

@@ -59,6 +59,19 @@ test('a run folder locked by a live process is refused with ERR_LOCKED naming th
   }
 });
 
+test('an empty config.json (left by an older version) is explained; an out that cannot be made is refused', async (t) => {
+  const out = path.join(scratch('empty-config'), 'run');
+  mkdirSync(out);
+  writeFileSync(path.join(out, 'config.json'), '');
+  const resumed = await runCli(['train', '--resume', out]);
+  expectGoodEnding(t, 'empty config.json', resumed, [1]);
+  t.regex(errorLine(resumed) ?? '', /config\.json is empty, so the run in .* cannot be resumed: remove .* and start the run again/);
+  if (process.platform !== 'linux') return;
+  const proc = await runCli(trainArgs('/proc/persian-lora-run'));
+  expectGoodEnding(t, '--out in /proc', proc, [1]);
+  t.regex(errorLine(proc) ?? '', /Cannot create the run folder \/proc\/persian-lora-run/);
+});
+
 test('two runs started together into one folder: one trains, the other is refused, nothing is mixed', async (t) => {
   const out = path.join(scratch('concurrent'), 'run');
   const a = startCli(trainArgs(out));
@@ -67,7 +80,8 @@ test('two runs started together into one folder: one trains, the other is refuse
   const winner = runs.findIndex((r) => r.code === 0);
   t.not(winner, -1, runs.map((r) => r.stderr).join('\n---\n'));
   const loser = runs[1 - winner]!;
-  expectGoodEnding(t, 'second run', loser, [1]);
+  // refused by the lock while the first runs (exit 1), or as a finished run's folder if it started that late (exit 2)
+  expectGoodEnding(t, 'second run', loser, [1, 2]);
   const pid = [a, b][winner]!.child.pid;
   t.regex(errorLine(loser) ?? '', new RegExp(`in use by another run \\(process ${pid}\\)|already holds a run`));
   t.deepEqual(steps(out), [1, 2, 3, 4, 5, 6, 7, 8], 'metrics.jsonl of one run');

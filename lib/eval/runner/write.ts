@@ -1,10 +1,8 @@
 // Writes a run's results: the JSON file (validated against the results schema) and the markdown table beside it, each
 // atomically (a failed write leaves no file under the final name).
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseOptions } from '../../config/validate.js';
-import { ioError } from '../../errors.js';
-import { writeFileAtomicallySync, writeJsonAtomically } from '../../atomic-file.js';
+import { makeDirs, writeFileAtomicallySync, writeJsonAtomically } from '../../atomic-file.js';
 import { runResultsSchema, type RunResults } from '../results/schema.js';
 import { renderResultsTable } from '../results/table.js';
 
@@ -33,11 +31,7 @@ export function renderResultsReport(results: RunResults): string {
 /** Writes `<outDir>/<name>.json` and `<outDir>/<name>.md` (name: `resultsName`); returns both paths. */
 export function writeResults(results: RunResults, outDir: string, name = resultsName(results)): { json: string; markdown: string } {
   const checked = parseOptions(runResultsSchema, results, 'results');
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (error) {
-    throw ioError(error, outDir, 'create the results folder');
-  }
+  makeDirs(outDir, 'create the results folder');
   const json = path.join(outDir, `${name}.json`);
   const markdown = path.join(outDir, `${name}.md`);
   writeJsonAtomically(json, checked);

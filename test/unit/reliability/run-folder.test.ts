@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { lockRunDir, LOCK_FILE } from '../../../lib/run-lock.js';
-import { writeFileAtomically, writeJsonAtomically } from '../../../lib/atomic-file.js';
+import { makeDirs, writeFileAtomically, writeJsonAtomically } from '../../../lib/atomic-file.js';
 import { smoothedStepSeconds, truncateMetrics, ETA_SMOOTHING } from '../../../lib/train/loop.js';
 import { PersianLoraError } from '../../../lib/errors.js';
 
@@ -94,4 +94,15 @@ test('the ETA rate is an exponential moving average of the step times', (t) => {
   for (const s of [10, 2, 2, 2]) rate = smoothedStepSeconds(rate, s);
   // 10, then each step moves ETA_SMOOTHING of the way towards 2
   t.true(Math.abs(rate! - (2 + 8 * (1 - ETA_SMOOTHING) ** 3)) < 1e-12);
+});
+
+test('makeDirs makes the missing parents, and fails where a folder cannot be made instead of looping', (t) => {
+  const dir = tmp();
+  t.is(makeDirs(path.join(dir, 'a/b/c')), path.join(dir, 'a'));
+  t.true(existsSync(path.join(dir, 'a/b/c')));
+  t.is(makeDirs(path.join(dir, 'a/b')), undefined);
+  writeFileSync(path.join(dir, 'file'), '');
+  t.throws(() => makeDirs(path.join(dir, 'file/x')), { instanceOf: PersianLoraError, message: /a part of the path is not a folder|already exists/ });
+  // in /proc, mkdir says ENOENT under an existing parent, and Node's recursive mkdir retries that forever
+  if (process.platform === 'linux') t.throws(() => makeDirs('/proc/x/y'), { instanceOf: PersianLoraError, message: /Cannot create the folder \/proc\/x\/y/ });
 });
