@@ -1,14 +1,23 @@
 // OUT_PROD on AMX BF16 tiles and the OS permission they need (see pl_amx.h).
+#define PL_TIER PL_TIER_AVX512_BF16
 #include "pl_amx.h"
 
-#include "pl_panel.h"
+#include "pl_cpu_features.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
-#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512BF16__) && defined(__linux__) && defined(__x86_64__)
+#if PL_CPU_DISPATCH
+#include <immintrin.h>
+#endif
+
+// The tiles need AVX512_BF16 besides AMX (CMakeLists.txt gives this file -mamx-tile -mamx-bf16 where GCC has them).
+PL_TARGET_BEGIN(PL_ISA_AVX512_BF16)
+#include "pl_panel.h"
+
+#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && PL_AVX512_BF16 && defined(__linux__) && defined(__x86_64__)
 #define PL_AMX 1
 #include <immintrin.h>
 #include <sys/syscall.h>
@@ -206,9 +215,11 @@ void amx_out_prod_compute(ggml_tensor * dst, int ith, int nth, scratch & s) {
 }
 
 }  // namespace
+PL_TARGET_END
 
 bool amx_bf16_usable() {
     static const bool usable = [] {
+        if (!cpu().avx512_bf16) return false;
         const char * off = std::getenv("PERSIAN_LORA_TRAINER_AMX");
         if (off && std::strcmp(off, "0") == 0) return false;
         return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
@@ -222,6 +233,7 @@ void amx_out_prod_bf16(ggml_tensor * dst, int ith, int nth) {
 }
 
 #else
+PL_TARGET_END
 
 bool amx_bf16_usable() { return false; }
 void amx_out_prod_bf16(ggml_tensor *, int, int) {}

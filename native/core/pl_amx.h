@@ -7,7 +7,7 @@
 
 namespace pl {
 
-// True when this build has AMX-BF16 code and the OS granted this process the tile state (asked once; never with
+// True when this build has AMX-BF16 code, the CPU AVX512_BF16, and the OS granted this process the tile state (asked once; never with
 // PERSIAN_LORA_TRAINER_AMX=0 in the environment, which keeps the AVX512_BF16 kernel).
 bool amx_bf16_usable();
 

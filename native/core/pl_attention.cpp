@@ -1,8 +1,8 @@
 // The attention products on the mask's ranges (see pl_attention.h).
+#define PL_TIER PL_TIER_AVX512
 #include "pl_attention.h"
 #include "pl_graph_rewrite.h"
 #include "pl_probe.h"
-#include "pl_ggml_vec.h"
 
 #include "ggml-cpu.h"
 
@@ -16,7 +16,15 @@
 #include <tuple>
 #include <vector>
 
-#if defined(__AVX512F__)
+#include "pl_cpu_features.h"
+
+#if PL_CPU_DISPATCH
+#include <immintrin.h>
+#endif
+
+PL_TARGET_BEGIN(PL_ISA_AVX512)
+#include "pl_ggml_vec.h"
+#if PL_AVX512
 #define PL_ATTENTION_AVX512 1
 #include <immintrin.h>
 #endif
@@ -415,10 +423,11 @@ bool tinyblas_shape(const ggml_tensor * mm) {
 }
 
 }  // namespace
+PL_TARGET_END
 
 attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
     attention_plan plan;
-    if (!enabled()) return plan;
+    if (!cpu().avx512 || !enabled()) return plan;
     const int n = ggml_graph_n_nodes(gf);
     const auto readers = graph_readers(gf);
     std::map<const ggml_tensor *, ggml_tensor *> ranges_of;   // per mask
@@ -489,6 +498,7 @@ attention_plan attention_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
 }
 
 #else
+PL_TARGET_END
 
 attention_plan attention_rewrite(ggml_context *, ggml_cgraph *) { return {}; }
 

@@ -2,6 +2,9 @@
 #include "pl_backend.h"
 
 #include "pl_error.h"
+#ifdef GGML_BACKEND_DL
+#include "pl_cpu_dl.h"
+#endif
 
 #include "ggml-backend.h"
 #include "llama.h"
@@ -39,6 +42,9 @@ void backend_init() {
             g_verbosity = std::strcmp(v, "debug") == 0 ? 2 : std::strcmp(v, "warn") == 0 ? 1 : 0;
         }
         llama_log_set(log_callback, nullptr);
+#ifdef GGML_BACKEND_DL
+        load_dynamic_backends();
+#endif
         llama_backend_init();
     });
 }

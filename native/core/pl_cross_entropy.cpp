@@ -1,8 +1,8 @@
 // Vectorised CROSS_ENTROPY_LOSS forward (see pl_cross_entropy.h).
+#define PL_TIER PL_TIER_AVX512
 #include "pl_cross_entropy.h"
 #include "pl_graph_rewrite.h"
 #include "pl_probe.h"
-#include "pl_ggml_vec.h"
 
 #include "ggml-cpu.h"
 
@@ -11,7 +11,15 @@
 #include <cstring>
 #include <functional>
 
-#if defined(__AVX512F__)
+#include "pl_cpu_features.h"
+
+#if PL_CPU_DISPATCH
+#include <immintrin.h>
+#endif
+
+PL_TARGET_BEGIN(PL_ISA_AVX512)
+#include "pl_ggml_vec.h"
+#if PL_AVX512
 #define PL_CE_AVX512 1
 #include <immintrin.h>
 #endif
@@ -146,8 +154,10 @@ bool back_matches_ggml(int64_t nc) {
 }
 
 }  // namespace
+PL_TARGET_END
 
 int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+    if (!cpu().avx512) return 0;
     int changed = 0;
     for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
         ggml_tensor * node = ggml_graph_node(gf, i);
@@ -174,6 +184,7 @@ int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
 }
 
 #else
+PL_TARGET_END
 
 int cross_entropy_rewrite(ggml_context *, ggml_cgraph *) { return 0; }
 

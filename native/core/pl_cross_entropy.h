@@ -13,7 +13,7 @@ namespace pl {
 
 // Rewrites every F32 CROSS_ENTROPY_LOSS of `gf` into a per-row node and a sum, and every CROSS_ENTROPY_LOSS_BACK
 // the probe passes into the fused op (CPU backend only); returns how many nodes changed. The per-row nodes are new:
-// rebuild the graph when > 0. Does nothing (returns 0) on a build without AVX-512.
+// rebuild the graph when > 0. Does nothing (returns 0) on a CPU without AVX-512 (pl_cpu_features.h).
 int cross_entropy_rewrite(ggml_context * ctx, ggml_cgraph * gf);
 
 }  // namespace pl

@@ -1,4 +1,5 @@
 // F16 × F32 MUL_MAT on AVX-512 with tinyBLAS's arithmetic (see pl_f16_matmul.h).
+#define PL_TIER PL_TIER_AVX512
 #include "pl_f16_matmul.h"
 #include "pl_matmul_kernel.h"
 
@@ -9,7 +10,14 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__) && defined(__F16C__)
+#include "pl_cpu_features.h"
+
+#if PL_CPU_DISPATCH
+#include <immintrin.h>
+#endif
+
+PL_TARGET_BEGIN(PL_ISA_AVX512)
+#if PL_AVX512
 #define PL_F16_AVX512 1
 #include <immintrin.h>
 #endif
@@ -87,10 +95,12 @@ void gemm_compute(ggml_tensor * dst, int ith, int nth, void *) {
 const matmul_kernel kernel = { GGML_TYPE_F16, pack_compute, gemm_compute, packed_words, KN, RM };
 
 }  // namespace
+PL_TARGET_END
 
-int f16_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) { return matmul_kernel_rewrite(kernel, ctx, gf); }
+int f16_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) { return cpu().avx512 ? matmul_kernel_rewrite(kernel, ctx, gf) : 0; }
 
 #else
+PL_TARGET_END
 
 int f16_matmul_rewrite(ggml_context *, ggml_cgraph *) { return 0; }
 

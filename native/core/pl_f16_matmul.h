@@ -14,7 +14,7 @@ namespace pl {
 
 // Rewrites every such MUL_MAT of `gf` into a packing node (the activations rounded through F16, as F32) and the
 // product; returns how many products changed. The packing nodes are new: rebuild the graph when > 0. Does nothing
-// (returns 0) on a build without AVX-512.
+// (returns 0) on a CPU without AVX-512 (pl_cpu_features.h).
 int f16_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf);
 
 }  // namespace pl

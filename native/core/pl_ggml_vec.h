@@ -2,7 +2,9 @@
 // give ggml's softmax bits (pl_attention, pl_cross_entropy). Their probes compare with ggml's ops at run time.
 #pragma once
 
-#if defined(__AVX512F__)
+#include "pl_cpu_features.h"
+
+#if PL_AVX512
 #include <immintrin.h>
 
 #include <cmath>
@@ -10,7 +12,7 @@
 namespace pl {
 
 // e^x for 16 lanes; 0 at -inf, inf past the range.
-inline __m512 ggml_expf16(__m512 x) {
+static inline __m512 ggml_expf16(__m512 x) {
     const __m512 r = _mm512_set1_ps(0x1.8p23f);
     const __m512 z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), r);
     const __m512 n = _mm512_sub_ps(z, r);

@@ -1,4 +1,5 @@
 // Q4_K and Q6_K × F32 MUL_MAT on AVX-512 VNNI (see pl_kquant_matmul.h).
+#define PL_TIER PL_TIER_AVX512_VNNI
 #include "pl_kquant_matmul.h"
 #include "pl_matmul_kernel.h"
 
@@ -9,7 +10,14 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__) && defined(__F16C__)
+#include "pl_cpu_features.h"
+
+#if PL_CPU_DISPATCH
+#include <immintrin.h>
+#endif
+
+PL_TARGET_BEGIN(PL_ISA_AVX512_VNNI)
+#if PL_AVX512_VNNI
 #define PL_KQ_AVX512 1
 #include <immintrin.h>
 #endif
@@ -256,12 +264,15 @@ const matmul_kernel q4_k_kernel = { GGML_TYPE_Q4_K, pack_compute, gemm_compute<q
 const matmul_kernel q6_k_kernel = { GGML_TYPE_Q6_K, pack_compute, gemm_compute<q6k_tile>, packed_words, QK_K, 1 };
 
 }  // namespace
+PL_TARGET_END
 
 int kquant_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+    if (!cpu().avx512_vnni) return 0;
     return matmul_kernel_rewrite(q4_k_kernel, ctx, gf) + matmul_kernel_rewrite(q6_k_kernel, ctx, gf);
 }
 
 #else
+PL_TARGET_END
 
 int kquant_matmul_rewrite(ggml_context *, ggml_cgraph *) { return 0; }
 

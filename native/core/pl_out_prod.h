@@ -15,7 +15,7 @@ namespace pl {
 // True when out_prod(a, b) can run on the GEMM: a of a type ggml can dequantize, with contiguous rows; b F32.
 bool out_prod_gemm_supported(const ggml_tensor * a, const ggml_tensor * b);
 
-// True when this build has the BF16 variant (AVX512_BF16): both operands rounded to BF16 (nearest even) per tile,
+// True when this CPU runs the BF16 variant (AVX512_BF16): both operands rounded to BF16 (nearest even) per tile,
 // products summed in F32 by the CPU's BF16 dot products, two values of k per step. Not ggml's numbers.
 bool out_prod_gemm_bf16_available();
 

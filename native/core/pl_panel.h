@@ -6,7 +6,9 @@
 
 #include <cstdint>
 
-#if defined(__AVX512F__)
+#include "pl_cpu_features.h"
+
+#if PL_AVX512
 #include <immintrin.h>
 #endif
 
@@ -14,8 +16,8 @@ namespace pl {
 
 // d[0, n) = the n values (whole blocks) of a row segment at `src`: Q8_0 and F16 on AVX-512 with ggml's arithmetic
 // (float(q) · d, and the exact F16 conversion), other types through ggml's to_float.
-inline void to_panel(ggml_type type, ggml_to_float_t to_float, const char * src, float * d, int64_t n) {
-#if defined(__AVX512F__)
+static inline void to_panel([[maybe_unused]] ggml_type type, ggml_to_float_t to_float, const char * src, float * d, int64_t n) {
+#if PL_AVX512
     if (type == GGML_TYPE_Q8_0) {
         struct q8_block { uint16_t d; int8_t qs[32]; };
         for (int64_t b = 0; b < n / 32; b++) {
@@ -37,9 +39,9 @@ inline void to_panel(ggml_type type, ggml_to_float_t to_float, const char * src,
 }
 
 
-#if defined(__AVX512BF16__)
+#if PL_AVX512_BF16
 // d[x] = (bf16(lo[x]), bf16(hi[x])) as one 32-bit pair for x < n ≤ 16, rounded to nearest even.
-inline void bf16_pairs16(const float * lo, const float * hi, uint32_t * d, int n) {
+static inline void bf16_pairs16(const float * lo, const float * hi, uint32_t * d, int n) {
     const __mmask16 m = (__mmask16) ((1u << n) - 1u);
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
                                                 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);

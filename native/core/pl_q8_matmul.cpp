@@ -1,4 +1,5 @@
 // Q8_0 × F32 MUL_MAT on AVX-512 VNNI (see pl_q8_matmul.h).
+#define PL_TIER PL_TIER_AVX512_VNNI
 #include "pl_q8_matmul.h"
 #include "pl_matmul_kernel.h"
 
@@ -9,7 +10,14 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__) && defined(__AVX512VNNI__) && defined(__F16C__)
+#include "pl_cpu_features.h"
+
+#if PL_CPU_DISPATCH
+#include <immintrin.h>
+#endif
+
+PL_TARGET_BEGIN(PL_ISA_AVX512_VNNI)
+#if PL_AVX512_VNNI
 #define PL_Q8_VNNI 1
 #include <immintrin.h>
 #endif
@@ -140,10 +148,12 @@ int64_t packed_words(int64_t K, int64_t N) { return n_pairs(N) * (K / QK) * (int
 const matmul_kernel kernel = { GGML_TYPE_Q8_0, pack_compute, gemm_compute, packed_words, QK, 1 };
 
 }  // namespace
+PL_TARGET_END
 
-int q8_0_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) { return matmul_kernel_rewrite(kernel, ctx, gf); }
+int q8_0_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf) { return cpu().avx512_vnni ? matmul_kernel_rewrite(kernel, ctx, gf) : 0; }
 
 #else
+PL_TARGET_END
 
 int q8_0_matmul_rewrite(ggml_context *, ggml_cgraph *) { return 0; }
 

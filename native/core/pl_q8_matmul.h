@@ -15,7 +15,7 @@ namespace pl {
 
 // Rewrites every such MUL_MAT of `gf` into a packing node (the quantized activations, pairs of tokens interleaved)
 // and the product; returns how many products changed. The packing nodes are new: rebuild the graph when > 0.
-// Does nothing (returns 0) on a build without AVX-512 VNNI.
+// Does nothing (returns 0) on a CPU without AVX-512 VNNI (pl_cpu_features.h).
 int q8_0_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf);
 
 }  // namespace pl
