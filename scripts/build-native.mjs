@@ -1,9 +1,9 @@
-// Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan]`.
+// Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan] [--portable] [--out DIR]`.
 // The backend defaults to PERSIAN_LORA_GPU, else Metal on Apple silicon, else CPU.
 // Build tools (cmake-js, node-addon-api, node-api-headers) are resolved the way Node resolves them from this
 // package, so they are found wherever npm put them (nested in the package or hoisted into the app's node_modules).
 // A failure says what failed: a missing build tool, cmake missing or too old, the CMake configure step, or the
-// compiler/linker (with the tail of its output); the full output is kept in build/build.log.
+// compiler/linker (with the tail of its output); the full output is kept in build/build.log (only progress is shown).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -73,16 +73,24 @@ export function checkCmake(cmake = 'cmake') {
   return version.join('.');
 }
 
-// Runs a command with its output passed through live and appended to a log file; returns the exit code.
-// (spawnSync cannot tee, so a small Node child does it; the build stays synchronous for its callers.)
+// Runs a command with its output appended to a log file and only its progress shown (every 10 % of the build
+// steps: the compilers' output, llama.cpp's warnings included, stays in the log); returns the exit code.
+// (spawnSync cannot do this, so a small Node child does it; the build stays synchronous for its callers.)
 const TEE = `
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const [log, cmd, ...args] = process.argv.slice(1);
 const out = fs.openSync(log, 'a');
 const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-child.stdout.on('data', (d) => { process.stdout.write(d); fs.writeSync(out, d); });
-child.stderr.on('data', (d) => { process.stderr.write(d); fs.writeSync(out, d); });
+let shown = 0;
+const progress = (d) => {
+  for (const m of String(d).matchAll(/\\[\\s*(\\d+)\\/(\\d+)\\]|\\[\\s*(\\d+)%\\]/g)) {
+    const pct = m[3] !== undefined ? Number(m[3]) : Math.floor((100 * Number(m[1])) / Number(m[2]));
+    if (pct >= shown + 10) { shown = pct - (pct % 10); process.stderr.write('[build] ' + shown + ' %\\n'); }
+  }
+};
+child.stdout.on('data', (d) => { progress(d); fs.writeSync(out, d); });
+child.stderr.on('data', (d) => { fs.writeSync(out, d); });
 child.on('error', (e) => { fs.writeSync(out, String(e) + '\\n'); process.stderr.write(String(e) + '\\n'); process.exit(127); });
 child.on('close', (code, signal) => { fs.closeSync(out); process.exit(code ?? (signal ? 128 : 1)); });
 `;
@@ -103,8 +111,15 @@ function tailOf(log, from) {
   return [...(errors.length ? ['  (error lines above the tail)', ...errors.map((l) => '  ' + l), '  …'] : []), ...tail.map((l) => '  ' + l)].join('\n');
 }
 
-/** Returns the path of the built addon; throws an Error with a user-facing message on failure. */
-export function buildNative({ gpu = defaultBackend(), jobs = os.availableParallelism?.() ?? os.cpus().length } = {}) {
+/**
+ * Returns the path of the built addon; throws an Error with a user-facing message on failure.
+ * `portable` builds for any x86-64 CPU with run-time CPU dispatch (the prebuild, scripts/prebuild.mjs). The build
+ * folder is build/cmake (build/portable when portable), whose addon is copied to build/Release; a build folder `out`
+ * of one's own keeps its addon (and, portable, the libraries it loads) there, with the log beside it (`out`.log).
+ */
+export function buildNative({ gpu = defaultBackend(), jobs = os.availableParallelism?.() ?? os.cpus().length, portable = false, out } = {}) {
+  const shared = out === undefined && !portable;   // the build that lands in build/Release
+  out ??= path.join(root, 'build', portable ? 'portable' : 'cmake');
   if (!backends.includes(gpu)) {
     throw userError(`Expected one of ${backends.join(', ')} for the GPU backend but received ${JSON.stringify(gpu)}`);
   }
@@ -117,12 +132,13 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
   resolveTool('node-api-headers');
   const cmakeVersion = checkCmake();
 
-  const common = ['--directory', root, '--out', path.join(root, 'build', 'cmake'), '--parallel', String(jobs),
-    `--CDPERSIAN_LORA_GPU=${gpu}`, '--log-level', 'warn'];
+  if (portable && gpu !== 'cpu') throw userError(`A portable build is CPU only (received the GPU backend ${JSON.stringify(gpu)})`);
+  const common = ['--directory', root, '--out', out, '--parallel', String(jobs),
+    `--CDPERSIAN_LORA_GPU=${gpu}`, `--CDPERSIAN_LORA_PORTABLE=${portable ? 'ON' : 'OFF'}`, '--log-level', 'warn'];
   if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) common.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
   process.stderr.write(`[build] building the persian-lora addon (backend: ${gpu}, ${jobs} jobs, cmake ${cmakeVersion}) ...\n`);
   const started = Date.now();
-  const log = path.join(root, 'build', 'build.log');
+  const log = shared ? path.join(root, 'build', 'build.log') : `${out}.log`;
   mkdirSync(path.dirname(log), { recursive: true });
   writeFileSync(log, '');
   const rerun = 'Then run `npx persian-lora build' + (gpu === 'cpu' ? '' : ` --gpu ${gpu}`) + '` (or `npm install` again).';
@@ -144,20 +160,26 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
       ].join('\n'));
     }
   }
+  if (!shared) {
+    const built = path.join(out, portable ? 'bin' : 'Release', 'persian_lora.node');
+    process.stderr.write(`[build] done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${path.relative(root, built)}\n`);
+    return built;
+  }
   // cmake-js builds in build/cmake; the addon lands where node-gyp would put it, build/Release.
   const addon = path.join(root, 'build/Release/persian_lora.node');
   mkdirSync(path.dirname(addon), { recursive: true });
   // copy then rename: a process that has the old addon loaded keeps its (unlinked) file intact
-  copyFileSync(path.join(root, 'build/cmake/Release/persian_lora.node'), `${addon}.tmp`);
+  copyFileSync(path.join(out, 'Release/persian_lora.node'), `${addon}.tmp`);
   renameSync(`${addon}.tmp`, addon);
   process.stderr.write(`[build] done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${path.relative(root, addon)}\n`);
   return addon;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--gpu');
+  const arg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
   try {
-    buildNative(i > 0 ? { gpu: process.argv[i + 1] } : {});
+    const gpu = arg('--gpu'), out = arg('--out');
+    buildNative({ ...(gpu ? { gpu } : {}), ...(out ? { out: path.resolve(out) } : {}), portable: process.argv.includes('--portable') });
   } catch (error) {
     process.stderr.write((error.userFacing ? error.message : error.stack) + '\n');
     process.exit(1);

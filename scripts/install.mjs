@@ -3,14 +3,16 @@
 // Where the addon comes from, first match wins:
 //   1. PERSIAN_LORA_ADDON=/path/to/persian_lora.node — an addon built elsewhere (another checkout, a CI artifact);
 //      it is loaded once to check it, then copied to build/Release/persian_lora.node. No compiler is needed.
-//   2. prebuilds/<platform>-<arch>/persian_lora.node inside the package (the prebuildify layout), when present,
-//      PERSIAN_LORA_GPU asks for no other backend than the prebuild's, and it loads; copied the same way.
+//   2. prebuilds/<platform>-<arch>/ inside the package (made by `npm run prebuild`, scripts/prebuild.mjs: the addon and
+//      the llama/ggml libraries it loads), when present, PERSIAN_LORA_GPU asks for no other backend than the
+//      prebuild's, PERSIAN_LORA_BUILD_FROM_SOURCE is not 1, and it loads; copied the same way.
 //   3. A build from source with cmake-js against the vendored llama.cpp (scripts/build-native.mjs, minutes).
 // PERSIAN_LORA_SKIP_BUILD=1 skips the addon entirely (e.g. to install for unit tests only).
-// llama.cpp is vendored in every case: the runtime reads its models/ggml-vocab-*.gguf (tiny models). Set
-// LLAMA_CPP_DIR to reuse a local checkout of the pinned tree (scripts/vendor-llama.mjs).
+// llama.cpp is vendored (scripts/vendor-llama.mjs; LLAMA_CPP_DIR reuses a local checkout of the pinned tree) unless
+// a ready addon is used and the package carries the vocabularies the runtime reads (third_party/llama.cpp-vocab):
+// then the install fetches no llama.cpp source at all.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vendorLlama } from './vendor-llama.mjs';
@@ -36,11 +38,18 @@ function loadError(file) {
   return lines.find((l) => /Error/.test(l)) ?? lines[0] ?? (r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
 }
 
+// llama's and ggml's shared libraries beside a prebuilt addon (found through its rpath $ORIGIN)
+const isSharedLibrary = (name) => /^lib(llama|ggml)[\w.-]*\.so(\.\d+)*$/.test(name);
+
 function place(file, from) {
   mkdirSync(path.dirname(target), { recursive: true });
   // copy then rename: a process that has the old addon loaded keeps its (unlinked) file intact
-  copyFileSync(file, `${target}.tmp`);
-  renameSync(`${target}.tmp`, target);
+  const copies = [[file, target], ...readdirSync(path.dirname(file)).filter(isSharedLibrary)
+    .map((name) => [path.join(path.dirname(file), name), path.join(path.dirname(target), name)])];
+  for (const [from, to] of copies) {
+    copyFileSync(from, `${to}.tmp`);
+    renameSync(`${to}.tmp`, to);
+  }
   process.stderr.write(`[install] addon from ${from}: ${path.relative(root, target)} (no native build)\n`);
 }
 
@@ -58,6 +67,10 @@ function readyAddon() {
   const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   const file = path.join(dir, 'persian_lora.node');
   if (!existsSync(file)) return false;
+  if (process.env.PERSIAN_LORA_BUILD_FROM_SOURCE === '1') {
+    process.stderr.write(`[install] PERSIAN_LORA_BUILD_FROM_SOURCE=1: the prebuild in ${path.relative(root, dir)} is not used\n`);
+    return false;
+  }
   const infoFile = path.join(dir, 'backend');
   const backend = existsSync(infoFile) ? readFileSync(infoFile, 'utf8').trim() : 'cpu';
   if (process.env.PERSIAN_LORA_GPU && process.env.PERSIAN_LORA_GPU !== backend) {
@@ -73,10 +86,19 @@ function readyAddon() {
   return true;
 }
 
+/** Whether the package carries the vocabularies the runtime reads from llama.cpp's models/ (lib/tiny-model.ts vocabDir). */
+const vocabulariesShip = () => existsSync(path.join(root, 'third_party', 'llama.cpp-vocab', 'ggml-vocab-llama-spm.gguf'));
+
 try {
-  vendorLlama();
-  if (process.env.PERSIAN_LORA_SKIP_BUILD === '1') process.stderr.write('[build] PERSIAN_LORA_SKIP_BUILD=1: native build skipped\n');
-  else if (!readyAddon()) buildNative({ gpu: defaultBackend() });
+  const skip = process.env.PERSIAN_LORA_SKIP_BUILD === '1';
+  const ready = !skip && readyAddon();
+  if (ready && vocabulariesShip()) {
+    process.stderr.write('[install] ready addon and vocabularies in the package: no llama.cpp source needed\n');
+  } else {
+    vendorLlama();
+  }
+  if (skip) process.stderr.write('[build] PERSIAN_LORA_SKIP_BUILD=1: native build skipped\n');
+  else if (!ready) buildNative({ gpu: defaultBackend() });
   compileTypeScript();
 } catch (error) {
   process.stderr.write('\n[persian-lora install] ' + (error.userFacing ? error.message : error.stack) + '\n');
