@@ -11,6 +11,9 @@ const MAX_EXPERTS = 1024;
 const MAX_INT32 = 2 ** 31 - 1;
 const MAX_HEADS = 1 << 16;
 
+/** Architectures whose blocks are llama's: q, k, v, o projections and a gated MLP, every block with attention. */
+export const LLAMA_LAYOUT = new Set(['llama', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3']);
+
 export interface HyperParameters {
   architecture: string;
   blockCount?: number | undefined;
@@ -92,6 +95,12 @@ export function hyperParameters(meta: GgufMetadata): HyperParameters | undefined
     const kv = hp.kvHeads![i]!;
     if (kv > h || (kv > 0 && h % kv !== 0)) throw badValue(meta, k('attention.head_count_kv'), kv, `at most and a divisor of ${k('attention.head_count')} ${h}${hp.heads!.length > 1 ? ` (block ${i})` : ''}`);
   });
+  if (LLAMA_LAYOUT.has(arch)) {
+    const none = hp.heads?.findIndex((h, i) => h < 1 || hp.kvHeads![i]! < 1) ?? -1;
+    if (none >= 0) {
+      throw new PersianLoraError('ERR_BAD_FORMAT', `${meta.file}: ${k('attention.head_count')} is ${hp.heads![none]} and ${k('attention.head_count_kv')} ${hp.kvHeads![none]} (block ${none}); expected at least 1 of each (every ${arch} block has attention)`);
+    }
+  }
   const heads0 = hp.heads?.[0] ?? 0;
   const keyLength = integer(meta, k('attention.key_length'), 1, MAX_HEADS);
   if (keyLength === undefined && hp.embeddingLength !== undefined && heads0 > 0 && hp.embeddingLength % heads0 !== 0) {

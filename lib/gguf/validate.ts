@@ -58,4 +58,11 @@ export function validateGguf(meta: GgufMetadata, fileSize: number): void {
   checkFiniteValues(meta);
   checkTensorLayout(meta, fileSize);
   if (meta.kv.get('general.type')?.value !== 'adapter') hyperParameters(meta);
+  else checkAdapterAlpha(meta);
+}
+
+/** adapter.lora.alpha, when present, a number ≥ 0 (llama.cpp reads 0 as "no alpha": scale alpha / rank = 1). */
+function checkAdapterAlpha(meta: GgufMetadata): void {
+  const alpha = meta.kv.get('adapter.lora.alpha')?.value;
+  if (alpha !== undefined && (typeof alpha !== 'number' || alpha < 0)) throw bad(meta, `adapter.lora.alpha is ${typeof alpha === 'string' ? `"${printable(alpha)}"` : String(alpha)}; expected a number from 0`);
 }

@@ -26,10 +26,7 @@ const HOSTILE = {
 } as const;
 
 /** Findings not fixed yet (case title → what happens); run as test.failing until the fix lands. */
-const KNOWN_FAILING: Record<string, string> = {
-  // the vocabulary-only load checks hyper-parameters, but not that head_count_kv is at least 1: exit 0
-  'vocab stats: llama.attention.head_count_kv = 0': 'accepted (exit 0)',
-};
+const KNOWN_FAILING: Record<string, string> = {};
 
 const fx = await fixtures(true);
 const valid = new Uint8Array(readFileSync(fx.model));

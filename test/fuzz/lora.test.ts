@@ -14,11 +14,7 @@ const CONFIG_CUTS = 4;
 const SEED = 1515;
 
 /** Findings not fixed yet (case title → what happens); run as test.failing until the fix lands. */
-const KNOWN_FAILING: Record<string, string> = {
-  // a negative alpha (a sign-flipped adapter) is loaded and exported without a word; merge refuses it
-  'adapter, generate: adapter.lora.alpha = -1': 'accepted (exit 0)',
-  'adapter, export: adapter.lora.alpha = -1': 'accepted (exit 0)',
-};
+const KNOWN_FAILING: Record<string, string> = {};
 const caseOf = caseTest(KNOWN_FAILING);
 
 const fx = await fixtures(true);

@@ -78,3 +78,11 @@ test('a GGUF write into a missing folder or over a folder is a PersianLoraError 
   t.throws(() => writeLoraAdapter(folder, adapter), { code: 'ERR_IO', message: new RegExp(`^Cannot write ${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `) } as never);
   t.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
 });
+
+test('a negative adapter alpha is refused on read (0 is llama.cpp\'s "no alpha")', (t) => {
+  const file = path.join(dir, 'negative-alpha.gguf');
+  writeLoraAdapter(file, { architecture: 'llama', alpha: -1, pairs: [] });
+  t.throws(() => readLoraAdapter(file), { code: 'ERR_BAD_FORMAT', message: `${file}: adapter.lora.alpha is -1; expected a number from 0` } as never);
+  writeLoraAdapter(file, { architecture: 'llama', alpha: 0, pairs: [] });
+  t.is(readLoraAdapter(file).alpha, 0);
+});

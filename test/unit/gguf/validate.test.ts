@@ -66,8 +66,7 @@ test('head counts that do not divide, or exceed, are refused', (t) => {
   const kv = craft(setU32('llama.attention.head_count_kv', 3));
   refused(t, () => readGgufMetadata(kv), kv, /llama\.attention\.head_count_kv is 3; expected at most and a divisor of llama\.attention\.head_count 2 \(block 0\)/);
   const noKv = craft(setU32('llama.attention.head_count_kv', 0));
-  t.notThrows(() => readGgufMetadata(noKv)); // a vocabulary read does not need heads
-  refused(t, () => readModelGguf(noKv), noKv, /block 0 has 2 attention heads and 0 KV heads \(llama\.attention\.head_count, llama\.attention\.head_count_kv\); expected at least 1 of each/);
+  refused(t, () => readGgufMetadata(noKv), noKv, /llama\.attention\.head_count is 2 and llama\.attention\.head_count_kv 0 \(block 0\); expected at least 1 of each \(every llama block has attention\)/);
   const heads = craft(setU32('llama.attention.head_count', 3));
   refused(t, () => readGgufMetadata(heads), heads, /llama\.embedding_length is 8; expected a multiple of llama\.attention\.head_count 3/);
 });
