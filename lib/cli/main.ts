@@ -91,7 +91,8 @@ export async function runCommand(command: Command, argv: string[], io: CommandIO
       fail('interrupted');
       return INTERRUPTED;
     }
-    const known = ioError(error, (error as NodeJS.ErrnoException | null)?.path ?? 'a file');
+    const errno = error as (NodeJS.ErrnoException & { dest?: string }) | null;
+    const known = ioError(error, errno?.dest ?? errno?.path ?? 'a file'); // a rename names where it wrote
     if (known instanceof PersianLoraError) {
       if (known.code === 'ERR_INVALID_OPTION') {
         fail(`${known.message}\nsee: persian-lora ${command.name} --help`);
