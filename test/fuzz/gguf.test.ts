@@ -2,7 +2,7 @@
 // truncations and byte flips) through inspect, generate, vocab stats, merge, train and eval, each in a child process:
 // no signal death, no hang, exit 1 or 2 with a one-line message (0 allowed only where a flipped byte may leave a
 // valid file), and no temporary file left in the output folder.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { craftedGguf, flipBytes, ggufLayout, random, truncate, type Mutation } from './mutate.js';
 import { caseTest, expectGoodEnding, runCli } from './harness.js';
@@ -73,6 +73,7 @@ cases.forEach((mutation, i) => {
       if (expectGoodEnding(t, mutation.name, run, allowed) && run.code !== 0) {
         t.deepEqual(leftovers(out), [], 'no temporary file left behind');
       }
+      rmSync(dir, { recursive: true, force: true }); // a model copy each: freed as the cases go
     });
   }
 });
