@@ -60,6 +60,10 @@ test('operating-system errors are one line naming the path (exit 1); bugs keep t
   const errno = Object.assign(new Error("EACCES: permission denied, open '/root/x.gguf'"), { code: 'EACCES', errno: -13, syscall: 'open', path: '/root/x.gguf' });
   t.is(await runCommand(throwing(errno), [], c.io), 1);
   t.is(c.err(), 'persian-lora fake: Cannot access /root/x.gguf: permission denied (EACCES)\n');
+  const r = captureIo();
+  const rename = Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV', syscall: 'rename', path: '/tmp/x.tmp', dest: '/mnt/x.gguf' });
+  t.is(await runCommand(throwing(rename), [], r.io), 1);
+  t.is(r.err(), 'persian-lora fake: Cannot access /mnt/x.gguf: EXDEV (EXDEV)\n');
   const d = captureIo();
   t.is(await runCommand(throwing(new PersianLoraError('ERR_BAD_FORMAT', 'x.gguf is not a GGUF file')), [], d.io), 1);
   t.is(d.err(), 'persian-lora fake: x.gguf is not a GGUF file\n');
