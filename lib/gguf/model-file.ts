@@ -6,7 +6,6 @@ import { PersianLoraError } from '../errors.js';
 import { readGgufMetadata, type GgufMetadata } from '../vocab/gguf-read.js';
 import { hyperParameters, LLAMA_LAYOUT, type HyperParameters } from './hparams.js';
 
-
 function bad(meta: GgufMetadata, what: string): PersianLoraError {
   return new PersianLoraError('ERR_BAD_FORMAT', `${meta.file}: ${what}`);
 }
@@ -26,7 +25,7 @@ function checkLlamaLayout(meta: GgufMetadata, hp: HyperParameters, blocks: numbe
     const got = tensors.get(name);
     if (!got) throw bad(meta, `tensor ${name} is missing (every ${hp.architecture} model has it)`);
     if (ne && (got.length !== ne.length || got.some((d, i) => d !== ne[i]))) {
-      throw bad(meta, `tensor ${name} has ne [${got.join(', ')}] but ${from} give [${ne.join(', ')}]`);
+      throw bad(meta, `tensor ${name} has ne [${got.join(', ')}] but the hyper-parameters (${from}) give [${ne.join(', ')}]`);
     }
   };
   expect('token_embd.weight', undefined, '');

@@ -102,12 +102,14 @@ test('a tensor of an unknown ggml type is refused', (t) => {
   refused(t, () => readGgufMetadata(file), file, /tensor output\.weight has ggml type 4, which this ggml does not know/);
 });
 
-test('a model without output_norm, and an adapter given as a model, are refused before loading weights', (t) => {
+test('a model without output_norm, without an attn_q, or with ffn shapes other than its hyper-parameters say, is refused before loading weights', (t) => {
   const file = craft(rename('output_norm.weight', 'output_norX.weight'));
   t.notThrows(() => readGgufMetadata(file));
   refused(t, () => readModelGguf(file), file, /tensor output_norm\.weight is missing \(every llama model has it\)/);
   const q = craft(rename('blk.1.attn_q.weight', 'blk.1.attn_x.weight'));
   refused(t, () => readModelGguf(q), q, /tensor blk\.1\.attn_q\.weight is missing/);
+  const ff = craft(setU32('llama.feed_forward_length', 32));
+  refused(t, () => readModelGguf(ff), ff, /tensor blk\.0\.ffn_gate\.weight has ne \[8, 16\] but the hyper-parameters \(llama\.embedding_length 8 and llama\.feed_forward_length 32\) give \[8, 32\]/);
 });
 
 test('a flipped byte never pours binary into the message', (t) => {
