@@ -1,11 +1,10 @@
 // `persian-lora export`: a llama.cpp LoRA GGUF to a PEFT adapter directory, or a PEFT directory to a LoRA GGUF.
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, UsageError, type Command } from '../command.js';
 import { writeLoraAdapter, type LoraAdapterFile } from '../../lora/adapter-file.js';
 import { readLoraAdapter } from '../../lora/adapter-read.js';
 import { attentionHeads, checkAdapterFits, type AttentionHeads } from '../../lora/base-check.js';
 import { hfModule, peftArchitecture, peftArchitectures } from '../../lora/peft-names.js';
 import { exportPeft, importPeft } from '../../lora/peft.js';
-import { numberOption } from '../command.js';
 import { readGgufMetadata, type GgufMetadata } from '../../vocab/gguf-read.js';
 
 const BASE_NEEDED = 'Expected --base <model.gguf> (its attention head counts give the rotary row order of q and k) because the adapter adapts q or k, but received nothing';
@@ -40,14 +39,13 @@ Options:
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       adapter: { type: 'string' }, format: { type: 'string' }, peft: { type: 'string' }, arch: { type: 'string' },
-      base: { type: 'string' }, 'base-name': { type: 'string' }, dropout: { type: 'string' }, out: { type: 'string', short: 'o' },
+      base: { type: 'string' }, 'base-name': { type: 'string' }, dropout: { type: 'string' }, out: sharedOptions.out,
     });
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}`);
-    const out = values.out as string | undefined;
-    if (!out) throw new UsageError('Expected a path for --out but received nothing');
-    const adapterFile = values.adapter as string | undefined, peftDir = values.peft as string | undefined;
+    noPositionals(positionals);
+    const out = requiredOption(values, 'out', 'a path');
+    const adapterFile = stringOption(values, 'adapter'), peftDir = stringOption(values, 'peft');
     if ((adapterFile === undefined) === (peftDir === undefined)) throw new UsageError('Expected exactly one of --adapter <adapter.gguf> (export) and --peft <dir> (import)');
-    const baseFile = values.base as string | undefined;
+    const baseFile = stringOption(values, 'base');
     const meta: GgufMetadata | undefined = baseFile ? readGgufMetadata(baseFile) : undefined;
     const heads: AttentionHeads | Record<string, never> = meta ? attentionHeads(meta) : {};
 
@@ -57,8 +55,8 @@ Options:
       const adapter = readLoraAdapter(adapterFile);
       if (meta) checkAdapterFits(adapter, adapterFile, meta);
       else if (needsHeads(adapter)) throw new UsageError(BASE_NEEDED);
-      const dropout = numberOption(values.dropout as string | undefined, 'dropout', { min: 0, max: 0.999 }) ?? 0;
-      const baseName = (values['base-name'] as string | undefined) ?? (baseFile ? baseFile.split(/[\\/]/).pop()! : '');
+      const dropout = numberOption(stringOption(values, 'dropout'), 'dropout', { min: 0, max: 0.999 }) ?? 0;
+      const baseName = stringOption(values, 'base-name') ?? (baseFile ? baseFile.split(/[\\/]/).pop()! : '');
       const files = await exportPeft(adapter, out, { ...heads, baseName, loraDropout: dropout });
       io.stdout.write(`wrote ${files.config} and ${files.weights}: ${adapter.pairs.length} LoRA pairs, r = ${adapter.rank}, lora_alpha = ${adapter.alpha}\n`);
       return 0;
@@ -66,8 +64,7 @@ Options:
     for (const flag of ['format', 'base-name', 'dropout'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to an export (--adapter), not to an import (--peft)`);
     }
-    const arch = (values.arch as string | undefined) ?? 'llama';
-    if (!(peftArchitectures as readonly string[]).includes(arch)) throw new UsageError(`Expected one of ${peftArchitectures.join(', ')} for --arch but received ${JSON.stringify(arch)}`);
+    const arch = choiceOption(values, 'arch', peftArchitectures) ?? 'llama';
     if (meta && meta.kv.get('general.architecture')?.value !== arch) {
       throw new UsageError(`Expected a ${arch} base model for --base but ${baseFile} is ${JSON.stringify(meta.kv.get('general.architecture')?.value)}`);
     }

@@ -1,6 +1,6 @@
 // `persian-lora inspect <model.gguf> [--json]`: architecture, parameters, quantization mix, vocabulary, chat template,
 // trainer support.
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { flagOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { inspectModel } from '../../inspect.js';
 import { formatBytes, formatCount } from '../format.js';
 
@@ -19,7 +19,7 @@ Options:
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, true);
     if (positionals.length !== 1) throw new UsageError(`Expected one model path but received ${positionals.length}`);
     const s = await inspectModel(positionals[0]!);
-    if (values.json) {
+    if (flagOption(values, 'json')) {
       io.stdout.write(JSON.stringify(s, null, 2) + '\n');
       return 0;
     }
