@@ -1,12 +1,14 @@
 // The package as a dependency: `npm pack` this repository, install the tarball into a fresh app with npm's default
 // (hoisted) layout, then use it the way the README says: `npx persian-lora …`, `import { loadModel } from
 // 'persian-lora'` from JavaScript, and the typings from TypeScript (tsc --noEmit, with a file that must fail).
-// The install reuses this repository's built addon (PERSIAN_LORA_ADDON) and verified llama.cpp tree (LLAMA_CPP_DIR),
-// so it compiles nothing; npm takes the dependencies from its local cache (--prefer-offline).
+// On linux-x64 the tarball carries the prebuild (`npm run prebuild` first; .ci/run does it), so the install uses it and
+// fetches no llama.cpp source; elsewhere it reuses this repository's built addon (PERSIAN_LORA_ADDON) and verified
+// llama.cpp tree (LLAMA_CPP_DIR). Either way it compiles nothing; npm takes the dependencies from its local cache
+// (--prefer-offline). The compile from source is what `npm ci` in this repository does (.ci/run).
 // Also: the build's failure messages name what failed (missing build tool, missing cmake, a compiler error's tail).
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +16,8 @@ import { loadModel } from '../../lib/model.js';
 import { packageRoot, packageVersion } from '../../lib/version.js';
 
 const repoAddon = path.join(packageRoot, 'build', 'Release', 'persian_lora.node');
+const withPrebuild = process.platform === 'linux' && process.arch === 'x64';
+const prebuilt = path.join(packageRoot, 'prebuilds', 'linux-x64', 'persian_lora.node');
 const repoLlama = path.join(packageRoot, 'third_party', 'llama.cpp');
 const tsc = path.join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 const npmCli = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : undefined;
@@ -56,6 +60,7 @@ test.before(async () => {
     [repoAddon, 'the built addon (npm install / npx persian-lora build)'],
     [path.join(repoLlama, '.persian-lora-tree'), 'the verified llama.cpp tree (node scripts/vendor-llama.mjs)'],
     [path.join(packageRoot, 'dist', 'lib', 'index.js'), 'the compiled TypeScript (tsc -p tsconfig.json)'],
+    ...(withPrebuild ? [[prebuilt, 'the prebuild (npm run prebuild)']] : []),
   ].filter(([f]) => !existsSync(f!));
   if (missing.length > 0) {
     setupError = `package test needs ${missing.map(([f, what]) => `${what}: ${f}`).join('; ')}`;
@@ -73,7 +78,7 @@ test.before(async () => {
   mkdirSync(app);
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pl-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
   install = await npm(['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'], app,
-    cleanEnv({ PERSIAN_LORA_ADDON: repoAddon, LLAMA_CPP_DIR: repoLlama }));
+    withPrebuild ? cleanEnv() : cleanEnv({ PERSIAN_LORA_ADDON: repoAddon, LLAMA_CPP_DIR: repoLlama }));
   if (install.code !== 0) setupError = `npm install of the tarball failed: ${show(install)}`;
 });
 
@@ -81,19 +86,27 @@ test.after.always(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('the tarball installs hoisted with the ready addon and the vendored tree, without a native build', (t) => {
+test('the tarball installs hoisted without a native build: from the prebuild (linux-x64, no llama.cpp source) or the ready addon and vendored tree', (t) => {
   if (setupError) return t.fail(setupError);
   t.log(`npm install <tarball> into a fresh app: ${install!.seconds.toFixed(1)} s`);
   const out = install!.stdout + install!.stderr;
-  t.regex(out, /\[install\] addon from PERSIAN_LORA_ADDON=/, out.slice(-3000));
   t.notRegex(out, /\[build\] building/);
-  t.regex(out, /placed in .* via LLAMA_CPP_DIR/);
+  if (withPrebuild) {
+    t.regex(out, /\[install\] addon from prebuilds\/linux-x64\/persian_lora\.node/, out.slice(-3000));
+    t.regex(out, /no llama\.cpp source needed/);
+    t.notRegex(out, /\[vendor llama\.cpp\]/);
+    t.false(existsSync(path.join(installed, 'third_party', 'llama.cpp')));
+    t.true(existsSync(path.join(installed, 'third_party', 'llama.cpp-vocab', 'LICENSE')));
+    t.true(existsSync(path.join(installed, 'build', 'Release', 'libllama.so')) || readdirSync(path.join(installed, 'build', 'Release')).some((f) => f.startsWith('libllama.so')));
+  } else {
+    t.regex(out, /\[install\] addon from PERSIAN_LORA_ADDON=/, out.slice(-3000));
+    t.regex(out, /placed in .* via LLAMA_CPP_DIR/);
+  }
   // npm hoisted the build tools next to the package, not into it: the case scripts/build-native.mjs must resolve
   t.true(existsSync(path.join(app, 'node_modules', 'cmake-js', 'package.json')));
   t.false(existsSync(path.join(installed, 'node_modules', 'cmake-js')));
-  t.true(existsSync(path.join(installed, 'build', 'Release', 'persian_lora.node')));
-  t.deepEqual(readFileSync(path.join(installed, 'build', 'Release', 'persian_lora.node')), readFileSync(repoAddon));
-  t.true(existsSync(path.join(installed, 'third_party', 'llama.cpp', 'models', 'ggml-vocab-llama-spm.gguf')));
+  t.deepEqual(readFileSync(path.join(installed, 'build', 'Release', 'persian_lora.node')), readFileSync(withPrebuild ? prebuilt : repoAddon));
+  t.true(existsSync(path.join(installed, 'third_party', withPrebuild ? 'llama.cpp-vocab' : 'llama.cpp/models', 'ggml-vocab-llama-spm.gguf')));
   t.true(existsSync(path.join(installed, 'dist', 'lib', 'index.d.ts')));
   t.is(JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')).version, packageVersion());
 });
@@ -307,7 +320,7 @@ test('install: a PERSIAN_LORA_ADDON that is not a loadable addon fails the insta
     const r = await run(process.execPath, [path.join(pkg, 'scripts', 'install.mjs')], pkg, cleanEnv({ PERSIAN_LORA_ADDON: bogus }));
     t.is(r.code, 1, show(r));
     t.regex(r.stderr, /PERSIAN_LORA_ADDON=.*bogus\.node does not load in Node v[\d.]+ \(\w+-\w+\): .*invalid ELF header|PERSIAN_LORA_ADDON=.*bogus\.node does not load/);
-    t.regex(r.stderr, /reusing third_party\/llama\.cpp/);
+    t.notRegex(r.stderr, /\[vendor llama\.cpp\]/);   // refused before anything is fetched
     t.notRegex(r.stderr, /\[build\] building/);
     t.false(existsSync(path.join(pkg, 'build', 'Release', 'persian_lora.node')));
   } finally {
@@ -344,6 +357,43 @@ test('install: a prebuild in prebuilds/<platform>-<arch>/ is used instead of a b
     t.regex(cuda.stderr, /the prebuild in .* is cpu; PERSIAN_LORA_GPU=cuda: building from source/);
     t.regex(cuda.stderr, /third_party\/llama\.cpp is missing/);
     t.false(existsSync(installed));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('install: with a prebuild and the vocabularies in the package nothing of llama.cpp is fetched; PERSIAN_LORA_BUILD_FROM_SOURCE=1 builds from source instead', async (t) => {
+  if (!existsSync(repoAddon)) return t.fail(`needs the built addon ${repoAddon}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pl-install-'));
+  try {
+    // a package folder with the install scripts, the lock, a prebuild and the shipped vocabulary, but no llama.cpp tree
+    const pkg = path.join(dir, 'pkg');
+    cpSync(path.join(packageRoot, 'scripts'), path.join(pkg, 'scripts'), { recursive: true });
+    cpSync(path.join(packageRoot, 'third_party', 'llama.cpp.lock'), path.join(pkg, 'third_party', 'llama.cpp.lock'));
+    const vocab = path.join(pkg, 'third_party', 'llama.cpp-vocab', 'ggml-vocab-llama-spm.gguf');
+    mkdirSync(path.dirname(vocab), { recursive: true });
+    cpSync(path.join(repoLlama, 'models', 'ggml-vocab-llama-spm.gguf'), vocab);
+    const prebuild = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'persian_lora.node');
+    mkdirSync(path.dirname(prebuild), { recursive: true });
+    cpSync(repoAddon, prebuild);
+    // the only route to a tree is a folder that does not exist: any attempt to vendor one fails at once
+    const offline = cleanEnv({ LLAMA_CPP_DIR: path.join(dir, 'no-such-llama.cpp') });
+
+    const r = await run(process.execPath, [path.join(pkg, 'scripts', 'install.mjs')], pkg, offline);
+    t.is(r.code, 0, show(r));
+    t.regex(r.stderr, /\[install\] addon from prebuilds\//);
+    t.regex(r.stderr, /\[install\] ready addon and vocabularies in the package: no llama\.cpp source needed/);
+    t.notRegex(r.stderr, /\[vendor llama\.cpp\]/);
+    t.false(existsSync(path.join(pkg, 'third_party', 'llama.cpp')));
+    t.deepEqual(readFileSync(path.join(pkg, 'build', 'Release', 'persian_lora.node')), readFileSync(repoAddon));
+
+    // from source: the prebuild is passed over and the tree is needed (vendoring fails here, with no route to one)
+    rmSync(path.join(pkg, 'build'), { recursive: true });
+    const source = await run(process.execPath, [path.join(pkg, 'scripts', 'install.mjs')], pkg, { ...offline, PERSIAN_LORA_BUILD_FROM_SOURCE: '1' });
+    t.is(source.code, 1, show(source));
+    t.regex(source.stderr, /PERSIAN_LORA_BUILD_FROM_SOURCE=1: the prebuild in prebuilds\/\S+ is not used/);
+    t.regex(source.stderr, /Could not obtain llama\.cpp/);
+    t.false(existsSync(path.join(pkg, 'build', 'Release', 'persian_lora.node')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
