@@ -22,7 +22,7 @@ export interface CommandIO {
   signal: AbortSignal;
   /** Input of interactive commands (chat); default process.stdin. */
   stdin?: NodeJS.ReadableStream;
-  /** Lets a command handle Ctrl-C itself (chat stops a reply); absent when no terminal drives the command. */
+  /** Lets a command handle Ctrl-C itself (chat stops a reply); absent when main() runs in-process (tests). */
   interrupts?: Pick<Interrupts, 'takeOver'>;
 }
 
