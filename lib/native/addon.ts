@@ -174,6 +174,9 @@ export interface NativeDeviceInfo {
   name: string;
   description: string;
   type: 'cpu' | 'gpu' | 'igpu' | 'accel';
+  /** Bytes free and in all on the device when the trainer was created (ggml_backend_dev_memory; the CPU: system RAM). */
+  memoryFree: number;
+  memoryTotal: number;
 }
 
 /** One line of a training graph's op inventory: nodes with the same op, result type and sources. */

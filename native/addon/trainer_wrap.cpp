@@ -167,6 +167,8 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     dev.Set("name", d.name);
     dev.Set("description", d.description);
     dev.Set("type", d.type);
+    dev.Set("memoryFree", Napi::Number::New(env, (double) d.memory_free));
+    dev.Set("memoryTotal", Napi::Number::New(env, (double) d.memory_total));
     o.Set("device", dev);
     o.Set("portable", trainer_->portable());
     o.Set("backward", Napi::Number::New(env, (double) trainer_->backward()));

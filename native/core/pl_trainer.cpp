@@ -89,7 +89,9 @@ device_info trainer::device() const {
         case GGML_BACKEND_DEVICE_TYPE_ACCEL: type = "accel"; break;
         default: break;
     }
-    return { ggml_backend_dev_name(dev), ggml_backend_dev_description(dev), type };
+    device_info d = { ggml_backend_dev_name(dev), ggml_backend_dev_description(dev), type };
+    ggml_backend_dev_memory(dev, &d.memory_free, &d.memory_total);
+    return d;
 }
 
 trainer::~trainer() {

@@ -46,6 +46,7 @@ struct device_info {
     std::string name;          // e.g. "CPU", "CUDA0", "MTL0"
     std::string description;   // e.g. the GPU's product name
     std::string type;          // "cpu", "gpu", "igpu" or "accel"
+    size_t memory_free = 0, memory_total = 0;  // bytes, as the device reports them (ggml_backend_dev_memory) when asked
 };
 
 struct param_info {
