@@ -1,6 +1,6 @@
 // A training job as one library call: data → validation split → trainer (optionally from an existing adapter) → loop →
 // adapter.gguf, with one options schema (the `train` CLI's), one set of defaults and the rules of a resume.
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
@@ -241,13 +241,15 @@ function writeSavedJob(job: TrainJob): void {
 }
 
 /**
- * Creates the run folder (when new) and takes its lock (lib/run-lock.ts). The release frees the lock, and removes the
- * folder when this call made it and a failed run left it empty.
+ * Creates the run folder (when new), takes its lock (lib/run-lock.ts) and removes temporary files a killed run left.
+ * The release frees the lock, and removes the folder when this call made it and a failed run left it empty.
  */
 function lockRun(runDir: string, resume: boolean): (failed: boolean) => void {
   if (resume && !existsSync(runDir)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `Nothing to resume: ${runDir} does not exist`);
   const made = makeDirs(runDir, 'create the run folder');
   const release = lockRunDir(runDir);
+  // temporary files of an atomic write a killed process left (no one else writes here while we hold the lock)
+  for (const name of readdirSync(runDir).filter((n) => /\.tmp-\d+$/.test(n))) rmSync(path.join(runDir, name), { force: true });
   return (failed) => {
     release();
     if (failed && made !== undefined && readdirSync(runDir).length === 0) rmdirSync(runDir);
