@@ -2,9 +2,9 @@
 // the same tiny models (Q8_0, Q4_K_M, F16: each of the trainer's product kernels), the same 64-token batch, each addon in
 // a process of its own (PERSIAN_LORA_ADDON). Expected bitwise: on this CPU ggml loads the CPU variant with the
 // instruction sets the native build was compiled for, and the trainer's kernels are the same code chosen at run time.
-// With the trainer's kernels capped to plain x86-64 (PERSIAN_LORA_CPU=x64, as on a CPU without AVX2) every product
-// falls back to ggml's own op, which the kernels reproduce bit for bit, except the cross-entropy forward (1e-6
-// relative, docs/training.md): logits bitwise, losses within 1e-6 relative.
+// With the trainer's kernels capped to a lower tier (PERSIAN_LORA_CPU=x64|avx2|avx512, as on a CPU without more) the
+// products fall back to ggml's own ops or a lower GEMM tier, which the kernels reproduce bit for bit, except the
+// cross-entropy forward (1e-6 relative, docs/training.md): logits bitwise, losses within 1e-6 relative.
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,17 +92,23 @@ for (const quant of ['q8_0', 'q4_k_m', 'f16'] as const) {
   });
 }
 
-linuxTest('the prebuild with its trainer kernels capped to plain x86-64 falls back to ggml\'s ops with the same numbers', async (t) => {
-  const why = missing();
-  if (why) return t.fail(why);
-  const [x64, full] = await Promise.all([probe(prebuilt, models['q8_0']!, dir, { PERSIAN_LORA_CPU: 'x64' }), probe(prebuilt, models['q8_0']!, dir)]);
-  t.log('kernel nodes, x64:', JSON.stringify(x64.kernels), 'full:', JSON.stringify(full.kernels));
-  for (const k of ['q8_0', 'attention', 'crossEntropy'] as const) t.is(x64.kernels[k], 0, `no ${k} kernel on plain x86-64`);
-  t.true(full.kernels['q8_0']! > 0 && full.kernels['attention']! > 0, 'this CPU runs the AVX-512 kernels');
-  t.is(firstBitDifference(floats(x64.logits), floats(full.logits)), -1);
-  t.is(firstBitDifference(floats(x64.trainLogits), floats(full.trainLogits)), -1);
-  for (let i = 0; i < 3; i++) t.true(Math.abs(x64.losses[i]! - full.losses[i]!) <= 1e-6 * Math.abs(full.losses[i]!), `loss ${i}: ${x64.losses[i]} vs ${full.losses[i]}`);
-});
+// Each lower tier of the trainer's kernels, as on a CPU that has no more: x64 (the plain GEMM, ggml's ops for the
+// rest), avx2 (the AVX2 GEMM), avx512 (the AVX-512 GEMM, attention, F16 and cross-entropy kernels; no VNNI products).
+for (const cap of ['x64', 'avx2', 'avx512'] as const) {
+  linuxTest(`the prebuild with its trainer kernels capped to ${cap} gives the same numbers`, async (t) => {
+    const why = missing();
+    if (why) return t.fail(why);
+    const [capped, full] = await Promise.all([probe(prebuilt, models['q8_0']!, dir, { PERSIAN_LORA_CPU: cap }), probe(prebuilt, models['q8_0']!, dir)]);
+    t.log(`kernel nodes of the last graph, ${cap}:`, JSON.stringify(capped.kernels), 'uncapped:', JSON.stringify(full.kernels));
+    t.is(capped.kernels['q8_0'], 0, `no VNNI product kernel with ${cap}`);
+    t.is(capped.kernels['attention']! > 0, cap === 'avx512', 'the attention kernel only from avx512 up');
+    t.true(full.kernels['q8_0']! > 0 && full.kernels['attention']! > 0, 'this CPU runs the AVX-512 kernels');
+    t.is(firstBitDifference(floats(capped.logits), floats(full.logits)), -1);
+    t.is(firstBitDifference(floats(capped.trainLogits), floats(full.trainLogits)), -1);
+    // below avx512 the cross-entropy forward is ggml's (libm expf) instead of the kernel's: 1e-6 relative
+    for (let i = 0; i < 3; i++) t.true(Math.abs(capped.losses[i]! - full.losses[i]!) <= 1e-6 * Math.abs(full.losses[i]!), `loss ${i}: ${capped.losses[i]} vs ${full.losses[i]}`);
+  });
+}
 
 linuxTest('the prebuild folder is self-contained: rpath $ORIGIN, every llama/ggml library it needs beside it, no OpenMP', async (t) => {
   const why = missing();
