@@ -325,7 +325,7 @@ ggml_tensor * train_model::rope(ggml_context * ctx, ggml_tensor * t, ggml_tensor
 
 ggml_tensor * train_model::build_hidden(ggml_context * ctx, train_inputs & in) const {
     const int64_t T = in.n_tokens, B = in.n_seqs, N = T * B;
-    const int64_t C = hp_.n_embd, H = hp_.n_head, Hkv = hp_.n_head_kv, D = hp_.n_embd_head;
+    const int64_t H = hp_.n_head, Hkv = hp_.n_head_kv, D = hp_.n_embd_head;
     in.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     in.pos    = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, N);
     in.mask   = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, T, T, 1, B);
