@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
+import { yamlValue } from '../config/yaml.js';
 import { PersianLoraError } from '../errors.js';
 import { MODES } from '../eval/tasks/schema.js';
 import { trainJobSchema } from '../train/job.js';
@@ -161,7 +162,7 @@ export function loadPipelineConfig(file: string, defaults?: unknown): PipelineCo
     const e = doc.errors[0]!;
     throw new PersianLoraError('ERR_BAD_FORMAT', `${file} line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
   }
-  const own = doc.toJS() as unknown;
+  const own = yamlValue(doc, file, 'pipeline config');
   if (own === null || typeof own !== 'object' || Array.isArray(own)) {
     throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: expected a mapping of options (base, stages, eval, …) at the top level`);
   }

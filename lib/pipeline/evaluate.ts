@@ -1,5 +1,6 @@
 // Evaluation after each stage: the configured tasks plus held-out perplexity per language, prepared once per run.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomicallySync } from '../atomic-file.js';
 import path from 'node:path';
 import { loadModel } from '../model.js';
 import { readLines } from '../data/loaders/text.js';
@@ -28,7 +29,7 @@ async function heldOutTask(language: string, file: string, dir: string): Promise
   const lines: string[] = [];
   for await (const { text } of readLines(file)) if (text.trim() !== '') lines.push(JSON.stringify({ output: text }));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${language}.jsonl`), lines.join('\n') + '\n');
+  writeFileAtomicallySync(path.join(dir, `${language}.jsonl`), lines.join('\n') + '\n');
   return parseTask({
     name: `heldout/${language}`, language, kind: 'perplexity', description: `held-out ${language} text: ${path.basename(file)}`,
     dataset: { format: 'jsonl', splits: { test: `${language}.jsonl` } },

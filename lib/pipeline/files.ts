@@ -1,4 +1,4 @@
-// Run-folder housekeeping: hashes of the files a run reads and writes; atomic JSON and the run-folder lock, re-exported.
+// Hashes of the files a pipeline run reads and writes, and of the settings that key its stages.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -24,5 +24,3 @@ export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
-export { writeJsonAtomically } from '../atomic-file.js';
-export { lockRunDir } from '../run-lock.js';

@@ -1,5 +1,6 @@
 // Built-in configs: `demo` (the whole pipeline in miniature on shipped data) and `paper` (the study's recipe).
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { makeDirs } from '../atomic-file.js';
 import path from 'node:path';
 import { loraTargets } from '../config/train.js';
 import { createTinyModel } from '../tiny-model.js';
@@ -29,7 +30,7 @@ export async function demoConfig(runDir: string): Promise<PipelineConfigInput> {
   const data = demoDataDir();
   const base = path.join(runDir, 'inputs', 'tiny-llama-spm-q8_0.gguf');
   if (!existsSync(base)) {
-    mkdirSync(path.dirname(base), { recursive: true });
+    makeDirs(path.dirname(base), 'create the run folder');
     await createTinyModel({ out: base, vocab: 'llama-spm', layers: 2, dim: 128, heads: 4, ffn: 256, context: 512, quant: 'q8_0', seed: 7 });
   }
   return {

@@ -8,7 +8,9 @@ import type { EvalProgress } from '../eval/runner/progress.js';
 import type { TrainJobEvent } from '../train/job.js';
 import { dataPath, parsePipelineConfig, type PipelineConfig, type PipelineConfigInput, type TrainStageId } from './config.js';
 import { evaluateStage, planEvaluation, type EvaluationPlan, type StageModel } from './evaluate.js';
-import { hashOf, lockRunDir, manifestFile, writeJsonAtomically } from './files.js';
+import { makeDirs, writeJsonAtomically } from '../atomic-file.js';
+import { lockRunDir } from '../run-lock.js';
+import { hashOf, manifestFile } from './files.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_ID, STAGE_IDS, manifestSchema, pendingStage, type Manifest, type ManifestFile, type StageId, type StageRecord } from './manifest.js';
 import { runTrainStage, runVocabStage, type StageOutcome } from './stages.js';
 
@@ -95,7 +97,7 @@ export async function runPipeline(input: PipelineConfigInput | PipelineConfig, o
   const config = parsePipelineConfig(input, options.configFile ? path.dirname(path.resolve(options.configFile)) : process.cwd());
   const runDir = path.resolve(options.out ?? config.out ?? '');
   if (!options.out && !config.out) throw new PersianLoraError('ERR_INVALID_OPTION', 'Expected a run folder (out in the config, or --out) but received nothing');
-  mkdirSync(runDir, { recursive: true });
+  makeDirs(runDir, 'create the run folder');
   const release = lockRunDir(runDir);
   try {
     return await runLocked(config, runDir, options);

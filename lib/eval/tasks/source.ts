@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlValue } from '../../config/yaml.js';
 import type { z } from 'zod';
 import { parseOptions } from '../../config/validate.js';
 import { PersianLoraError, describeValue } from '../../errors.js';
@@ -44,7 +45,7 @@ export function readTaskSource(file: string, what = 'Task file'): TaskSource {
     const line = first.linePos?.[0]?.line;
     throw new PersianLoraError('ERR_BAD_FORMAT', `${what} ${file}${line ? ` line ${line}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`);
   }
-  return { file, data: doc.toJS(), lineOf: (keyPath) => lineOf(doc, lines, keyPath) };
+  return { file, data: yamlValue(doc, file, what), lineOf: (keyPath) => lineOf(doc, lines, keyPath) };
 }
 
 /**

@@ -8,7 +8,7 @@ import { runPipeline, type PipelineEvent } from '../../../lib/pipeline/run.js';
 import { manifestSchema, type Manifest, type StageId } from '../../../lib/pipeline/manifest.js';
 import type { PipelineConfigInput } from '../../../lib/pipeline/config.js';
 import { demoDataDir, demoTaskFiles } from '../../../lib/pipeline/presets.js';
-import { lockRunDir } from '../../../lib/pipeline/files.js';
+import { lockRunDir } from '../../../lib/run-lock.js';
 import { PersianLoraError } from '../../../lib/errors.js';
 import { scratchPath, tinyModel } from '../helpers.js';
 
