@@ -21,7 +21,7 @@ import { latestCheckpoint } from './checkpoint.js';
 import { scheduleKinds } from './schedule.js';
 import { Trainer } from './trainer.js';
 import { checkTrainerMemory } from './memory-plan.js';
-import { checkTrainSizes } from '../gguf/train-sizes.js';
+import { checkSeqLen, checkTrainSizes } from '../gguf/train-sizes.js';
 import { NativeEngine } from './native-engine.js';
 import { continuedAlpha, describeInitAdapter, loadInitAdapter, readInitAdapter, type InitAdapter } from './init-adapter.js';
 
@@ -357,18 +357,16 @@ async function runLocked(options: TrainJobOptions | TrainJobResume, parsed: Trai
   const trainRows = job.trainRows as Exclude<TrainJob['trainRows'], 'new'>;
 
   // the data, tokenized with the base's vocabulary (a merged base keeps it)
+  checkSeqLen(job.base, job.seqLen);
   const vocab = await loadModel(job.base, { vocabOnly: true, signal: run.signal });
   let examples, dataFiles: string[];
   try {
-    if (vocab.info.contextLength > 0 && job.seqLen > vocab.info.contextLength) {
-      throw new PersianLoraError('ERR_INVALID_OPTION', `seqLen (--seq-len) ${job.seqLen} exceeds the model's context length ${vocab.info.contextLength}`);
-    }
     ({ examples, files: dataFiles } = await readTrainData(job.data, { tokenizer: modelTokenizer(vocab), seqLen: job.seqLen, seed: job.seed, signal: run.signal }));
   } finally {
     vocab.dispose();
   }
   const { train, validation } = splitValidation(examples, job.valFraction);
-  checkTrainSizes(job.base, { rank: job.rank, batch: job.batch, gradAccum: job.gradAccum, epochs: job.epochs, sequences: train.length });
+  checkTrainSizes(job.base, { rank: job.rank, batch: job.batch, gradAccum: job.gradAccum, epochs: job.epochs, sequences: train.length, maxSteps: job.maxSteps });
 
   // the initial adapter: read and checked on the first start (a resume continues from its checkpoint)
   let init: InitAdapter | undefined;

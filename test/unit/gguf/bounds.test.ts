@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { batchLogitsBytes, checkContextMemory, kvCacheBytes } from '../../../lib/gguf/context-memory.js';
 import { readModelGguf } from '../../../lib/gguf/model-file.js';
-import { checkTrainSizes } from '../../../lib/gguf/train-sizes.js';
+import { checkSeqLen, checkTrainSizes } from '../../../lib/gguf/train-sizes.js';
 import { writeLoraAdapter } from '../../../lib/lora/adapter-file.js';
 import { checkAdapterValues, readLoraAdapter } from '../../../lib/lora/adapter-read.js';
 import { importPeft } from '../../../lib/lora/peft.js';
@@ -25,6 +25,14 @@ test('train sizes: rank above the width and a step reading more micro-batches th
   } as never);
   t.notThrows(() => checkTrainSizes(model, { ...sizes, sequences: 5, batch: 2, gradAccum: 6, epochs: 2 }));
   t.throws(() => checkTrainSizes(model, { ...sizes, sequences: 5, batch: 2, gradAccum: 7, epochs: 2 }), { message: /gradAccum \(--grad-accum\) 7 exceeds the 6 micro-batches/ });
+  // with maxSteps the run passes over the data as often as it needs, up to MAX_GRAD_ACCUM micro-batches per step
+  t.notThrows(() => checkTrainSizes(model, { ...sizes, sequences: 3, gradAccum: 8, maxSteps: 1 }));
+  t.throws(() => checkTrainSizes(model, { ...sizes, gradAccum: 1_000_000_000, maxSteps: 1 }), { message: 'gradAccum (--grad-accum) 1000000000 exceeds 65536 micro-batches per optimizer step' });
+});
+
+test('sequences longer than the model\'s training context are refused before the data is read', (t) => {
+  t.notThrows(() => checkSeqLen(model, 16));
+  t.throws(() => checkSeqLen(model, 1_000_000_000), { code: 'ERR_INVALID_OPTION', message: /seqLen \(--seq-len\) 1000000000 exceeds the model's context length \d+/ } as never);
 });
 
 test('a context whose KV cache and batch logits exceed the memory is refused with the figures', (t) => {
