@@ -1,6 +1,7 @@
 // Export and import of Hugging Face PEFT LoRA adapters (adapter_config.json + adapter_model.safetensors) for llama, qwen2
 // and qwen3 models.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomicallySync } from '../atomic-file.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
@@ -66,7 +67,7 @@ export async function exportPeft(adapter: LoraAdapterFile, dir: string, options:
   await mkdir(dir, { recursive: true });
   const files = { config: path.join(dir, PEFT_CONFIG), weights: path.join(dir, PEFT_WEIGHTS) };
   await writeSafetensors(files.weights, tensors, { format: 'pt' });
-  await writeFile(files.config, JSON.stringify(config, null, 2) + '\n');
+  writeFileAtomicallySync(files.config, JSON.stringify(config, null, 2) + '\n');
   return files;
 }
 
