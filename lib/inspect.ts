@@ -2,6 +2,7 @@
 // and whether the trainer can train it.
 import { fromNativeError } from './errors.js';
 import { native } from './native/addon.js';
+import { readGgufMetadata } from './vocab/gguf-read.js';
 import { loadModel } from './model.js';
 
 export interface ModelSummary {
@@ -24,6 +25,7 @@ export interface ModelSummary {
 const vocabTypes: Record<number, string> = { 0: 'none', 1: 'spm', 2: 'bpe', 3: 'wpm', 4: 'ugm', 5: 'rwkv', 6: 'plamo2' };
 
 export async function inspectModel(path: string): Promise<ModelSummary> {
+  readGgufMetadata(path); // the validation layer (lib/gguf/validate.ts) before any native reader sees the file
   let gguf, trainer;
   try {
     gguf = await native().inspectGguf(path);

@@ -46,7 +46,7 @@ test.serial('tiny-model, inspect and generate work together', async (t) => {
 test('runtime failures exit 1 with a one-line message; usage errors exit 2', async (t) => {
   const missing = await cli('inspect', '/no/such/model.gguf');
   t.is(missing.code, 1);
-  t.is(missing.err.trim(), 'persian-lora inspect: File not found: /no/such/model.gguf');
+  t.is(missing.err.trim(), 'persian-lora inspect: Cannot open GGUF file /no/such/model.gguf: no such file or folder (ENOENT)');
   const usage = await cli('generate', '-m', 'x.gguf');
   t.is(usage.code, 2);
   t.is(usage.err, 'persian-lora generate: Expected prompt text for --prompt but received nothing\nsee: persian-lora generate --help\n');
