@@ -35,7 +35,10 @@ if [[ ! -f "$sdk/usr/include/vulkan/vulkan.hpp" || ! -d "$sdk/usr/include/spirv"
   say "downloading Debian 13's libvulkan-dev and spirv-headers (headers only) into $sdk"
   apt_dir="$out/apt"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$sdk"
-  echo "deb http://deb.debian.org/debian trixie main" > "$apt_dir/sources.list"
+  # the Debian mirror this machine's apt already uses (its first main-archive URI), with Debian 13's suite
+  mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null | grep -v -- '-security' | head -n 1)
+  [[ -n "$mirror" ]] || { say "no Debian mirror found in this machine's apt sources"; exit 1; }
+  echo "deb ${mirror%/} trixie main" > "$apt_dir/sources.list"
   apt_opts=(-o Dir::Etc::SourceList="$apt_dir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
             -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" -o APT::Get::List-Cleanup=0
             -o Debug::NoLocking=1)

@@ -231,7 +231,7 @@ void layers;
 
 // --- failure messages of the native build: what failed, not a generic blame ----------------------------------
 
-/** A package folder holding this repository's build script and a stub llama.cpp tree, with `tools` hoisted beside it. */
+/** A package folder holding this repository's build script and a minimal stand-in llama.cpp tree (its CMakeLists only), with `tools` hoisted beside it. */
 function fakePackage(dir: string, tools: Record<string, string | null>): string {
   const pkg = path.join(dir, 'node_modules', 'persian-lora');
   mkdirSync(path.join(pkg, 'scripts'), { recursive: true });
@@ -350,7 +350,7 @@ test('install: a prebuild in prebuilds/<platform>-<arch>/ is used instead of a b
     t.deepEqual(readFileSync(installed), readFileSync(repoAddon));
 
     // a CPU prebuild does not satisfy PERSIAN_LORA_GPU=cuda: the install goes to the source build (which stops here,
-    // the stub tree having no sources)
+    // the stand-in tree having no sources)
     rmSync(path.join(pkg, 'build'), { recursive: true });
     const cuda = await run(process.execPath, [path.join(pkg, 'scripts', 'install.mjs')], pkg, cleanEnv({ PERSIAN_LORA_GPU: 'cuda' }));
     t.is(cuda.code, 1, show(cuda));
