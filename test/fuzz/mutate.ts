@@ -1,17 +1,8 @@
 // Seeded mutations of valid files: truncation, byte flips, and crafted GGUF header fields (hyper-parameters, counts,
 // lengths, tensor shapes, types and offsets), located with a minimal GGUF header walk.
 
-/** mulberry32: a small seeded generator, so every case is the same on every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so every case is the same on every run. */
+export { seededRandom as random } from '../../lib/eval/metrics/bootstrap.js';
 
 export interface Mutation {
   /** What was done, to name the case. */

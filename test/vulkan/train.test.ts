@@ -8,22 +8,8 @@ import { Trainer, type TrainBatch } from '../../lib/train/trainer.js';
 import { readGgufMetadata } from '../../lib/vocab/gguf-read.js';
 import { statSync } from 'node:fs';
 import { scratchPath, tinyModel } from '../native/helpers.js';
-import { BASE, randomiseB } from '../native/train/helpers.js';
+import { BASE, FROM, deviceCheckBatch as batch, randomiseB } from '../native/train/helpers.js';
 import { vulkanDevice, vulkanTest } from './device.js';
-
-const FROM = 31900;  // trainable rows from an id: the last 100 of the 32000-token vocabulary
-
-/** Two sequences of 12 tokens (GQA heads repeated), ids below and above FROM, a packed document, weights 0 and 0.5. */
-function batch(): TrainBatch {
-  const T = 12;
-  const tokens = new Uint32Array(2 * T).map((_, i) => (i % 3 === 1 ? FROM + ((i * 37) % 100) : 100 + ((i * 7919) % 5000)));
-  const weights = new Float32Array(2 * T).fill(1);
-  weights[3] = 0;
-  weights[4] = 0.5;
-  const docStarts = new Uint8Array(2 * T);
-  docStarts[T + 7] = 1;
-  return { tokens, sequences: 2, weights, docStarts };
-}
 
 const single = (): TrainBatch => ({ tokens: batch().tokens.subarray(0, 12) });
 

@@ -19,17 +19,17 @@ export function withinParity(quant: string, gap: Gap): boolean {
   return gap.maxAbs <= EXACT || (gap.maxAbs <= 0.1 && gap.relToEffect <= 0.05);
 }
 
-/** The gap between the trainer's logits (rank 4, every target, B randomised) and llama.cpp's with the exported adapter. */
-export async function parityGap(options: Omit<TinyModelOptions, 'out'>, name: string): Promise<Gap> {
-  const base = await tinyModel(options);
-  const trainer = await Trainer.create(base, { dropout: 0, rank: 4, alpha: 8, threads: 2, seed: 3 });
+/**
+ * The gap between a trainer's logits of `text` (B randomised, seeded) and llama.cpp's on `base` with the adapter the
+ * trainer exports (F32 KV cache, no weight repacking: parity.test.ts says why). Disposes the trainer.
+ */
+export async function adapterGap(trainer: Trainer, base: string, file: string, text = TEXT): Promise<Omit<Gap, 'pairs'>> {
   const model = await loadModel(base, { repack: false });
   const ctx = await model.createContext({ contextSize: 128, threads: 2, kvCacheType: 'f32' });
   try {
     await randomiseB(trainer, 0.05);
-    const file = scratchPath(`arch-parity-${name}.gguf`);
     await trainer.exportAdapter(file);
-    const tokens = model.tokenize(TEXT);
+    const tokens = model.tokenize(text);
     const without = await ctx.logits(tokens, { all: true });
     ctx.setAdapters([{ adapter: await model.loadAdapter(file) }]);
     const ours = await trainer.logits({ tokens });
@@ -40,12 +40,20 @@ export async function parityGap(options: Omit<TinyModelOptions, 'out'>, name: st
       gap2 += (ours[i]! - ref[i]!) ** 2;
       effect2 += (ref[i]! - without[i]!) ** 2;
     }
-    return { maxAbs: maxAbsDiff(ours, ref), relToEffect: Math.sqrt(gap2 / effect2), pairs: trainer.parameters.length / 2 };
+    return { maxAbs: maxAbsDiff(ours, ref), relToEffect: Math.sqrt(gap2 / effect2) };
   } finally {
     ctx.dispose();
     model.dispose();
     trainer.dispose();
   }
+}
+
+/** The gap between the trainer's logits (rank 4, every target, B randomised) and llama.cpp's with the exported adapter. */
+export async function parityGap(options: Omit<TinyModelOptions, 'out'>, name: string): Promise<Gap> {
+  const base = await tinyModel(options);
+  const trainer = await Trainer.create(base, { dropout: 0, rank: 4, alpha: 8, threads: 2, seed: 3 });
+  const pairs = trainer.parameters.length / 2;
+  return { ...(await adapterGap(trainer, base, scratchPath(`arch-parity-${name}.gguf`))), pairs };
 }
 
 /** The trainer's logits of TEXT on a base with B randomised (seeded), for comparing two bases. */

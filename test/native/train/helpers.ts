@@ -5,6 +5,21 @@ import type { Trainer, TrainBatch } from '../../../lib/train/trainer.js';
 export const BASE = { vocab: 'llama-spm', layers: 2, dim: 256, heads: 4, kvHeads: 2, initStd: 0.05 } as const;
 
 /** Deterministic values in [-scale, scale] (an LCG, independent of the native RNG). */
+/** Trainable rows from an id: the last 100 of the 32000-token vocabulary. */
+export const FROM = 31900;
+
+/** Two sequences of 12 tokens (GQA heads repeated), ids below and above FROM, a packed document, weights 0 and 0.5. */
+export function deviceCheckBatch(): TrainBatch {
+  const T = 12;
+  const tokens = new Uint32Array(2 * T).map((_, i) => (i % 3 === 1 ? FROM + ((i * 37) % 100) : 100 + ((i * 7919) % 5000)));
+  const weights = new Float32Array(2 * T).fill(1);
+  weights[3] = 0;
+  weights[4] = 0.5;
+  const docStarts = new Uint8Array(2 * T);
+  docStarts[T + 7] = 1;
+  return { tokens, sequences: 2, weights, docStarts };
+}
+
 export function seededArray(n: number, seed: number, scale: number): Float32Array {
   const out = new Float32Array(n);
   let s = seed >>> 0;

@@ -1,9 +1,10 @@
 // The training forward pass against llama.cpp's own inference logits, for the same base and the exported adapter.
 import test from 'ava';
-import { loadModel } from '../../../lib/model.js';
 import { Trainer } from '../../../lib/train/trainer.js';
 import { scratchPath, tinyModel } from '../helpers.js';
+import { loadModel } from '../../../lib/model.js';
 import { BASE, maxAbs, maxAbsDiff, randomiseB } from './helpers.js';
+import { adapterGap } from './arch-parity.js';
 
 const TEXT = 'The training graph must compute what llama.cpp serves, token for token.';
 
@@ -52,31 +53,9 @@ function gapOf(c: (typeof cases)[number]): Promise<Gap> {
 async function parityGap(quant: (typeof cases)[number]['quant'], rsLora: boolean): Promise<Gap> {
   const base = await tinyModel({ ...BASE, quant });
   const trainer = await Trainer.create(base, { dropout: 0, rank: 4, alpha: 8, rsLora, threads: 2, seed: 3 });
-  const model = await loadModel(base, { repack: false });
-  const ctx = await model.createContext({ contextSize: 128, threads: 2, kvCacheType: 'f32' });
-  try {
-    if (trainer.parameters.length !== 2 * 7 * BASE.layers) throw new Error(`${trainer.parameters.length} parameters`);
-    if (trainer.scale !== (rsLora ? 8 / 2 : 8 / 4)) throw new Error(`scale ${trainer.scale}`);
-    await randomiseB(trainer, 0.05);
-    const file = scratchPath(`parity-${quant}${rsLora ? '-rs' : ''}.gguf`);
-    await trainer.exportAdapter(file);
-    const tokens = model.tokenize(TEXT);
-    const without = await ctx.logits(tokens, { all: true });
-    ctx.setAdapters([{ adapter: await model.loadAdapter(file) }]);
-    const ours = await trainer.logits({ tokens });
-    const ref = await ctx.logits(tokens, { all: true });
-    if (ours.length !== ref.length) throw new Error(`${ours.length} logits, llama.cpp ${ref.length}`);
-    let gap2 = 0, effect2 = 0;
-    for (let i = 0; i < ref.length; i++) {
-      gap2 += (ours[i]! - ref[i]!) ** 2;
-      effect2 += (ref[i]! - without[i]!) ** 2;
-    }
-    return { maxAbs: maxAbsDiff(ours, ref), relToEffect: Math.sqrt(gap2 / effect2) };
-  } finally {
-    ctx.dispose();
-    model.dispose();
-    trainer.dispose();
-  }
+  if (trainer.parameters.length !== 2 * 7 * BASE.layers) throw new Error(`${trainer.parameters.length} parameters`);
+  if (trainer.scale !== (rsLora ? 8 / 2 : 8 / 4)) throw new Error(`scale ${trainer.scale}`);
+  return adapterGap(trainer, base, scratchPath(`parity-${quant}${rsLora ? '-rs' : ''}.gguf`), TEXT);
 }
 
 for (const c of cases) {

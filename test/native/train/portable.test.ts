@@ -7,22 +7,9 @@ import { native } from '../../../lib/native/addon.js';
 import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
 import { tinyModel } from '../helpers.js';
 import { cudaSupports, describeOp, metalSupports } from './backend-ops.js';
-import { BASE, randomiseB } from './helpers.js';
+import { BASE, FROM, deviceCheckBatch as batch, randomiseB } from './helpers.js';
 
-const FROM = 31900;  // trainable rows from an id: the last 100 of the 32000-token vocabulary
 const REWRITTEN = ['OUT_PROD', 'RMS_NORM_BACK', 'SOFT_MAX_BACK', 'CROSS_ENTROPY_LOSS', 'CROSS_ENTROPY_LOSS_BACK', 'GET_ROWS_BACK', 'REPEAT_BACK'];
-
-/** Two sequences of 12 tokens (GQA heads repeated), ids below and above FROM, a packed document, weights 0 and 0.5. */
-function batch(): TrainBatch {
-  const T = 12;
-  const tokens = new Uint32Array(2 * T).map((_, i) => (i % 3 === 1 ? FROM + ((i * 37) % 100) : 100 + ((i * 7919) % 5000)));
-  const weights = new Float32Array(2 * T).fill(1);
-  weights[3] = 0;
-  weights[4] = 0.5;
-  const docStarts = new Uint8Array(2 * T);
-  docStarts[T + 7] = 1;
-  return { tokens, sequences: 2, weights, docStarts };
-}
 
 /** The first sequence alone: GQA by broadcast in the attention products (REPEAT_BACK of a strided view). */
 function single(): TrainBatch {
