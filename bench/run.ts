@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The benchmarks, each a module of this folder that writes its own section of RESULTS.md. */
-const BENCHMARKS = ['inference', 'eval-mc', 'eval-gen', 'train', 'pipeline-demo'];
+const BENCHMARKS = ['inference', 'eval-mc', 'eval-gen', 'train', 'train-arch', 'pipeline-demo'];
 const available = BENCHMARKS.filter((name) => existsSync(path.join(here, `${name}.js`)));
 
 const argv = process.argv.slice(2);

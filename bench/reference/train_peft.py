@@ -1,6 +1,7 @@
-# PyTorch + PEFT side of bench/train.ts: LoRA training tokens/s and peak RSS on the CPU, float32, same shapes.
-# Usage: python3 bench/reference/train_peft.py --layers 8 --dim 768 --heads 12 --ffn 2048 --vocab 32000 --seq 512
-#        --threads 2 --steps 3 --rank 8; prints one JSON line. Random weights (timing does not depend on the values).
+# PyTorch + PEFT side of bench/train.ts and bench/train-arch.ts: LoRA training tokens/s and peak RSS on the CPU, float32,
+# same shapes. Usage: python3 bench/reference/train_peft.py --layers 8 --dim 768 --heads 12 --ffn 2048 --vocab 32000
+#        --seq 512 --threads 2 --steps 3 --rank 8 [--arch llama|qwen2|qwen3] [--kv-heads 4] [--tied] [--llama3-rope]
+#        [--rope-theta 10000]; prints one JSON line. Random weights (timing does not depend on the values).
 import argparse
 import json
 import resource
@@ -8,12 +9,16 @@ import time
 
 import torch
 from peft import LoraConfig, get_peft_model
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
 
 p = argparse.ArgumentParser()
 for name, default in (('layers', 8), ('dim', 768), ('heads', 12), ('kv-heads', 0), ('ffn', 2048), ('vocab', 32000), ('seq', 512),
                       ('threads', 2), ('steps', 3), ('rank', 8)):
     p.add_argument(f'--{name}', type=int, default=default)
+p.add_argument('--arch', choices=['llama', 'qwen2', 'qwen3'], default='llama')
+p.add_argument('--rope-theta', type=float, default=10000.0)
+p.add_argument('--tied', action='store_true', help='output head tied to the token embedding (Llama 3.2 1B/3B)')
+p.add_argument('--llama3-rope', action='store_true', help="Llama 3.1's RoPE frequency scaling (llama.cpp: rope_freqs.weight)")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
@@ -28,9 +33,16 @@ for _ in range(5):
 matmul_gflops = 2 * 1024 ** 3 / best / 1e9
 del x
 
-cfg = LlamaConfig(vocab_size=a.vocab, hidden_size=a.dim, intermediate_size=a.ffn, num_hidden_layers=a.layers, num_attention_heads=a.heads,
-                  num_key_value_heads=a.kv_heads or a.heads, max_position_embeddings=max(512, a.seq), rms_norm_eps=1e-5, tie_word_embeddings=False)
-model = LlamaForCausalLM(cfg).float()
+rope = {'rope_type': 'default', 'rope_theta': a.rope_theta}
+if a.llama3_rope:
+    rope = {'rope_type': 'llama3', 'rope_theta': a.rope_theta, 'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0,
+            'original_max_position_embeddings': max(512, a.seq)}
+Config, Model = {'llama': (LlamaConfig, LlamaForCausalLM), 'qwen2': (Qwen2Config, Qwen2ForCausalLM), 'qwen3': (Qwen3Config, Qwen3ForCausalLM)}[a.arch]
+extra = {'head_dim': a.dim // a.heads} if a.arch == 'qwen3' else {}  # Qwen3Config's default head_dim is 128
+cfg = Config(vocab_size=a.vocab, hidden_size=a.dim, intermediate_size=a.ffn, num_hidden_layers=a.layers, num_attention_heads=a.heads,
+             num_key_value_heads=a.kv_heads or a.heads, max_position_embeddings=max(512, a.seq), rms_norm_eps=1e-5,
+             tie_word_embeddings=a.tied, rope_parameters=rope, **extra)
+model = Model(cfg).float()
 params = sum(t.numel() for t in model.parameters())
 model = get_peft_model(model, LoraConfig(r=a.rank, lora_alpha=2 * a.rank, lora_dropout=0.0, bias='none',
                                          target_modules=['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']))
