@@ -1,4 +1,4 @@
-// TypeScript port of llama.cpp's byte-level BPE tokenizer (llm_tokenizer_bpe_session) with the Llama 3 pre-tokenizer.
+// TypeScript port of llama.cpp's byte-level BPE tokenizer (llm_tokenizer_bpe_session) with the Llama 3 and Qwen2 pre-tokenizers.
 import { PersianLoraError } from '../errors.js';
 import { Heap } from './heap.js';
 import { partitionSpecial, specialTokens } from './spm-tokenizer.js';
@@ -35,26 +35,60 @@ export function byteDecode(encoded: string): string {
 /** Unicode White_Space as llama.cpp's unicode_set_whitespace lists it (JS `\s` differs: it has U+FEFF, lacks U+0085). */
 const WS = '\\t\\n\\v\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000';
 
-/** The Llama 3 pre-tokenizer regex, as llama.cpp adapts it (case-insensitive contractions spelled out). */
-export const LLAMA3_PRE_REGEX = new RegExp(
-  `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}` +
-  `| ?[^${WS}\\p{L}\\p{N}]+[\\r\\n]*|[${WS}]*[\\r\\n]+|[${WS}]+(?![^${WS}])|[${WS}]+`, 'gu');
+/** A pre-tokenizer regex of llama.cpp's Llama 3 family; `digits` is how numbers split (case-insensitive contractions spelled out). */
+function preRegex(digits: string): RegExp {
+  return new RegExp(
+    `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|${digits}` +
+    `| ?[^${WS}\\p{L}\\p{N}]+[\\r\\n]*|[${WS}]*[\\r\\n]+|[${WS}]+(?![^${WS}])|[${WS}]+`, 'gu');
+}
 
-/** Pre-tokenizer names llama.cpp maps to LLAMA_VOCAB_PRE_TYPE_LLAMA3 (regex above, ignore_merges on). */
-const LLAMA3_PRES = new Set(['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'falcon-h1', 'pixtral', 'midm-2.0', 'lfm2', 'jina-v5-nano']);
+/** The Llama 3 pre-tokenizer regex, as llama.cpp adapts it: numbers in runs of up to three digits. */
+export const LLAMA3_PRE_REGEX = preRegex('\\p{N}{1,3}');
+/** The Qwen2 pre-tokenizer regex (LLAMA_VOCAB_PRE_TYPE_QWEN2): Llama 3's with every digit a word of its own. */
+export const QWEN2_PRE_REGEX = preRegex('\\p{N}');
+
+/** How llama.cpp pre-tokenizes and merges for one tokenizer.ggml.pre family (llama-vocab.cpp, llm_tokenizer_bpe). */
+export interface BpePreTokenizer {
+  readonly family: 'llama3' | 'qwen2';
+  readonly regex: RegExp;
+  /** a pre-tokenizer word that is a token stays whole without merging (llama.cpp's ignore_merges) */
+  readonly ignoreMerges: boolean;
+  /** llama.cpp's add_bos default for the family (tokenizer.ggml.add_bos_token overrides it) */
+  readonly addBos: boolean;
+}
+
+export const LLAMA3_PRE: BpePreTokenizer = { family: 'llama3', regex: LLAMA3_PRE_REGEX, ignoreMerges: true, addBos: true };
+export const QWEN2_PRE: BpePreTokenizer = { family: 'qwen2', regex: QWEN2_PRE_REGEX, ignoreMerges: false, addBos: false };
+
+/** tokenizer.ggml.pre names llama.cpp maps to LLAMA_VOCAB_PRE_TYPE_LLAMA3 and LLAMA_VOCAB_PRE_TYPE_QWEN2. */
+const PRE_BY_NAME = new Map<string, BpePreTokenizer>([
+  ...['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'falcon-h1', 'pixtral', 'midm-2.0', 'lfm2', 'jina-v5-nano'].map((n) => [n, LLAMA3_PRE] as const),
+  ...['qwen2', 'deepseek-r1-qwen', 'kormo', 'f2llmv2', 'megrez'].map((n) => [n, QWEN2_PRE] as const),
+]);
+
+/** The pre-tokenizer of a byte-level BPE vocabulary; other pre-tokenizers are refused by name. */
+export function bpePreTokenizer(vocab: Vocab): BpePreTokenizer {
+  const pre = PRE_BY_NAME.get(vocab.pre);
+  if (!pre) {
+    throw new PersianLoraError('ERR_INVALID_OPTION', `Expected a Llama 3 or Qwen2 pre-tokenizer (one of ${[...PRE_BY_NAME.keys()].join(', ')}) for tokenizer.ggml.pre but received "${vocab.pre}"`);
+  }
+  return pre;
+}
 
 /** Split text into pre-tokenizer words (not byte-encoded). */
-export function preTokenize(text: string): string[] {
-  return text.match(LLAMA3_PRE_REGEX) ?? [];
+export function preTokenize(text: string, pre: BpePreTokenizer = LLAMA3_PRE): string[] {
+  return text.match(pre.regex) ?? [];
 }
 
 interface Sym { prev: number; next: number; text: string }
 interface Bigram { left: number; right: number; text: string; rank: number }
 
-/** llama.cpp's BPE tokenizer over a vocabulary with `tokenizer.ggml.model = "gpt2"` and a Llama 3 pre-tokenizer. */
+/** llama.cpp's BPE tokenizer over a vocabulary with `tokenizer.ggml.model = "gpt2"` and a Llama 3 or Qwen2 pre-tokenizer. */
 export class BpeTokenizer {
+  readonly pre: BpePreTokenizer;
   private readonly toId = new Map<string, number>();
   private readonly ranks = new Map<string, number>();
+  /** the BOS id tokenize({ addSpecial }) prepends, -1 when it adds none */
   private readonly bosId: number;
   /** special tokens for parseSpecial false / true */
   private readonly special: [number[], number[]];
@@ -63,12 +97,11 @@ export class BpeTokenizer {
     if (vocab.model !== 'gpt2') {
       throw new PersianLoraError('ERR_INVALID_OPTION', `Expected a byte-level BPE vocabulary (tokenizer.ggml.model "gpt2") but received "${vocab.model}"`);
     }
-    if (!LLAMA3_PRES.has(vocab.pre)) {
-      throw new PersianLoraError('ERR_INVALID_OPTION', `Expected a Llama 3 pre-tokenizer (one of ${[...LLAMA3_PRES].join(', ')}) for tokenizer.ggml.pre but received "${vocab.pre}"`);
-    }
+    this.pre = bpePreTokenizer(vocab);
     vocab.tokens.forEach((t, i) => this.toId.set(t, i));
     vocab.merges.forEach((m, i) => { if (!this.ranks.has(m)) this.ranks.set(m, i); }); // first wins, as bpe_ranks.emplace
-    this.bosId = vocab.types.findIndex((t, i) => t === TOKEN_TYPE.CONTROL && vocab.tokens[i] === '<|begin_of_text|>');
+    const bos = vocab.bosId ?? vocab.types.findIndex((t, i) => t === TOKEN_TYPE.CONTROL && vocab.tokens[i] === '<|begin_of_text|>');
+    this.bosId = (vocab.addBos ?? this.pre.addBos) ? bos : -1;
     this.special = [specialTokens(vocab, false), specialTokens(vocab, true)];
   }
 
@@ -81,7 +114,7 @@ export class BpeTokenizer {
     if (options.addSpecial && this.bosId >= 0) out.push(this.bosId);
     for (const f of partitionSpecial(this.vocab, text, this.special[options.parseSpecial ? 1 : 0])) {
       if ('token' in f) { out.push(f.token); continue; }
-      for (const word of preTokenize(f.text)) this.tokenizeWord(byteEncode(word), out);
+      for (const word of preTokenize(f.text, this.pre)) this.tokenizeWord(byteEncode(word), out);
     }
     return out;
   }
@@ -99,14 +132,14 @@ export class BpeTokenizer {
     return out;
   }
 
-  /** Final symbols of one byte-encoded word after merging (ignore_merges: a word that is a token stays whole). */
+  /** Final symbols of one byte-encoded word after merging (with ignore_merges a word that is a token stays whole). */
   segment(encoded: string): string[] {
-    return bpeSegment(encoded, (l, r) => this.ranks.get(`${l} ${r}`), (t) => this.toId.has(t));
+    return bpeSegment(encoded, (l, r) => this.ranks.get(`${l} ${r}`), (t) => this.pre.ignoreMerges && this.toId.has(t));
   }
 }
 
 /**
- * One word through llm_tokenizer_bpe_session: a word that is a token stays whole (ignore_merges), otherwise characters
+ * One word through llm_tokenizer_bpe_session: a word for which `isToken` holds stays whole (ignore_merges), otherwise characters
  * are merged pairwise by lowest merge rank, leftmost first. `rankOf` gives a merge's rank (undefined: no such merge).
  */
 export function bpeSegment(encoded: string, rankOf: (left: string, right: string) => number | undefined, isToken: (text: string) => boolean): string[] {

@@ -81,7 +81,8 @@ export async function planExtension(base: Vocab, corpus: AsyncIterable<string> |
   if (base.model === 'llama') {
     addition = trainSpmPieces(base, await countWords(corpus, spmWords), opts, signal);
   } else {
-    addition = trainBpeMerges(base, await countWords(corpus, bpeWords), opts, signal);
+    const pre = (baseTok as BpeTokenizer).pre;
+    addition = trainBpeMerges(base, await countWords(corpus, (text) => bpeWords(text, pre)), opts, signal);
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   const extended = appendToVocab(base, addition);

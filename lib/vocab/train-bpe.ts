@@ -1,7 +1,7 @@
-// Learns new merges for a byte-level BPE vocabulary (llama.cpp "gpt2", Llama 3) by continuing BPE on a corpus.
+// Learns new merges for a byte-level BPE vocabulary (llama.cpp "gpt2": Llama 3, Qwen2) by continuing BPE on a corpus.
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
-import { bpeSegment, byteEncode, preTokenize } from './bpe-tokenizer.js';
+import { LLAMA3_PRE, bpePreTokenizer, bpeSegment, byteEncode, preTokenize, type BpePreTokenizer } from './bpe-tokenizer.js';
 import { learnMerges, mergeOccurrences } from './merge-learner.js';
 import { ARABIC_SCRIPT_CHAR } from './train-spm.js';
 import { TOKEN_TYPE, type Vocab, type VocabAddition } from './vocab.js';
@@ -17,8 +17,8 @@ export const bpeTrainSchema = z.strictObject({
 export type BpeTrainOptions = z.input<typeof bpeTrainSchema>;
 
 /** The byte-encoded pre-tokenizer words of a text that contain a Persian letter (the only ones trained on). */
-export function bpeWords(text: string): string[] {
-  return preTokenize(text).filter((w) => ARABIC_SCRIPT_CHAR.test(w)).map(byteEncode);
+export function bpeWords(text: string, pre: BpePreTokenizer = LLAMA3_PRE): string[] {
+  return preTokenize(text, pre).filter((w) => ARABIC_SCRIPT_CHAR.test(w)).map(byteEncode);
 }
 
 /**
@@ -27,6 +27,7 @@ export function bpeWords(text: string): string[] {
  */
 export function trainBpeMerges(base: Vocab, words: ReadonlyMap<string, number>, options: BpeTrainOptions, signal?: AbortSignal): VocabAddition {
   const opts = parseOptions(bpeTrainSchema, options, 'trainBpeMerges options');
+  const { ignoreMerges } = bpePreTokenizer(base);
   const ranks = new Map<string, number>();
   base.merges.forEach((m, i) => { if (!ranks.has(m)) ranks.set(m, i); });
   const tokens = new Set(base.tokens);
@@ -34,7 +35,7 @@ export function trainBpeMerges(base: Vocab, words: ReadonlyMap<string, number>, 
   const merges: string[] = [];
   const rankOf = (l: string, r: string): number | undefined => ranks.get(`${l} ${r}`);
   const candidate = (l: string, r: string): string | undefined => (l.length + r.length <= opts.maxPieceBytes ? `${l} ${r}` : undefined);
-  const segment = (w: string): string[] => bpeSegment(w, rankOf, (t) => tokens.has(t));
+  const segment = (w: string): string[] => bpeSegment(w, rankOf, (t) => ignoreMerges && tokens.has(t));
 
   learnMerges(words, {
     segment,
@@ -46,7 +47,8 @@ export function trainBpeMerges(base: Vocab, words: ReadonlyMap<string, number>, 
       if (!tokens.has(text)) { tokens.add(text); newTokens.push(text); }
     },
     // the new merge ranks last, so merging its occurrences is exact unless the result already was a token (then
-    // existing merges may involve it) or it completes the whole word (ignore_merges)
+    // existing merges may involve it), a merged symbol meets a neighbour it has a merge with, or (ignore_merges)
+    // it completes the whole word
     apply: (w, seg, key) => {
       const text = key.replace(' ', '');
       if (newTokens[newTokens.length - 1] !== text) return segment(w);

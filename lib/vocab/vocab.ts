@@ -17,6 +17,10 @@ export interface Vocab {
   readonly merges: readonly string[];
   /** tokenizer.ggml.add_space_prefix, defaulting as llama.cpp does (true for SPM, false for BPE) */
   readonly addSpacePrefix: boolean;
+  /** tokenizer.ggml.bos_token_id, when present and in range */
+  readonly bosId?: number;
+  /** tokenizer.ggml.add_bos_token, when present (else the tokenizer family's default applies) */
+  readonly addBos?: boolean;
 }
 
 function arrayOf(meta: GgufMetadata, key: string, elementType: number, required: boolean): unknown {
@@ -54,7 +58,14 @@ export function vocabFromMetadata(meta: GgufMetadata): Vocab {
   const merges = (arrayOf(meta, 'tokenizer.ggml.merges', GGUF_TYPE.STRING, false) as string[] | undefined) ?? [];
   const prefixKv = meta.kv.get('tokenizer.ggml.add_space_prefix');
   const addSpacePrefix = prefixKv ? prefixKv.value === true : model === 'llama';
-  return { model, pre: stringOf(meta, 'tokenizer.ggml.pre') ?? '', tokens, scores, types, merges, addSpacePrefix };
+  const bosKv = meta.kv.get('tokenizer.ggml.bos_token_id');
+  const bos = bosKv === undefined ? undefined : Number(bosKv.value);
+  const addBosKv = meta.kv.get('tokenizer.ggml.add_bos_token');
+  return {
+    model, pre: stringOf(meta, 'tokenizer.ggml.pre') ?? '', tokens, scores, types, merges, addSpacePrefix,
+    ...(bos !== undefined && Number.isInteger(bos) && bos >= 0 && bos < n ? { bosId: bos } : {}),
+    ...(addBosKv ? { addBos: addBosKv.value === true } : {}),
+  };
 }
 
 /** Read the tokenizer vocabulary of a GGUF file. */

@@ -74,6 +74,7 @@ const cases = [
   { name: 'llama-spm f32', vocab: 'llama-spm', make: () => tinyModel({ vocab: 'llama-spm', quant: 'f32' }), pieces: 150 },
   { name: 'llama-spm q8_0', vocab: 'llama-spm', make: () => tinyModel({ vocab: 'llama-spm', quant: 'q8_0' }), pieces: 150 },
   { name: 'llama-bpe q8_0', vocab: 'llama-bpe', make: () => tinyModel({ vocab: 'llama-bpe', quant: 'q8_0' }), pieces: 60 },
+  { name: 'qwen2 (arch qwen2) q8_0', vocab: 'qwen2', make: () => tinyModel({ arch: 'qwen2', vocab: 'qwen2', quant: 'q8_0' }), pieces: 60 },
   { name: 'llama-spm f32 tied', vocab: 'llama-spm', make: async () => tiedCopy(await tinyModel({ vocab: 'llama-spm', quant: 'f32' })), pieces: 150 },
 ];
 
@@ -90,11 +91,12 @@ for (const c of cases) {
     model.dispose();
     const mb = readGgufMetadata(s.base), mo = readGgufMetadata(s.out);
     t.deepEqual(mo.tensors.map((x) => x.name), mb.tensors.map((x) => x.name));
-    t.is(mo.kv.get('llama.vocab_size')?.value, s.n + k);
+    const sizeKey = `${String(mb.kv.get('general.architecture')!.value)}.vocab_size`;
+    if (mb.kv.has(sizeKey)) t.is(mo.kv.get(sizeKey)?.value, s.n + k);
     t.is(mo.kv.get(FIRST_NEW_ID_KEY)?.value, s.n);
     t.deepEqual(mo.kv.get('tokenizer.ggml.tokens')!.value, [...(mb.kv.get('tokenizer.ggml.tokens')!.value as string[]), ...s.plan.tokens.map((x) => x.text)]);
     for (const kv of mb.kv.values()) {
-      if (kv.key.startsWith('tokenizer.ggml.') && ['tokens', 'scores', 'token_type', 'merges'].includes(kv.key.slice(15)) || kv.key === 'llama.vocab_size' || kv.key === FIRST_NEW_ID_KEY) continue;
+      if (kv.key.startsWith('tokenizer.ggml.') && ['tokens', 'scores', 'token_type', 'merges'].includes(kv.key.slice(15)) || kv.key === sizeKey || kv.key === FIRST_NEW_ID_KEY) continue;
       const o = mo.kv.get(kv.key)!;
       t.deepEqual(readBytes(s.out, o.start, o.end - o.start), readBytes(s.base, kv.start, kv.end - kv.start), kv.key);
     }
