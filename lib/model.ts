@@ -29,10 +29,11 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (!existsSync(path)) throw new PersianLoraError('ERR_FILE_NOT_FOUND', `File not found: ${path}`);
   const hyperParameters = o.vocabOnly ? (readGgufMetadata(path), undefined) : readModelGguf(path).hyperParameters;
   const addon = native();
-  const gpuLayers = o.gpuLayers === 'all' ? -1 : o.gpuLayers === 'auto' ? (addon.systemInfo().gpuOffload ? -1 : 0) : o.gpuLayers;
+  const offload = o.devices ? !(o.devices.length === 1 && o.devices[0]!.toLowerCase() === 'cpu') : addon.systemInfo().gpuOffload;
+  const gpuLayers = o.gpuLayers === 'all' ? -1 : o.gpuLayers === 'auto' ? (offload ? -1 : 0) : o.gpuLayers;
   const link = linkAbort(o.signal);
   try {
-    const handle = await addon.loadModel(path, { gpuLayers, vocabOnly: o.vocabOnly, useMmap: o.useMmap, repack: o.repack }, o.onProgress as ((p: number) => void) | undefined, link.token);
+    const handle = await addon.loadModel(path, { gpuLayers, vocabOnly: o.vocabOnly, useMmap: o.useMmap, repack: o.repack, ...(o.devices ? { devices: o.devices } : {}) }, o.onProgress as ((p: number) => void) | undefined, link.token);
     return new Model(handle, path, hyperParameters);
   } catch (error) {
     const e = fromNativeError(error);
@@ -103,7 +104,7 @@ export class Model {
   async loadAdapter(path: string): Promise<Adapter> {
     if (typeof path !== 'string' || path.length === 0) throw invalidOption('a path to an adapter GGUF', 'loadAdapter path', path);
     if (!existsSync(path)) throw misparsedScale(path) ?? new PersianLoraError('ERR_FILE_NOT_FOUND', `File not found: ${path}`);
-    checkAdapterValues(path);
+    await checkAdapterValues(path);
     try {
       return new Adapter(this, await this.handle.loadAdapter(path), path);
     } catch (error) {

@@ -12,12 +12,15 @@ export type GgufValue =
   | { type: 'f32[]'; value: ArrayLike<number> }
   | { type: 'i32[]'; value: ArrayLike<number> };
 
-export interface GgufTensor {
+/** An F32 tensor, or one already encoded as another ggml type (`bytes` in that type's block layout). */
+export type GgufTensor = {
   name: string;
   /** ggml order: ne[0] is the contiguous (row) dimension. */
   shape: number[];
-  data: Float32Array;
-}
+} & ({ data: Float32Array } | { ggmlType: number; bytes: Uint8Array });
+
+const tensorType = (t: GgufTensor) => ('data' in t ? GGML_TYPE_F32 : t.ggmlType);
+const tensorBuffer = (t: GgufTensor) => ('data' in t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength) : Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength));
 
 const GGUF_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 } as const;
 const GGML_TYPE_F32 = 0;
@@ -66,13 +69,14 @@ export function writeGguf(path: string, metadata: Record<string, GgufValue>, ten
   let offset = 0;
   for (const t of tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`GGUF tensor ${t.name}: shape [${t.shape}] holds ${n} values but data has ${t.data.length}`);
+    if ('data' in t && n !== t.data.length) throw new Error(`GGUF tensor ${t.name}: shape [${t.shape}] holds ${n} values but data has ${t.data.length}`);
     head.str(t.name);
     head.u32(t.shape.length);
     t.shape.forEach((d) => head.u64(d));
-    head.u32(GGML_TYPE_F32);
+    head.u32(tensorType(t));
     head.u64(offset);
-    offset += t.data.byteLength + pad(t.data.byteLength);
+    const size = tensorBuffer(t).length;
+    offset += size + pad(size);
   }
   head.push(Buffer.alloc(pad(head.size)));
   const tmp = `${path}.tmp-${process.pid}`;
@@ -81,8 +85,9 @@ export function writeGguf(path: string, metadata: Record<string, GgufValue>, ten
     try {
       for (const c of head.chunks) writeSync(fd, c);
       for (const t of tensors) {
-        writeSync(fd, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-        const p = pad(t.data.byteLength);
+        const bytes = tensorBuffer(t);
+        writeSync(fd, bytes);
+        const p = pad(bytes.length);
         if (p) writeSync(fd, Buffer.alloc(p));
       }
       fsyncSync(fd);

@@ -1,8 +1,9 @@
 // Reads a llama.cpp LoRA adapter GGUF (<weight>.lora_a / .lora_b pairs, F32 or F16) back into LoRA pairs, and checks
-// an adapter's values before llama.cpp loads it: NaN or infinite values are refused.
+// an adapter's values before llama.cpp loads it: NaN or infinite values are refused, in quantized tensors too.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { PersianLoraError, ioError } from '../errors.js';
 import { printable } from '../gguf/printable.js';
+import { dequantizeRows, ggmlTypeInfo, tensorBytes } from '../gguf/quant.js';
 import { readGgufMetadata, type GgufMetadata, type GgufTensorInfo } from '../vocab/gguf-read.js';
 import type { LoraAdapterFile, LoraPair } from './adapter-file.js';
 import { decode16 } from './float16.js';
@@ -18,12 +19,9 @@ const GGML_BF16 = 30;
 
 const isFloat = (t: GgufTensorInfo) => t.ggmlType === GGML_F32 || t.ggmlType === GGML_F16 || t.ggmlType === GGML_BF16;
 
-/** The values of an F32, F16 or BF16 tensor; ERR_ADAPTER when one is NaN or infinite. */
-function tensorData(fd: number, file: string, dataOffset: bigint, t: GgufTensorInfo): Float32Array {
-  const n = t.ne.reduce((a, b) => a * b, 1);
-  if (!isFloat(t)) throw new PersianLoraError('ERR_ADAPTER', `${file}: tensor ${printable(t.name)} has ggml type ${t.ggmlType}; expected F32, F16 or BF16`);
-  const width = t.ggmlType === GGML_F32 ? 4 : 2;
-  const buf = Buffer.alloc(n * width);
+/** The stored bytes of a tensor. */
+function tensorRaw(fd: number, file: string, dataOffset: bigint, t: GgufTensorInfo, size: number): Buffer {
+  const buf = Buffer.alloc(size);
   let got: number;
   try {
     got = readSync(fd, buf, 0, buf.length, Number(dataOffset + t.offset));
@@ -31,19 +29,43 @@ function tensorData(fd: number, file: string, dataOffset: bigint, t: GgufTensorI
     throw ioError(error, file, 'read adapter');
   }
   if (got !== buf.length) throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: tensor ${printable(t.name)} is truncated (${got} of ${buf.length} bytes)`);
-  const values = width === 4 ? new Float32Array(buf.buffer, buf.byteOffset, n) : decode16(buf, n, t.ggmlType === GGML_BF16);
+  return buf;
+}
+
+/** ERR_ADAPTER naming the first NaN or infinite value of a tensor. */
+function checkFinite(file: string, t: GgufTensorInfo, values: Float32Array): Float32Array {
   const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new PersianLoraError('ERR_ADAPTER', `${file}: tensor ${printable(t.name)} holds ${values[bad]} at index ${bad} of ${n}; an adapter must hold finite numbers`);
+  if (bad >= 0) throw new PersianLoraError('ERR_ADAPTER', `${file}: tensor ${printable(t.name)} holds ${values[bad]} at index ${bad} of ${values.length}; an adapter must hold finite numbers`);
   return values;
 }
 
-function withFile<T>(file: string, read: (fd: number) => T): T {
-  let fd: number;
+/** The values of an F32, F16 or BF16 tensor; ERR_ADAPTER when one is NaN or infinite. */
+function tensorData(fd: number, file: string, dataOffset: bigint, t: GgufTensorInfo): Float32Array {
+  const n = t.ne.reduce((a, b) => a * b, 1);
+  if (!isFloat(t)) throw new PersianLoraError('ERR_ADAPTER', `${file}: tensor ${printable(t.name)} has ggml type ${t.ggmlType}; expected F32, F16 or BF16`);
+  const width = t.ggmlType === GGML_F32 ? 4 : 2;
+  const buf = tensorRaw(fd, file, dataOffset, t, n * width);
+  return checkFinite(file, t, width === 4 ? new Float32Array(buf.buffer, buf.byteOffset, n) : decode16(buf, n, t.ggmlType === GGML_BF16));
+}
+
+/** The dequantized values of a quantized tensor (NaN and infinities come from its blocks' F16 scales). */
+async function quantizedData(fd: number, file: string, dataOffset: bigint, t: GgufTensorInfo): Promise<Float32Array> {
+  const info = ggmlTypeInfo(t.ggmlType);
+  if (!info.canDequantize) throw new PersianLoraError('ERR_ADAPTER', `${file}: tensor ${printable(t.name)} has ggml type ${info.name}, which ggml cannot read back`);
+  const raw = tensorRaw(fd, file, dataOffset, t, tensorBytes(t.ggmlType, t.ne));
+  return checkFinite(file, t, await dequantizeRows(t.ggmlType, raw, t.ne[0]!));
+}
+
+function openAdapter(file: string): number {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, 'r');
   } catch (error) {
     throw ioError(error, file, 'open adapter');
   }
+}
+
+function withFile<T>(file: string, read: (fd: number) => T): T {
+  const fd = openAdapter(file);
   try {
     return read(fd);
   } finally {
@@ -53,13 +75,19 @@ function withFile<T>(file: string, read: (fd: number) => T): T {
 
 /**
  * Checks an adapter GGUF before llama.cpp loads it: the metadata as every read does (adapter.lora.alpha finite among
- * them), and every F32/F16/BF16 tensor for NaN and infinities (quantized tensors are left to llama.cpp).
+ * them), and every tensor for NaN and infinities (quantized ones dequantized through the addon).
  */
-export function checkAdapterValues(file: string): GgufMetadata {
+export async function checkAdapterValues(file: string): Promise<GgufMetadata> {
   const meta = readGgufMetadata(file);
-  withFile(file, (fd) => {
-    for (const t of meta.tensors) if (isFloat(t)) tensorData(fd, file, meta.dataOffset, t);
-  });
+  const fd = openAdapter(file);  // not withFile: the reads below are awaited before the file closes
+  try {
+    for (const t of meta.tensors) {
+      if (isFloat(t)) tensorData(fd, file, meta.dataOffset, t);
+      else await quantizedData(fd, file, meta.dataOffset, t);
+    }
+  } finally {
+    closeSync(fd);
+  }
   return meta;
 }
 

@@ -3,6 +3,8 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PersianLoraError } from '../../../lib/errors.js';
+import { GGML_TYPE, quantizeRows } from '../../../lib/gguf/quant.js';
+import { writeGguf } from '../../../lib/gguf/writer.js';
 import { writeLoraAdapter } from '../../../lib/lora/adapter-file.js';
 import { mergeAdapter } from '../../../lib/lora/merge.js';
 import { loadModel, type Model } from '../../../lib/model.js';
@@ -34,6 +36,29 @@ test('an adapter holding NaN or Infinity is refused by loadAdapter and by merge'
     await t.throwsAsync(mergeAdapter(base, file, scratchPath('nan-merged.gguf')), { instanceOf: PersianLoraError, code: 'ERR_ADAPTER', message } as never);
   }
   t.truthy(await model.loadAdapter(adapterWith('finite-adapter.gguf', 0.5)));
+});
+
+// A Q8_0 adapter (as convert_lora_to_gguf.py --outtype q8_0 writes): A [in 64, rank 32], B [rank 32, out 64], rows of
+// whole 32-value blocks. `nanBlock` sets that block's F16 scale of B to NaN, which makes all 32 of its values NaN.
+async function q8Adapter(name: string, nanBlock?: number): Promise<string> {
+  const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => 0.01 * Math.sin(seed + i));
+  const a = await quantizeRows(GGML_TYPE.Q8_0, values(64 * 32, 1), 64), b = await quantizeRows(GGML_TYPE.Q8_0, values(32 * 64, 2), 32);
+  if (nanBlock !== undefined) Buffer.from(b.buffer, b.byteOffset).writeUInt16LE(0x7e00, nanBlock * 34);  // Q8_0 block: F16 scale, 32 int8
+  const file = scratchPath(name);
+  writeGguf(file, {
+    'general.architecture': { type: 'string', value: 'llama' }, 'general.type': { type: 'string', value: 'adapter' },
+    'adapter.type': { type: 'string', value: 'lora' }, 'adapter.lora.alpha': { type: 'f32', value: 32 },
+  }, [{ name: 'blk.0.attn_q.weight.lora_a', shape: [64, 32], ggmlType: GGML_TYPE.Q8_0, bytes: a },
+    { name: 'blk.0.attn_q.weight.lora_b', shape: [32, 64], ggmlType: GGML_TYPE.Q8_0, bytes: b }]);
+  return file;
+}
+
+test('a quantized (Q8_0) adapter holding NaN in a block scale is refused by name and index; a finite one loads', async (t) => {
+  const file = await q8Adapter('q8-nan-adapter.gguf', 3);
+  await t.throwsAsync(model.loadAdapter(file), {
+    instanceOf: PersianLoraError, code: 'ERR_ADAPTER', message: `${file}: tensor blk.0.attn_q.weight.lora_b holds NaN at index 96 of 2048; an adapter must hold finite numbers`,
+  } as never);
+  t.truthy(await model.loadAdapter(await q8Adapter('q8-finite-adapter.gguf')));
 });
 
 test('adapter alpha NaN is refused, naming the key', async (t) => {

@@ -48,14 +48,14 @@ test('a context whose KV cache and batch logits exceed the memory is refused wit
   } as never);
 });
 
-test('adapter tensors with NaN or infinities are refused on read and on check', (t) => {
+test('adapter tensors with NaN or infinities are refused on read and on check', async (t) => {
   const file = path.join(dir, 'inf.gguf');
   const a = new Float32Array(2 * TINY.dim).fill(0.1);
   a[3] = -Infinity;
   writeLoraAdapter(file, { architecture: 'llama', alpha: 4, pairs: [{ target: 'blk.0.attn_q.weight', rank: 2, inFeatures: 8, outFeatures: 8, a, b: new Float32Array(16) }] });
   const message = `${file}: tensor blk.0.attn_q.weight.lora_a holds -Infinity at index 3 of 16; an adapter must hold finite numbers`;
   t.throws(() => readLoraAdapter(file), { code: 'ERR_ADAPTER', message } as never);
-  t.throws(() => checkAdapterValues(file), { code: 'ERR_ADAPTER', message } as never);
+  await t.throwsAsync(checkAdapterValues(file), { code: 'ERR_ADAPTER', message } as never);
   const nanAlpha = path.join(dir, 'nan-alpha.gguf');
   writeLoraAdapter(nanAlpha, { architecture: 'llama', alpha: NaN, pairs: [] });
   t.throws(() => readLoraAdapter(nanAlpha), { code: 'ERR_BAD_FORMAT', message: `${nanAlpha}: adapter.lora.alpha is NaN; expected a finite number` } as never);
