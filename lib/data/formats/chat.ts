@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../../config/validate.js';
 import { PersianLoraError, describeValue } from '../../errors.js';
 import type { ChatMessage, Tokenizer, TrainingExample } from '../tokenizer.js';
-import { exampleOptionsSchema, fitExample, newFormatStats, tokenizeSegments, type FormatStats, type Segment } from './examples.js';
+import { exampleOptionsSchema, fitExample, newFormatStats, recordExamples, tokenizeSegments, type FormatStats, type Segment } from './examples.js';
 
 const SHAREGPT_ROLES: Record<string, string> = { human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', chatgpt: 'assistant', bing: 'assistant', bard: 'assistant', system: 'system' };
 
@@ -67,23 +67,5 @@ export function chatExample(record: unknown, tokenizer: Tokenizer, options: Chat
 /** Examples from a stream of ShareGPT / messages records. */
 export function chatExamples(records: AsyncIterable<unknown> | Iterable<unknown>, tokenizer: Tokenizer, options: ChatOptions = {}): AsyncIterable<TrainingExample> & { readonly stats: FormatStats } {
   const o = parseOptions(chatOptionsSchema, options, 'chatExamples options');
-  const stats = newFormatStats();
-  return {
-    stats,
-    async *[Symbol.asyncIterator]() {
-      for await (const record of records) {
-        stats.records++;
-        let segments: Segment[];
-        try {
-          segments = chatSegments(chatMessagesOf(record, `record ${stats.records}`), tokenizer, `record ${stats.records}`);
-        } catch (error) {
-          if (o.onError === 'throw' || (error as PersianLoraError).code !== 'ERR_DATA') throw error;
-          stats.skipped++;
-          continue;
-        }
-        const fitted = fitExample(tokenizeSegments(segments, tokenizer, { addBos: o.addBos, parseSpecial: true, appendEos: o.appendEos }), o, stats);
-        if (fitted !== null) yield fitted;
-      }
-    },
-  };
+  return recordExamples(records, tokenizer, o, true, (record, where) => chatSegments(chatMessagesOf(record, where), tokenizer, where));
 }

@@ -99,3 +99,33 @@ export function fitExample(example: TrainingExample, opts: ResolvedExampleOption
   countExample(stats, out);
   return out;
 }
+
+/** Options of a record format: what every example takes, plus EOS and what a malformed record does. */
+export type RecordFormatOptions = ResolvedExampleOptions & { appendEos: boolean; onError: 'throw' | 'skip' };
+
+/**
+ * Examples from a stream of records: `segmentsOf` turns a record into segments (an ERR_DATA error for a malformed one,
+ * skipped and counted when onError is 'skip'), which are tokenized and fitted to maxLength.
+ */
+export function recordExamples<R>(records: AsyncIterable<R> | Iterable<R>, tokenizer: Tokenizer, o: RecordFormatOptions, parseSpecial: boolean,
+  segmentsOf: (record: R, where: string) => Segment[]): AsyncIterable<TrainingExample> & { readonly stats: FormatStats } {
+  const stats = newFormatStats();
+  return {
+    stats,
+    async *[Symbol.asyncIterator]() {
+      for await (const record of records) {
+        stats.records++;
+        let segments: Segment[];
+        try {
+          segments = segmentsOf(record, `record ${stats.records}`);
+        } catch (error) {
+          if (o.onError === 'throw' || (error as PersianLoraError).code !== 'ERR_DATA') throw error;
+          stats.skipped++;
+          continue;
+        }
+        const fitted = fitExample(tokenizeSegments(segments, tokenizer, { addBos: o.addBos, parseSpecial, appendEos: o.appendEos }), o, stats);
+        if (fitted !== null) yield fitted;
+      }
+    },
+  };
+}

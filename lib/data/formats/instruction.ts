@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../../config/validate.js';
 import { PersianLoraError, describeValue } from '../../errors.js';
 import type { Tokenizer, TrainingExample } from '../tokenizer.js';
-import { exampleOptionsSchema, fitExample, newFormatStats, tokenizeSegments, type FormatStats } from './examples.js';
+import { exampleOptionsSchema, fitExample, newFormatStats, recordExamples, tokenizeSegments, type FormatStats, type Segment } from './examples.js';
 
 /** An Alpaca record; the study's test-set records have this shape too, with `output` sometimes a number. */
 export interface InstructionRecord {
@@ -41,7 +41,7 @@ function text(record: Record<string, unknown>, field: string, where: string, opt
 }
 
 /** Prompt and response text of an Alpaca / test-set record, or of a `{prompt, response}` record. */
-function segmentsOf(record: Record<string, unknown>, where: string): [string, string] {
+function promptAndResponse(record: Record<string, unknown>, where: string): [string, string] {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw new PersianLoraError('ERR_DATA', `${where}: expected an object but received ${describeValue(record)}`);
   }
@@ -53,35 +53,21 @@ function segmentsOf(record: Record<string, unknown>, where: string): [string, st
   return [renderAlpacaPrompt({ instruction, input }), text(record, 'output', where)!];
 }
 
+/** The prompt (not trained on) and the response (trained on) of a record. */
+function instructionSegments(record: unknown, where: string): Segment[] {
+  const [prompt, response] = promptAndResponse(record as Record<string, unknown>, where);
+  return [{ text: prompt, train: false }, { text: response, train: true }];
+}
+
 /** One example: prompt at weight 0, response (+ EOS) at weight 1. Null when skipped by maxLength. */
 export function instructionExample(record: InstructionRecord | { prompt: string; response: string }, tokenizer: Tokenizer, options: InstructionOptions = {}, stats: FormatStats = newFormatStats()): TrainingExample | null {
   const o = parseOptions(instructionOptionsSchema, options, 'instructionExample options');
-  const [prompt, response] = segmentsOf(record as unknown as Record<string, unknown>, 'instruction record');
-  const example = tokenizeSegments([{ text: prompt, train: false }, { text: response, train: true }], tokenizer, { addBos: o.addBos, parseSpecial: false, appendEos: o.appendEos });
+  const example = tokenizeSegments(instructionSegments(record, 'instruction record'), tokenizer, { addBos: o.addBos, parseSpecial: false, appendEos: o.appendEos });
   return fitExample(example, o, stats);
 }
 
 /** Examples from a stream of Alpaca, test-set or prompt/response records. */
 export function instructionExamples(records: AsyncIterable<object> | Iterable<object>, tokenizer: Tokenizer, options: InstructionOptions = {}): AsyncIterable<TrainingExample> & { readonly stats: FormatStats } {
   const o = parseOptions(instructionOptionsSchema, options, 'instructionExamples options');
-  const stats = newFormatStats();
-  return {
-    stats,
-    async *[Symbol.asyncIterator]() {
-      for await (const record of records) {
-        stats.records++;
-        let segments: [string, string];
-        try {
-          segments = segmentsOf(record as Record<string, unknown>, `record ${stats.records}`);
-        } catch (error) {
-          if (o.onError === 'throw') throw error;
-          stats.skipped++;
-          continue;
-        }
-        const example = tokenizeSegments([{ text: segments[0], train: false }, { text: segments[1], train: true }], tokenizer, { addBos: o.addBos, parseSpecial: false, appendEos: o.appendEos });
-        const fitted = fitExample(example, o, stats);
-        if (fitted !== null) yield fitted;
-      }
-    },
-  };
+  return recordExamples(records, tokenizer, o, false, instructionSegments);
 }
