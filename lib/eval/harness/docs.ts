@@ -90,7 +90,7 @@ function targetOf(t: HarnessTemplates, doc: Doc, choices: string[] | undefined, 
 
 /**
  * Render `doc`: `input` = doc_to_text, `instruction` = the description, `output` = the target text (the gold choice's
- * text for multiple choice, the text itself for loglikelihood_rolling).
+ * text for multiple choice, the continuation scored for loglikelihood, the text itself for loglikelihood_rolling).
  */
 export function renderDoc(t: HarnessTemplates, doc: Doc, where: string): HarnessDoc {
   const description = t.description === '' ? '' : apply(t.description, doc, where, 'description');

@@ -5,7 +5,7 @@ import { PersianLoraError } from '../../errors.js';
 import { parseTask } from '../tasks/load.js';
 import type { Task, TaskInput } from '../tasks/schema.js';
 import { parseSource, readTaskSource, UnsupportedTag, type TaskSource } from '../tasks/source.js';
-import { METRIC_MAP, OUTPUT_TYPES, UNSUPPORTED_KEYS, harnessSchema, type HarnessConfig, type HarnessTemplates } from './schema.js';
+import { METRIC_MAP, UNSUPPORTED_KEYS, harnessSchema, type HarnessConfig, type HarnessTemplates } from './schema.js';
 
 /** Does this parsed YAML look like an lm-evaluation-harness task (a `task` name, no `kind` of ours)? */
 export function isHarnessTask(data: unknown): boolean {
@@ -66,10 +66,6 @@ function refuseUnsupported(source: TaskSource): void {
   for (const key of Object.keys(data)) {
     const what = UNSUPPORTED_KEYS[key];
     if (what) throw new PersianLoraError('ERR_INVALID_OPTION', `${source.file}${lineSuffix(source, [key])}: ${key} (${what}) is not supported in imported lm-evaluation-harness tasks`);
-  }
-  const type = (data as Record<string, unknown>)['output_type'];
-  if (type === 'loglikelihood') {
-    throw new PersianLoraError('ERR_INVALID_OPTION', `${source.file}${lineSuffix(source, ['output_type'])}: output_type loglikelihood (one continuation's greedy match) is not supported; supported: ${OUTPUT_TYPES.join(', ')}`);
   }
 }
 
@@ -140,6 +136,8 @@ function taskInput(c: HarnessConfig, split: string, fewshot: string | undefined,
   if (c.output_type === 'multiple_choice') {
     return { ...common, kind: 'classification', mode: 'loglikelihood', loglikelihood: { continuation: 'option', delimiter: c.target_delimiter } };
   }
+  // lm-evaluation-harness scores the target as written after the prompt; target_delimiter only joins a shot's text and target.
+  if (c.output_type === 'loglikelihood') return { ...common, kind: 'continuation', loglikelihood: { delimiter: '' } };
   if (c.output_type === 'loglikelihood_rolling') return { ...common, kind: 'perplexity' };
   const g = c.generation_kwargs;
   const until = g?.until === undefined ? [c.fewshot_delimiter] : typeof g.until === 'string' ? [g.until] : g.until;

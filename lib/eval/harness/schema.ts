@@ -1,7 +1,7 @@
 // The subset of lm-evaluation-harness task YAML we import; every other key is refused by name.
 import { z } from 'zod';
 
-export const OUTPUT_TYPES = ['multiple_choice', 'generate_until', 'loglikelihood_rolling'] as const;
+export const OUTPUT_TYPES = ['multiple_choice', 'generate_until', 'loglikelihood', 'loglikelihood_rolling'] as const;
 export type OutputType = (typeof OUTPUT_TYPES)[number];
 
 /** Keys of lm-evaluation-harness task files that need Python or features we do not run, with what they do. */
@@ -25,6 +25,7 @@ export const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
 export const METRIC_MAP: Readonly<Record<OutputType, Readonly<Record<string, readonly string[]>>>> = {
   multiple_choice: { acc: ['acc'], acc_norm: ['acc_norm'] },
   generate_until: { exact_match: ['exact_match'], bleu: ['bleu'], chrf: ['chrf'], rouge: ['rouge1', 'rouge2', 'rougeL'], rouge1: ['rouge1'], rouge2: ['rouge2'], rougeL: ['rougeL'], f1: ['token_f1'] },
+  loglikelihood: { perplexity: ['perplexity'], acc: ['acc'] },
   loglikelihood_rolling: { word_perplexity: ['word_perplexity'], byte_perplexity: ['byte_perplexity'], bits_per_byte: ['bits_per_byte'] },
 };
 

@@ -55,7 +55,8 @@ export async function textLogLikelihood(context: Context, text: string, maxLengt
 /**
  * What the model answers to `request`, or null when the signal stopped generation before it ended (a cut-off output
  * must not be scored). Log-likelihood: one scoreContinuations call per item, the prompt decoded once and every
- * option scored in parallel sequences. Rejects with the signal's reason when aborted during scoring.
+ * option (a continuation task's one target) scored in parallel sequences, each with its greedy flag. Rejects with the
+ * signal's reason when aborted during scoring.
  */
 export async function answerRequest(context: Context, request: ModelRequest, maxLength: number, signal?: AbortSignal): Promise<ModelAnswer | null> {
   const call = signal ? { signal } : {};
@@ -63,7 +64,7 @@ export async function answerRequest(context: Context, request: ModelRequest, max
     const input = promptInput(context, request.prompt);
     const conts = typeof input === 'string' ? request.continuations : request.continuations.map((c) => context.model.tokenize(c, { addBos: false }));
     const scores = await context.scoreContinuations(input, conts, call);
-    return { mode: 'loglikelihood', logLikelihoods: scores.map((s) => s.logProb) };
+    return { mode: 'loglikelihood', logLikelihoods: scores.map((s) => s.logProb), greedy: scores.map((s) => s.greedy) };
   }
   if (request.mode === 'generate') {
     const completion = await context.complete(promptInput(context, request.prompt), generateOptions(request.generation, signal));

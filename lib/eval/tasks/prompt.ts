@@ -64,16 +64,29 @@ export function buildPrompt(task: Task, record: LoadedRecord, shots: readonly Lo
 }
 
 /**
+ * What goes before a scored continuation: the task's `loglikelihood.delimiter`, or by default none after a prompt
+ * ending in whitespace (the Alpaca `### Response:\n`) or a chat prompt, else one space (lm-evaluation-harness's
+ * `target_delimiter`).
+ */
+function continuationDelimiter(task: Task, prompt: Prompt): string {
+  return task.loglikelihood.delimiter ?? (prompt.kind === 'chat' || /\s$/u.test(prompt.text) ? '' : ' ');
+}
+
+/**
  * The strings scored after the prompt in log-likelihood mode, one per label of the item, in label order. With
  * `continuation: label` the label as the record writes it (`A`, `c`, `Option C`, `0`, `Positive`); with `option`,
- * the option's text where the item has options. Each gets the delimiter in front: the task's, or by default none
- * after a prompt ending in whitespace (the Alpaca `### Response:\n`) or a chat prompt, else one space (lm-evaluation-
- * harness's `target_delimiter`). `acc_norm` divides by these strings' lengths, delimiter included.
+ * the option's text where the item has options; each after the delimiter. `acc_norm` divides by these strings'
+ * lengths, delimiter included.
  */
 export function continuations(task: Task, item: ParsedItem, prompt: Prompt): string[] {
-  const delimiter = task.loglikelihood.delimiter ?? (prompt.kind === 'chat' || /\s$/u.test(prompt.text) ? '' : ' ');
+  const delimiter = continuationDelimiter(task, prompt);
   return item.labels.map((label) => {
     const option = item.options?.find((o) => o.label === label);
     return delimiter + (task.loglikelihood.continuation === 'option' && option ? option.text : label);
   });
+}
+
+/** The one string a continuation task scores after the prompt: the record's output after the delimiter. */
+export function targetContinuation(task: Task, record: LoadedRecord, prompt: Prompt): string {
+  return continuationDelimiter(task, prompt) + record.record.output;
 }

@@ -3,7 +3,7 @@ import { PersianLoraError } from '../../errors.js';
 import { seededRandom } from '../metrics/bootstrap.js';
 import { choiceItem, parseItem, type ParseFailure, type ParsedItem } from '../answers/parse.js';
 import type { LoadedRecord, TaskData } from './load.js';
-import { buildPrompt, continuations, type Prompt } from './prompt.js';
+import { buildPrompt, continuations, targetContinuation, type Prompt } from './prompt.js';
 import type { GenerationSettings, Task } from './schema.js';
 
 /** Everything scoring needs about one item, kept by the runner next to the model's answer. */
@@ -14,7 +14,7 @@ export interface PreparedItem {
   /** Label set, options and gold (classification tasks only). */
   parsed?: ParsedItem;
   prompt: Prompt;
-  /** Log-likelihood mode: one continuation per label, in `parsed.labels` order. */
+  /** Log-likelihood mode: one continuation per label, in `parsed.labels` order; a continuation task's one target. */
   continuations?: string[];
 }
 
@@ -52,7 +52,8 @@ export function selectShots(pool: readonly LoadedRecord[], k: number, seed: numb
 
 /**
  * The requests a runner sends to the model for `task` over `data`, one per item in record order. Classification
- * items are parsed first (label set, options, gold); an item that does not parse becomes a failure and no request.
+ * items are parsed first (label set, options, gold); an item that does not parse, or one with nothing to score after
+ * the prompt (an empty target), becomes a failure and no request.
  */
 export function buildRequests(task: Task, data: TaskData): BuiltRequests {
   const requests: ModelRequest[] = [];
@@ -77,7 +78,11 @@ export function buildRequests(task: Task, data: TaskData): BuiltRequests {
     const shots = selectShots(data.fewshotPool, task.fewshot.k, task.fewshot.seed, itemIndex, data.fewshotFromSameSplit);
     const prompt = buildPrompt(task, record, shots);
     if (task.mode === 'loglikelihood') {
-      const conts = continuations(task, parsed!, prompt);
+      const conts = parsed ? continuations(task, parsed, prompt) : [targetContinuation(task, record, prompt)];
+      if (conts.includes('')) {
+        failures.push({ ok: false, index: itemIndex, reason: 'empty continuation: no text to score after the prompt' });
+        continue;
+      }
       items.set(itemIndex, { itemIndex, record, parsed, prompt, continuations: conts });
       requests.push({ itemIndex, mode: 'loglikelihood', prompt, continuations: conts });
     } else {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { HarnessTemplates } from '../harness/schema.js';
 
-export const TASK_KINDS = ['classification', 'generation', 'perplexity'] as const;
+export const TASK_KINDS = ['classification', 'generation', 'perplexity', 'continuation'] as const;
 export const MODES = ['generate', 'loglikelihood', 'perplexity'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 export type Mode = (typeof MODES)[number];
@@ -10,17 +10,22 @@ export type Mode = (typeof MODES)[number];
 /** Metrics each mode can compute. `extracted` is the fraction of outputs an answer could be extracted from. */
 export const MODE_METRICS = {
   generate: ['acc', 'macro_f1', 'extracted', 'exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL'],
-  loglikelihood: ['acc', 'acc_norm', 'macro_f1'],
+  loglikelihood: ['acc', 'acc_norm', 'macro_f1', 'perplexity'],
   perplexity: ['word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'],
 } as const;
-export const METRICS = ['acc', 'acc_norm', 'macro_f1', 'extracted', 'exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL', 'word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'] as const;
+export const METRICS = ['acc', 'acc_norm', 'macro_f1', 'extracted', 'exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL', 'perplexity', 'word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'] as const;
 export type MetricName = (typeof METRICS)[number];
 
-/** Modes and metrics each kind of task allows; the first mode is the kind's default. */
+/**
+ * Modes and metrics each kind of task allows; the first mode is the kind's default. A continuation task scores the
+ * record's output after the prompt (lm-evaluation-harness's `loglikelihood` output type): `acc` is the rate at which
+ * every output token is the greedy choice, `perplexity` exp of minus the mean log-likelihood per item.
+ */
 export const KIND_RULES: Record<TaskKind, { modes: Mode[]; metrics: MetricName[] }> = {
   classification: { modes: ['generate', 'loglikelihood'], metrics: ['acc', 'acc_norm', 'macro_f1', 'extracted'] },
   generation: { modes: ['generate'], metrics: ['exact_match', 'token_f1', 'bleu', 'chrf', 'rouge1', 'rouge2', 'rougeL'] },
   perplexity: { modes: ['perplexity'], metrics: ['word_perplexity', 'byte_perplexity', 'bits_per_byte', 'bits_per_char', 'token_perplexity'] },
+  continuation: { modes: ['loglikelihood'], metrics: ['acc', 'perplexity'] },
 };
 
 const format = z.enum(['json', 'jsonl']);
@@ -122,7 +127,7 @@ export const taskSchema = z.strictObject({
   /** BCP 47 language code of the task's text. */
   language: z.string().min(2).optional(),
   kind: z.enum(TASK_KINDS),
-  /** Defaults to the kind's first mode (generate, generate, perplexity). */
+  /** Defaults to the kind's first mode (generate, generate, perplexity, loglikelihood). */
   mode: z.enum(MODES).optional(),
   dataset: datasetSchema,
   prompt: promptSchema.prefault({ template: 'alpaca' }),

@@ -17,14 +17,17 @@ import type { MetricName, Task } from './schema.js';
 /** What the runner got from the model for one request. */
 export type ModelAnswer =
   | { mode: 'generate'; text: string }
-  | { mode: 'loglikelihood'; logLikelihoods: number[] }
+  | { mode: 'loglikelihood'; logLikelihoods: number[]; greedy: boolean[] }
   | { mode: 'perplexity'; logLikelihood: number; tokens: number };
 
 function mismatch(task: Task, item: PreparedItem, what: string): never {
   throw new PersianLoraError('ERR_INVALID_OPTION', `Expected ${what} for item ${item.itemIndex} of task ${task.name} (mode ${task.mode})`);
 }
 
-/** Score one item: extraction or option choice for classification, per-item text metrics for generation. */
+/**
+ * Score one item: extraction or option choice for classification, per-item text metrics for generation, the target's
+ * log-likelihood and whether greedy decoding gives it (`acc`) for a continuation task.
+ */
 export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): ItemRecord {
   if (answer.mode !== task.mode) mismatch(task, item, `a ${task.mode} answer but received a ${answer.mode} one`);
   const base = { index: item.itemIndex, prompt: item.prompt, gold: item.parsed?.gold ?? item.record.record.output };
@@ -33,9 +36,15 @@ export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): 
     return { ...base, output: answer, extracted: null, method: null, scores: { logLikelihood: answer.logLikelihood, tokens: answer.tokens, bytes, words, chars } };
   }
   if (answer.mode === 'loglikelihood') {
-    const parsed = item.parsed ?? mismatch(task, item, 'a parsed classification item');
     const conts = item.continuations ?? mismatch(task, item, 'continuations');
     if (answer.logLikelihoods.length !== conts.length) mismatch(task, item, `${conts.length} log-likelihoods but received ${answer.logLikelihoods.length}`);
+    const output = { mode: 'loglikelihood' as const, logLikelihoods: answer.logLikelihoods, continuations: conts };
+    if (task.kind === 'continuation') {
+      if (answer.greedy.length !== 1) mismatch(task, item, `1 greedy flag but received ${answer.greedy.length}`);
+      const greedy = answer.greedy[0]!;
+      return { ...base, output, extracted: null, method: 'loglikelihood', scores: { acc: Number(greedy), logLikelihood: answer.logLikelihoods[0]! } };
+    }
+    const parsed = item.parsed ?? mismatch(task, item, 'a parsed classification item');
     const chosen = parsed.labels[chooseByLoglikelihood(answer.logLikelihoods)]!;
     // lm-evaluation-harness's task YAML divides by the choice's length without the delimiter.
     const lengths = task.harness ? parsed.options!.map((o) => o.text) : conts;
@@ -43,7 +52,7 @@ export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): 
     return {
       ...base,
       labels: parsed.labels,
-      output: { mode: 'loglikelihood', logLikelihoods: answer.logLikelihoods, continuations: conts },
+      output,
       extracted: chosen,
       method: 'loglikelihood',
       scores: { acc: Number(chosen === parsed.gold), acc_norm: Number(chosenNorm === parsed.gold) },
@@ -74,6 +83,8 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 const meanOf = (key: string): MetricPlan<number> => ({ higherIsBetter: true, rows: (items) => items.map((i) => i.scores[key] ?? Number.NaN), aggregate: mean });
 const textOf = (i: ItemRecord) => i.extracted ?? '';
 const llOf = (i: ItemRecord): TextLoglikelihood => ({ logLikelihood: i.scores['logLikelihood']!, tokens: i.scores['tokens']!, bytes: i.scores['bytes']!, words: i.scores['words']!, chars: i.scores['chars']! });
+/** lm-evaluation-harness's `perplexity` aggregation: exp(−mean per-item log-likelihood). */
+const meanLoglikelihoodPerplexity: MetricPlan<number> = { higherIsBetter: false, rows: (items) => items.map((i) => i.scores['logLikelihood'] ?? Number.NaN), aggregate: (lls) => Math.exp(-mean(lls)) };
 const perplexityPlan = (fn: (xs: readonly TextLoglikelihood[]) => number): MetricPlan<TextLoglikelihood> => ({ higherIsBetter: false, rows: (items) => items.map(llOf), aggregate: fn });
 
 /** How each metric turns item records into one number: a mean, a corpus statistic, or macro-F1. */
@@ -89,6 +100,7 @@ const PLANS: Record<MetricName, MetricPlan<any>> = {
   rougeL: meanOf('rougeL'),
   bleu: { higherIsBetter: true, rows: (items) => items.map((i) => bleuStats(textOf(i), i.gold)), aggregate: (rows: number[][]) => bleuFromStats(sumStats(rows)) },
   chrf: { higherIsBetter: true, rows: (items) => items.map((i) => chrfStats(textOf(i), i.gold)), aggregate: (rows: number[][]) => chrfFromStats(sumStats(rows)) },
+  perplexity: meanLoglikelihoodPerplexity,
   word_perplexity: perplexityPlan(wordPerplexity),
   byte_perplexity: perplexityPlan(bytePerplexity),
   bits_per_byte: perplexityPlan(bitsPerByte),

@@ -16,8 +16,8 @@ for (const f of files) {
 }
 const tasks = files.filter((f) => f.name.endsWith('.yaml'));
 
-test('docs/eval.md shows the four kinds of task file and an lm-evaluation-harness one', (t) => {
-  t.deepEqual(tasks.map((f) => f.name), ['tasks/sentiment.yaml', 'tasks/choice.yaml', 'tasks/translate.yaml', 'tasks/heldout.yaml', 'harness/arc_easy.yaml']);
+test('docs/eval.md shows the five kinds of task file and two lm-evaluation-harness ones', (t) => {
+  t.deepEqual(tasks.map((f) => f.name), ['tasks/sentiment.yaml', 'tasks/choice.yaml', 'tasks/translate.yaml', 'tasks/last-word.yaml', 'tasks/heldout.yaml', 'harness/arc_easy.yaml', 'harness/lambada.yaml']);
 });
 
 for (const f of tasks) {
@@ -32,5 +32,5 @@ for (const f of tasks) {
 
 test('the documented kinds and modes are what the files say', (t) => {
   const kinds = tasks.map((f) => resolveTasks(path.join(dir, f.name))[0]!).map((task) => `${task.kind}/${task.mode}`);
-  t.deepEqual(kinds, ['classification/generate', 'classification/loglikelihood', 'generation/generate', 'perplexity/perplexity', 'classification/loglikelihood']);
+  t.deepEqual(kinds, ['classification/generate', 'classification/loglikelihood', 'generation/generate', 'continuation/loglikelihood', 'perplexity/perplexity', 'classification/loglikelihood', 'continuation/loglikelihood']);
 });

@@ -1,4 +1,4 @@
-// lm-evaluation-harness task YAML (arc_easy, hellaswag, generate_until, loglikelihood_rolling styles) imported and run to requests and scores.
+// lm-evaluation-harness task YAML (arc_easy, hellaswag, generate_until, lambada's loglikelihood, loglikelihood_rolling styles) imported and run to requests and scores.
 import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ test('multiple choice scores acc by the sum and acc_norm by the choice\'s length
   const item = b.items.get(0)!;
   // per character without the space: oxygen -6/6 = -1, carbon dioxide -13/14 ≈ -0.93 (best), helium -7/6, neon -9/4;
   // with the space it would be -6/7 ≈ -0.857 for oxygen against -13/15 ≈ -0.867, and oxygen would win.
-  const scored = scoreItem(task, item, { mode: 'loglikelihood', logLikelihoods: [-6, -13, -7, -9] });
+  const scored = scoreItem(task, item, { mode: 'loglikelihood', logLikelihoods: [-6, -13, -7, -9], greedy: [false, false, false, false] });
   t.deepEqual(scored.scores, { acc: 0, acc_norm: 1 });
   t.is(scored.extracted, '0');
   const aggs = aggregateItems(task, [scored], { samples: 10 });
@@ -77,6 +77,37 @@ test('loglikelihood_rolling: the target text is scored alone; the data folder\'s
   t.deepEqual(b.requests, [{ itemIndex: 0, mode: 'perplexity', text: 'The first page.' }, { itemIndex: 1, mode: 'perplexity', text: 'صفحه دوم.' }]);
 });
 
+test('loglikelihood (lambada): the target scored as written after the prompt; acc is the greedy rate, perplexity exp(-mean ll)', (t) => {
+  const { task, built: b } = built('lambada.yaml');
+  t.like(task, { name: 'lambada_local', kind: 'continuation', mode: 'loglikelihood', metrics: ['perplexity', 'acc'] });
+  t.deepEqual(b.failures, []);
+  t.deepEqual(b.requests[0], { itemIndex: 0, mode: 'loglikelihood', prompt: { kind: 'text', text: 'She opened the door and the cat ran out into the' }, continuations: [' garden'] });
+  t.deepEqual(b.items.get(1)!.continuations, [' برابرند']);
+  const answers = [{ ll: -2, greedy: true }, { ll: -5, greedy: false }, { ll: -8, greedy: true }];
+  const scored = answers.map(({ ll, greedy }, i) => scoreItem(task, b.items.get(i)!, { mode: 'loglikelihood', logLikelihoods: [ll], greedy: [greedy] }));
+  t.deepEqual(scored.map((s) => s.scores), [{ acc: 1, logLikelihood: -2 }, { acc: 0, logLikelihood: -5 }, { acc: 1, logLikelihood: -8 }]);
+  t.is(scored[0]!.gold, ' garden');
+  const aggs = aggregateItems(task, scored, { samples: 10 });
+  t.deepEqual(aggs.map((a) => [a.metric, a.higherIsBetter]), [['perplexity', false], ['acc', true]]);
+  t.true(Math.abs(aggs[0]!.value! - Math.exp(5)) < 1e-9 * Math.exp(5));
+  t.true(Math.abs(aggs[1]!.value! - 2 / 3) < 1e-12);
+  t.throws(() => scoreItem(task, b.items.get(0)!, { mode: 'loglikelihood', logLikelihoods: [-1], greedy: [] }), { message: /Expected 1 greedy flag but received 0 for item 0/ });
+});
+
+test('loglikelihood: target_delimiter joins a shot\'s text and target, not the scored target; metric_list picks acc alone; an empty target is a failure', (t) => {
+  const file = path.join(dir, 'll.yaml');
+  writeFileSync(path.join(dir, 'll.jsonl'), '{"q": "Q1?", "a": "one"}\n{"q": "Q2?", "a": "two"}\n{"q": "Q3?", "a": ""}\n');
+  writeFileSync(file, 'task: ll\ndataset_path: ll.jsonl\ntest_split: test\noutput_type: loglikelihood\nnum_fewshot: 1\nfewshot_split: test\ndoc_to_text: "{{q}} A:"\ndoc_to_target: a\nmetric_list:\n  - metric: acc\n');
+  const task = loadHarnessTask(file);
+  t.deepEqual(task.metrics, ['acc']);
+  const b = buildRequests(task, loadTaskData(task, dir));
+  const r = b.requests.find((x) => x.itemIndex === 0)!;
+  if (r.mode !== 'loglikelihood' || r.prompt.kind !== 'text') return t.fail('a text log-likelihood request');
+  t.regex(r.prompt.text, /^Q[23]\? A: (two|)\n\nQ1\? A:$/);
+  t.deepEqual(r.continuations, ['one']);
+  t.deepEqual(b.failures, [{ ok: false, index: 2, reason: 'empty continuation: no text to score after the prompt' }]);
+});
+
 test('--tasks recognises a harness file by its task key, or by harness:; --mode leaves imported tasks as they are', (t) => {
   const [arc, wiki] = resolveTasks(`${at('arc_easy.yaml')},harness:${at('wikitext.yaml')}`);
   t.is(arc!.name, 'arc_easy');
@@ -97,7 +128,9 @@ test('!function is refused by name and line', refused, 'doc_to_text: !function u
 test('process_results is refused by name', refused, 'doc_to_target: a\nprocess_results: !function utils.process\n', /line 5: process_results: !function/);
 test('filter_list is refused by name', refused, 'doc_to_target: a\nfilter_list:\n  - name: strict\n', 'line 5: filter_list (answer filters (regex, take_first, majority vote)) is not supported in imported lm-evaluation-harness tasks');
 test('a typo is an unknown key with its line', refused, 'doc_to_target: a\ndoc_to_txt: "{{q}}"\n', 'line 5: Unknown option task.doc_to_txt');
-test('output_type loglikelihood is refused', refused, 'output_type: loglikelihood\ndoc_to_target: a\n', /line 4: output_type loglikelihood .* is not supported; supported: multiple_choice, generate_until, loglikelihood_rolling/);
+test('an unknown output_type is named with its line and the supported ones', refused, 'output_type: loglikelihod\ndoc_to_target: a\n', 'line 4: Expected one of "multiple_choice", "generate_until", "loglikelihood", "loglikelihood_rolling" for task.output_type but received "loglikelihod"');
+test('a multiple-choice metric on a loglikelihood task is refused with its line', refused, 'output_type: loglikelihood\ndoc_to_target: a\nmetric_list:\n  - metric: acc_norm\n', /line 6: metric acc_norm is not supported for loglikelihood \(supported: perplexity, acc\)/);
+test('a misspelt aggregation is named with its line', refused, 'output_type: loglikelihood\ndoc_to_target: a\nmetric_list:\n  - metric: perplexity\n    aggregation: perplexty\n', /line 8: .*metric_list\.0\.aggregation/);
 test('a metric without a counterpart is refused', refused, 'doc_to_target: a\nmetric_list:\n  - metric: mcc\n', /line 5: metric mcc is not supported for generate_until/);
 test('generation keys we do not run are refused', refused, 'doc_to_target: a\ngeneration_kwargs:\n  top_p: 0.9\n', 'line 6: Unknown option task.generation_kwargs.top_p');
 

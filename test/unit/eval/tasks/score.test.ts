@@ -38,10 +38,10 @@ test('loglikelihood mode: acc vs acc_norm from the continuations', (t) => {
   const built = buildRequests(task, data([records[3]!]));
   const item = built.items.get(3)!;
   t.deepEqual(item.continuations, ['A', 'B']);
-  const scored = scoreItem(task, item, { mode: 'loglikelihood', logLikelihoods: [-3, -2] });
+  const scored = scoreItem(task, item, { mode: 'loglikelihood', logLikelihoods: [-3, -2], greedy: [false, true] });
   t.deepEqual(scored.scores, { acc: 0, acc_norm: 0 });
   t.is(scored.extracted, 'B');
-  t.throws(() => scoreItem(task, item, { mode: 'loglikelihood', logLikelihoods: [-1] }), { message: /Expected 2 log-likelihoods but received 1 for item 3/ });
+  t.throws(() => scoreItem(task, item, { mode: 'loglikelihood', logLikelihoods: [-1], greedy: [true] }), { message: /Expected 2 log-likelihoods but received 1 for item 3/ });
   t.throws(() => scoreItem(task, item, { mode: 'generate', text: 'A' }), { message: /Expected a loglikelihood answer but received a generate one/ });
 });
 
