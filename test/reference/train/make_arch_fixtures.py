@@ -14,7 +14,8 @@
 # F32 GGUF by the vendored convert_hf_to_gguf.py (imported as a module: see convert()). The project's quantizer
 # (test/reference/train/arch_fixture_node.mjs) makes Q8_0 and Q4_K_M files of it; each base's weights are read back
 # with gguf-py (dequantized, llama's q/k rows un-permuted) into the transformers model, so every reference below is
-# transformers on exactly the weights the trainer holds, in float64.
+# transformers on exactly the weights the trainer holds, in float64, with ggml's Q8_0 rounding of the inputs of
+# quantized products modelled (see q8_0_input).
 #   golden.json  (a) loss, LoRA gradients and their norm on a fixed packed batch (PEFT LoraConfig r 4, alpha 8, the
 #                seven projections, no dropout, A and B from the seeded LCG of test/native/train/helpers.ts, B non-zero),
 #                per base; (b) the logits of transformers + PEFT (PeftModel.from_pretrained) with the adapter in peft/,
@@ -88,7 +89,7 @@ def node(*args):
     subprocess.run(['node', NODE, *args], check=True, cwd=ROOT)
 
 
-def make_tokenizer(path):
+def make_tokenizer():
     """A byte-level BPE (GPT-2 pre-tokenizer, all 256 bytes, VOCAB pieces) trained on the demo's Persian and English text."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -103,9 +104,7 @@ def make_tokenizer(path):
     tok.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=SPECIAL, show_progress=False,
                                                        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     assert tok.get_vocab_size() == VOCAB, tok.get_vocab_size()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=SPECIAL[0], eos_token=SPECIAL[1])
-    fast.save_pretrained(path)
-    return fast
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=SPECIAL[0], eos_token=SPECIAL[1])
 
 
 def make_hf_model(arch):
@@ -304,7 +303,7 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def make(arch, tokenizer_dir, tokenizer):
+def make(arch, tokenizer):
     import peft
     import transformers
     out = os.path.join(OUT, arch)
@@ -361,10 +360,9 @@ def make(arch, tokenizer_dir, tokenizer):
 def main():
     archs = sys.argv[1:] or list(ARCHS)
     torch.set_num_threads(2)
-    tokenizer_dir = tempfile.mkdtemp(prefix='arch-golden-tokenizer-')
-    tokenizer = make_tokenizer(tokenizer_dir)
+    tokenizer = make_tokenizer()
     for arch in archs:
-        make(arch, tokenizer_dir, tokenizer)
+        make(arch, tokenizer)
 
 
 if __name__ == '__main__':
