@@ -1,6 +1,7 @@
 // Scores one item from the model's answer, and aggregates a task's items into metrics with bootstrap intervals.
 import { PersianLoraError } from '../../errors.js';
 import { extractAnswer } from '../answers/extract.js';
+import { harnessWordCount } from '../harness/words.js';
 import { bleuFromStats, bleuStats, sumStats } from '../metrics/bleu.js';
 import { bootstrap, type BootstrapOptions } from '../metrics/bootstrap.js';
 import { chrfFromStats, chrfStats } from '../metrics/chrf.js';
@@ -32,7 +33,10 @@ export function scoreItem(task: Task, item: PreparedItem, answer: ModelAnswer): 
   if (answer.mode !== task.mode) mismatch(task, item, `a ${task.mode} answer but received a ${answer.mode} one`);
   const base = { index: item.itemIndex, prompt: item.prompt, gold: item.parsed?.gold ?? item.record.record.output };
   if (answer.mode === 'perplexity') {
-    const { bytes, words, chars } = textUnits(item.record.record.output);
+    const text = item.record.record.output;
+    const { bytes, chars, words: ownWords } = textUnits(text);
+    // An imported lm-evaluation-harness task's word_perplexity divides by lm-evaluation-harness's word count.
+    const words = task.harness ? harnessWordCount(text) : ownWords;
     return { ...base, output: answer, extracted: null, method: null, scores: { logLikelihood: answer.logLikelihood, tokens: answer.tokens, bytes, words, chars } };
   }
   if (answer.mode === 'loglikelihood') {
