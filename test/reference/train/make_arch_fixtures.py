@@ -1,26 +1,27 @@
 # Golden fixtures per architecture from transformers + PEFT, for test/native/train/arch-peft-golden.test.ts.
 #
 # Usage (from the repository root, after `npx tsc -p tsconfig.json`, with the addon built):
-#   PYTHONPATH=third_party/llama.cpp/gguf-py /work/venv-ref/bin/python test/reference/train/make_arch_fixtures.py [llama qwen2 qwen3]
-# Needs: torch, transformers, peft, tokenizers, safetensors, numpy, gguf-py. Writes test/fixtures/arch-golden/<arch>/.
+#   PYTHONPATH=third_party/llama.cpp/gguf-py /work/venv-ref/bin/python test/reference/train/make_arch_fixtures.py [llama qwen2 qwen3 qwen3-k256]
+# Needs: torch, transformers, peft, tokenizers, safetensors, numpy, gguf-py. Writes test/fixtures/arch-golden/<fixture>/.
 #
 # For each architecture a tiny RANDOM Hugging Face model is built with transformers' own class from a config (seeded):
 #   llama  LlamaForCausalLM in the Llama 3.2 shape: Llama 3 RoPE scaling (rope_type llama3, which the converter bakes
 #          into rope_freqs.weight), tied output, grouped-query attention;
 #   qwen2  Qwen2ForCausalLM: biases on q, k and v; tied output;
-#   qwen3  Qwen3ForCausalLM: RMS norms on q and k heads, head size 32 at width 64; tied output.
+#   qwen3  Qwen3ForCausalLM: RMS norms on q and k heads, head size 32 at width 64; tied output;
+#   qwen3-k256  the same at width 256, so that Q4_K_M has K-quant tensors (committed as F16: see FIXTURES).
 # Its weights are redrawn (norm weights around 1, biases non-zero: transformers initialises them to 1 and 0, which
 # would hide them), it is saved with a small byte-level BPE tokenizer trained here (tokenizers), and converted to an
 # F32 GGUF by the vendored convert_hf_to_gguf.py (imported as a module: see convert()). The project's quantizer
 # (test/reference/train/arch_fixture_node.mjs) makes Q8_0 and Q4_K_M files of it; each base's weights are read back
 # with gguf-py (dequantized, llama's q/k rows un-permuted) into the transformers model, so every reference below is
 # transformers on exactly the weights the trainer holds, in float64, with ggml's Q8_0 rounding of the inputs of
-# quantized products modelled (see q8_0_input).
+# quantized products modelled (see round_inputs).
 #   golden.json  (a) loss, LoRA gradients and their norm on a fixed packed batch (PEFT LoraConfig r 4, alpha 8, the
 #                seven projections, no dropout, A and B from the seeded LCG of test/native/train/helpers.ts, B non-zero),
 #                per base; (b) the logits of transformers + PEFT (PeftModel.from_pretrained) with the adapter in peft/,
 #                per base; the sha256 of each quantized file, so the test knows its quantizer made the same weights.
-#   model.gguf   the converted F32 base (committed; the test quantizes it again).
+#   model.gguf   the converted base, F32 (F16 for qwen3-k256; the test quantizes it again).
 #   adapter.gguf the trainer's export after 4 AdamW steps on the batch; peft/ its `persian-lora export --format peft`.
 import base64
 import hashlib
@@ -41,14 +42,21 @@ NODE = os.path.join(HERE, 'arch_fixture_node.mjs')
 
 SHAPE = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
              max_position_embeddings=256, rms_norm_eps=1e-5, tie_word_embeddings=True, attn_implementation='eager')
-ARCHS = {
-    'llama': ('LlamaConfig', 'LlamaForCausalLM', dict(rope_parameters={
+QWEN_ROPE = {'rope_type': 'default', 'rope_theta': 1000000.0}
+# fixture folder -> architecture, transformers classes, config, seed, type of the committed GGUF
+FIXTURES = {
+    'llama': dict(arch='llama', classes=('LlamaConfig', 'LlamaForCausalLM'), seed=1, stored='f32', config=dict(SHAPE, rope_parameters={
         'rope_type': 'llama3', 'rope_theta': 500000.0, 'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0,
         'original_max_position_embeddings': 64})),  # a short original context, so most of the 8 frequencies are scaled
-    'qwen2': ('Qwen2Config', 'Qwen2ForCausalLM', dict(rope_parameters={'rope_type': 'default', 'rope_theta': 1000000.0})),
-    'qwen3': ('Qwen3Config', 'Qwen3ForCausalLM', dict(head_dim=32, rope_parameters={'rope_type': 'default', 'rope_theta': 1000000.0})),
+    'qwen2': dict(arch='qwen2', classes=('Qwen2Config', 'Qwen2ForCausalLM'), seed=2, stored='f32', config=dict(SHAPE, rope_parameters=QWEN_ROPE)),
+    'qwen3': dict(arch='qwen3', classes=('Qwen3Config', 'Qwen3ForCausalLM'), seed=3, stored='f32', config=dict(SHAPE, head_dim=32, rope_parameters=QWEN_ROPE)),
+    # K-quants need rows of 256: width 256 with 2 heads of 32 (q, k, v, gate, up and the tied head in Q4_K / Q6_K under
+    # Q4_K_M; o and down, 64 wide, fall back to Q5_0 / Q8_0), one layer, weights F16-exact and committed as F16 (half
+    # the bytes; the test makes the F32 base from it with the project's quantizer, exactly)
+    'qwen3-k256': dict(arch='qwen3', classes=('Qwen3Config', 'Qwen3ForCausalLM'), seed=4, stored='f16', config=dict(
+        SHAPE, hidden_size=256, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+        head_dim=32, rope_parameters=QWEN_ROPE)),
 }
-SEED = {'llama': 1, 'qwen2': 2, 'qwen3': 3}
 QUANTS = ['f32', 'q8_0', 'q4_k_m']
 VOCAB = 384
 SPECIAL = ['<|begin_of_text|>', '<|endoftext|>']  # the second is Qwen2Tokenizer's own (transformers picks that class for qwen2/qwen3)
@@ -107,11 +115,11 @@ def make_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=SPECIAL[0], eos_token=SPECIAL[1])
 
 
-def make_hf_model(arch):
+def make_hf_model(spec):
     import transformers
-    config_name, model_name, extra = ARCHS[arch]
-    config = getattr(transformers, config_name)(vocab_size=VOCAB, bos_token_id=0, eos_token_id=1, **SHAPE, **extra)
-    torch.manual_seed(SEED[arch])
+    config_name, model_name = spec['classes']
+    config = getattr(transformers, config_name)(vocab_size=VOCAB, bos_token_id=0, eos_token_id=1, **spec['config'])
+    torch.manual_seed(spec['seed'])
     model = getattr(transformers, model_name)(config).float().eval()
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -121,11 +129,13 @@ def make_hf_model(arch):
                 p.copy_(0.1 * torch.randn_like(p))
             else:
                 p.copy_(0.1 * torch.randn_like(p))
+            if spec['stored'] == 'f16':
+                p.copy_(p.half().float())
     return model
 
 
-def convert(hf_dir, out):
-    """convert_hf_to_gguf.py --outtype f32, as a module: its BPE pre-tokenizer check knows only published tokenizers (by
+def convert(hf_dir, out, outtype):
+    """convert_hf_to_gguf.py --outtype f32 (or f16), as a module: its BPE pre-tokenizer check knows only published tokenizers (by
     the hash of a test string's ids), so for this tiny one the check alone is replaced by the name of the pre-tokenizer
     it was built with: GPT-2's regex (tokenizers' ByteLevel), llama.cpp's `gpt-2`."""
     sys.path.insert(0, LLAMA_CPP)
@@ -133,7 +143,7 @@ def convert(hf_dir, out):
     from conversion.base import TextModel
     TextModel.get_vocab_base_pre = lambda self, tokenizer: 'gpt-2'
     argv = sys.argv
-    sys.argv = ['convert_hf_to_gguf.py', hf_dir, '--outfile', out, '--outtype', 'f32']
+    sys.argv = ['convert_hf_to_gguf.py', hf_dir, '--outfile', out, '--outtype', outtype]
     try:
         convert_hf_to_gguf.main()
     finally:
@@ -169,14 +179,14 @@ def hf_name(gguf_name):
     return f'model.layers.{i}.{layer}.{kind}'
 
 
-# ggml's CPU product of a Q8_0 / Q5_0 / Q4_0 weight first quantizes its F32 input to Q8_0 (the weight type's
-# vec_dot_type; quantize_row_q8_0: blocks of 32, d = amax / 127 kept as F16, values round(x · 127 / amax) half to even),
-# in the trainer and in llama.cpp alike. The reference does the same in the forward of those products, straight through
-# in the backward (the trainer's input gradient is an F32 product with the dequantized weight); the LoRA branch reads
-# the unrounded input, as in both. Other types' input rounding (Q8_1, Q8_K) is not modelled: refused.
-Q8_0_INPUT = {'Q8_0', 'Q5_0', 'Q4_0'}
-
-
+# ggml's CPU product of a quantized weight first quantizes its F32 input to the weight type's vec_dot_type, in the
+# trainer and in llama.cpp alike: Q8_0 before Q8_0 / Q5_0 / Q4_0 weights (quantize_row_q8_0: blocks of 32, d = amax / 127
+# kept as F16, values round(x · 127 / amax) half to even), Q8_K before the K-quants (quantize_row_q8_K_ref: blocks of
+# 256, iscale = -127 / (the value of largest magnitude, the first one), values nearest_int(iscale · x) half to even,
+# d = 1 / iscale in F32). The product of the dequantized weight with the dequantized input is then what ggml sums.
+# The reference does the same in the forward of those products, straight through in the backward (the trainer's input
+# gradient is an F32 product with the dequantized weight); the LoRA branch reads the unrounded input, as in both.
+# Q8_1 (before Q4_1 / Q5_1) is not modelled: refused.
 def q8_0_input(x):
     xf = x.float().reshape(*x.shape[:-1], -1, 32)
     amax = xf.abs().amax(-1, keepdim=True)
@@ -184,14 +194,28 @@ def q8_0_input(x):
     return (q.double() * (amax / 127.0).half().double()).reshape(x.shape)
 
 
+def q8_k_input(x):
+    xf = x.float().reshape(*x.shape[:-1], -1, 256)
+    peak = torch.gather(xf, -1, xf.abs().argmax(-1, keepdim=True))  # argmax: the first of equal magnitudes
+    iscale = torch.where(peak != 0, -127.0 / peak, torch.zeros_like(peak))
+    q = torch.clamp(torch.round(iscale * xf), max=127)
+    d = torch.where(peak != 0, 1.0 / iscale, torch.zeros_like(peak))
+    return (q.double() * d.double()).reshape(x.shape)
+
+
+INPUT_ROUNDING = {'Q8_0': q8_0_input, 'Q5_0': q8_0_input, 'Q4_0': q8_0_input,
+                  'Q4_K': q8_k_input, 'Q5_K': q8_k_input, 'Q6_K': q8_k_input, 'Q3_K': q8_k_input, 'Q2_K': q8_k_input}
+
+
 def round_inputs(model, types):
-    """Q8_0 input rounding on every projection (and the tied head) whose weight is stored in a Q8_0-input type."""
+    """ggml's input rounding on every projection (and the tied head) whose weight is stored quantized."""
     for name, module in model.named_modules():
         if not isinstance(module, torch.nn.Linear):
             continue
         t = types['model.embed_tokens.weight' if name == 'lm_head' else f'{name}.weight']
-        if t in Q8_0_INPUT:
-            module.register_forward_pre_hook(lambda m, args: (args[0] + (q8_0_input(args[0]) - args[0]).detach(),))
+        if t in INPUT_ROUNDING:
+            fn = INPUT_ROUNDING[t]
+            module.register_forward_pre_hook(lambda m, args, fn=fn: (args[0] + (fn(args[0]) - args[0]).detach(),))
         elif t != 'F32':
             raise NotImplementedError(f'{name}: the input rounding of a {t} weight is not modelled')
 
@@ -224,9 +248,9 @@ def check_rope_freqs(model, rope_freqs):
     assert (rope_freqs != 1).sum() >= dim // 4, f'rope factors {rope_freqs}: too few scaled to matter'
 
 
-def model_on(arch, weights, types):
+def model_on(spec, weights, types):
     """A float64 transformers model holding `weights` (the tied head is the embedding), rounding inputs as ggml does."""
-    model = make_hf_model(arch).double()
+    model = make_hf_model(spec).double()
     missing, unexpected = model.load_state_dict(weights, strict=False)
     assert not unexpected and set(missing) <= {'lm_head.weight'}, (missing, unexpected)
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr(), 'tied output'
@@ -253,9 +277,10 @@ def lora_entries(arch, config):
     return entries
 
 
-def reference_gradients(arch, config, weights, types, batch_):
+def reference_gradients(spec, config, weights, types, batch_):
+    arch = spec['arch']
     from peft import LoraConfig, get_peft_model
-    model = get_peft_model(model_on(arch, weights, types), LoraConfig(
+    model = get_peft_model(model_on(spec, weights, types), LoraConfig(
         r=RANK, lora_alpha=ALPHA, lora_dropout=0.0, bias='none',
         target_modules=['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']))
     entries, params = lora_entries(arch, config), []
@@ -286,9 +311,9 @@ def reference_gradients(arch, config, weights, types, batch_):
     return float(loss.detach()), norm, grads, [{k: e[k] for k in ('name', 'seed', 'scale', 'shape')} for e in entries]
 
 
-def reference_logits(arch, weights, types, peft_dir, ids):
+def reference_logits(spec, weights, types, peft_dir, ids):
     from peft import PeftModel
-    base = model_on(arch, weights, types)
+    base = model_on(spec, weights, types)
     with torch.no_grad():
         plain = base(input_ids=torch.tensor([ids])).logits[0].numpy().copy()
         model = PeftModel.from_pretrained(base, peft_dir).double().eval()
@@ -303,19 +328,21 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def make(arch, tokenizer):
+def make(name, tokenizer):
     import peft
     import transformers
-    out = os.path.join(OUT, arch)
+    spec = FIXTURES[name]
+    arch = spec['arch']
+    out = os.path.join(OUT, name)
     os.makedirs(out, exist_ok=True)
-    hf_model = make_hf_model(arch)
+    hf_model = make_hf_model(spec)
     config = hf_model.config
-    work = tempfile.mkdtemp(prefix=f'arch-golden-{arch}-')
+    work = tempfile.mkdtemp(prefix=f'arch-golden-{name}-')
     hf_dir = os.path.join(work, 'hf')
     hf_model.save_pretrained(hf_dir)
     tokenizer.save_pretrained(hf_dir)
     model_gguf = os.path.join(out, 'model.gguf')
-    convert(hf_dir, model_gguf)
+    convert(hf_dir, model_gguf, spec['stored'])
     tokens, weights, doc_starts = batch()
     batch_file = os.path.join(work, 'batch.json')
     with open(batch_file, 'w') as f:
@@ -325,29 +352,29 @@ def make(arch, tokenizer):
 
     bases = {}
     for quant in QUANTS:
-        path = model_gguf if quant == 'f32' else os.path.join(work, f'model-{quant}.gguf')
-        if quant != 'f32':
+        path = model_gguf if quant == spec['stored'] else os.path.join(work, f'model-{quant}.gguf')
+        if path != model_gguf:
             node('quantize', model_gguf, path, quant)
         held, types, rope_freqs = read_weights(path, arch, config)
-        if quant == 'f32':  # the conversion and the read-back are exact
-            for name, p in hf_model.state_dict().items():
-                if name != 'lm_head.weight':
-                    assert torch.equal(held[name], p.double()), f'{name} differs after conversion'
+        if quant == 'f32':  # the conversion (F16-exact weights when stored as F16) and the read-back are exact
+            for key, p in hf_model.state_dict().items():
+                if key != 'lm_head.weight':
+                    assert torch.equal(held[key], p.double()), f'{key} differs after conversion'
         if arch == 'llama':
             assert rope_freqs is not None, 'the converter wrote no rope_freqs.weight'
             check_rope_freqs(hf_model, rope_freqs)
-        loss, norm, grads, entries = reference_gradients(arch, config, held, types, (tokens, weights, doc_starts))
-        logits, effect = reference_logits(arch, held, types, os.path.join(out, 'peft'), ids)
+        loss, norm, grads, entries = reference_gradients(spec, config, held, types, (tokens, weights, doc_starts))
+        logits, effect = reference_logits(spec, held, types, os.path.join(out, 'peft'), ids)
         counts = {t: list(types.values()).count(t) for t in sorted(set(types.values()))}
-        bases[quant] = {'sha256': sha256(path) if quant != 'f32' else None, 'tensorTypes': counts, 'loss': loss, 'gradNorm': norm,
+        bases[quant] = {'sha256': sha256(path) if path != model_gguf else None, 'tensorTypes': counts, 'loss': loss, 'gradNorm': norm,
                         'gradients': grads, 'logits': b64(logits), 'adapterEffect': effect}
-        print(f'{arch} {quant}: {counts}, loss {loss:.6f}, grad norm {norm:.6f}, adapter moves logits by up to {effect:.4f}', file=sys.stderr)
+        print(f'{name} {quant}: {counts}, loss {loss:.6f}, grad norm {norm:.6f}, adapter moves logits by up to {effect:.4f}', file=sys.stderr)
     fixture = {
         'about': 'transformers + PEFT reference (float64) for test/native/train/arch-peft-golden.test.ts; written by '
                  'test/reference/train/make_arch_fixtures.py. Arrays are base64 little-endian float32 in ggml memory order '
                  '(gradients of B for llama q/k in llama.cpp\'s row order); logits row-major [token][vocabulary].',
         'torch': torch.__version__, 'transformers': transformers.__version__, 'peft': peft.__version__,
-        'architecture': arch, 'hfClass': ARCHS[arch][1], 'config': json.loads(config.to_json_string()),
+        'architecture': arch, 'hfClass': spec['classes'][1], 'storedType': spec['stored'], 'config': json.loads(config.to_json_string()),
         'lora': {'rank': RANK, 'alpha': ALPHA, 'dropout': 0},
         'batch': {'sequences': B, 'tokens': tokens.tolist(), 'weights': weights.tolist(), 'docStarts': doc_starts.tolist()},
         'parameters': entries, 'logitTokens': ids, 'logitText': LOGIT_TEXT, 'bases': bases,
@@ -358,11 +385,11 @@ def make(arch, tokenizer):
 
 
 def main():
-    archs = sys.argv[1:] or list(ARCHS)
+    names = sys.argv[1:] or list(FIXTURES)
     torch.set_num_threads(2)
     tokenizer = make_tokenizer()
-    for arch in archs:
-        make(arch, tokenizer)
+    for name in names:
+        make(name, tokenizer)
 
 
 if __name__ == '__main__':
