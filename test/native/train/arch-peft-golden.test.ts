@@ -1,6 +1,7 @@
 // transformers + PEFT golden references per architecture (test/reference/train/make_arch_fixtures.py, float64): tiny
-// random LlamaForCausalLM (Llama 3.2 shape), Qwen2ForCausalLM and Qwen3ForCausalLM models converted by the vendored
-// convert_hf_to_gguf.py (test/fixtures/arch-golden/<arch>/model.gguf), at F32 and quantized by the project's quantizer.
+// random LlamaForCausalLM (Llama 3.2 shape), Qwen2ForCausalLM and Qwen3ForCausalLM models (and a width-256 Qwen3 for
+// K-quant tensors) converted by the vendored convert_hf_to_gguf.py (test/fixtures/arch-golden/<fixture>/model.gguf), at
+// F32 and quantized by the project's quantizer.
 // (a) the trainer's loss and LoRA gradients on a packed batch; (b) the logits of the adapter the trainer exported
 // (adapter.gguf, and its PEFT export peft/ that transformers loaded) through the trainer and through llama.cpp.
 import { createHash } from 'node:crypto';
