@@ -34,6 +34,8 @@ import tempfile
 import numpy as np
 import torch
 
+from make_peft_fixture import seeded_array  # the LCG of test/native/train/helpers.ts
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 LLAMA_CPP = os.path.join(ROOT, 'third_party', 'llama.cpp')
@@ -66,16 +68,6 @@ T, B = 12, 2
 PROJ = {'attn_q': 'self_attn.q_proj', 'attn_k': 'self_attn.k_proj', 'attn_v': 'self_attn.v_proj', 'attn_output': 'self_attn.o_proj',
         'ffn_gate': 'mlp.gate_proj', 'ffn_up': 'mlp.up_proj', 'ffn_down': 'mlp.down_proj'}
 LOGIT_TEXT = 'The exported adapter must give the same logits. سلام دنیا'
-
-
-def seeded_array(n, seed, scale):
-    """Same numbers as helpers.ts seededArray: LCG (1664525, 1013904223) mod 2^32, mapped to [-scale, scale]."""
-    out = np.empty(n, dtype=np.float32)
-    s = seed & 0xFFFFFFFF
-    for i in range(n):
-        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
-        out[i] = ((s / 2 ** 32) * 2 - 1) * scale
-    return out
 
 
 def batch():
