@@ -66,7 +66,7 @@ function relL2(a: Float32Array[], b: Float32Array[]): number {
 // position when it happens in the last layer, up to 29 of 52 when it happens in the first). Hence a rounding tier for
 // quantized bases (parity.test.ts's 0.1 for logits; gradients 1e-2, below the 2-5 % that the input rounding moves them
 // when it is left out of the reference) and a summary that wants at least half of the quantized cases exact: without
-// the modelled rounding none is (logits then differ by 5-9e-2). F32 must be exact. Alpha 1 % off moves the F32 loss by
+// the modelled rounding none was (logits differed by 5-9e-2 at width 64). F32 must be exact. Alpha 1 % off moves the F32 loss by
 // 1.2e-5 to 1.6e-4 and the gradients by 1.2-1.4e-2 (measured), 1000 times the exact tier.
 const EXACT = { loss: 1e-6, grad: 1e-5, each: 3e-5, logits: 1e-4 };
 const ROUNDING = { loss: 1e-4, grad: 1e-2, each: 3e-2, logits: 0.1 };
@@ -80,6 +80,7 @@ function positionsOff(a: Float32Array, b: Float32Array, vocabulary: number): num
   for (let i = 0; i < a.length; i += vocabulary) if (maxAbsDiff(a, b, i, i + vocabulary) > EXACT.logits) n++;
   return n;
 }
+
 const within = (gap: GradientGap, tol: typeof EXACT): boolean =>
   gap.loss <= tol.loss && gap.norm <= tol.grad && gap.grad <= tol.grad && gap.worst.err <= tol.each;
 
@@ -101,7 +102,6 @@ function baseFile(name: Fixture, quant: Quant): Promise<string> {
   }
   return bases.get(key)!;
 }
-
 
 const adapterFile = (name: Fixture): string => path.join(dirOf(name), 'adapter.gguf');
 
