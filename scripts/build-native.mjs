@@ -1,5 +1,6 @@
-// Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan] [--portable] [--out DIR]`.
-// The backend defaults to PERSIAN_LORA_GPU, else Metal on Apple silicon, else CPU.
+// Builds the native addon with cmake-js: `node scripts/build-native.mjs [--gpu cpu|cuda|metal|vulkan] [--portable] [--out DIR] [--jobs N]`.
+// The backend defaults to PERSIAN_LORA_GPU, else Metal on Apple silicon, else CPU. PERSIAN_LORA_WERROR=1 (CI) makes a
+// warning in the project's own native files an error (CMake's PERSIAN_LORA_WERROR; llama.cpp's targets are untouched).
 // Build tools (cmake-js, node-addon-api, node-api-headers) are resolved the way Node resolves them from this
 // package, so they are found wherever npm put them (nested in the package or hoisted into the app's node_modules).
 // A failure says what failed: a missing build tool, cmake missing or too old, the CMake configure step, or the
@@ -111,13 +112,22 @@ function tailOf(log, from) {
   return [...(errors.length ? ['  (error lines above the tail)', ...errors.map((l) => '  ' + l), '  …'] : []), ...tail.map((l) => '  ' + l)].join('\n');
 }
 
+/** The CMake definitions (cmake-js `--CD` arguments) of a build: backend, portable, and warnings as errors. */
+export function cmakeDefinitions({ gpu = defaultBackend(), portable = false, werror = process.env.PERSIAN_LORA_WERROR === '1' } = {}) {
+  const on = (x) => (x ? 'ON' : 'OFF');
+  const defs = [`--CDPERSIAN_LORA_GPU=${gpu}`, `--CDPERSIAN_LORA_PORTABLE=${on(portable)}`, `--CDPERSIAN_LORA_WERROR=${on(werror)}`];
+  if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) defs.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
+  return defs;
+}
+
 /**
  * Returns the path of the built addon; throws an Error with a user-facing message on failure.
  * `portable` builds for any x86-64 CPU with run-time CPU dispatch (the prebuild, scripts/prebuild.mjs). The build
  * folder is build/cmake (build/portable when portable), whose addon is copied to build/Release; a build folder `out`
  * of one's own keeps its addon (and, portable, the libraries it loads) there, with the log beside it (`out`.log).
+ * `werror` (default: PERSIAN_LORA_WERROR=1) fails the build on a warning in the project's own files.
  */
-export function buildNative({ gpu = defaultBackend(), jobs = os.availableParallelism?.() ?? os.cpus().length, portable = false, out } = {}) {
+export function buildNative({ gpu = defaultBackend(), jobs = os.availableParallelism?.() ?? os.cpus().length, portable = false, werror, out } = {}) {
   const shared = out === undefined && !portable;   // the build that lands in build/Release
   out ??= path.join(root, 'build', portable ? 'portable' : 'cmake');
   if (!backends.includes(gpu)) {
@@ -133,9 +143,7 @@ export function buildNative({ gpu = defaultBackend(), jobs = os.availableParalle
   const cmakeVersion = checkCmake();
 
   if (portable && gpu !== 'cpu') throw userError(`A portable build is CPU only (received the GPU backend ${JSON.stringify(gpu)})`);
-  const common = ['--directory', root, '--out', out, '--parallel', String(jobs),
-    `--CDPERSIAN_LORA_GPU=${gpu}`, `--CDPERSIAN_LORA_PORTABLE=${portable ? 'ON' : 'OFF'}`, '--log-level', 'warn'];
-  if (gpu === 'cuda' && process.env.CMAKE_CUDA_ARCHITECTURES) common.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
+  const common = ['--directory', root, '--out', out, '--parallel', String(jobs), ...cmakeDefinitions({ gpu, portable, werror }), '--log-level', 'warn'];
   process.stderr.write(`[build] building the persian-lora addon (backend: ${gpu}, ${jobs} jobs, cmake ${cmakeVersion}) ...\n`);
   const started = Date.now();
   const log = shared ? path.join(root, 'build', 'build.log') : `${out}.log`;
@@ -179,7 +187,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const arg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
   try {
     const gpu = arg('--gpu'), out = arg('--out');
-    buildNative({ ...(gpu ? { gpu } : {}), ...(out ? { out: path.resolve(out) } : {}), portable: process.argv.includes('--portable') });
+    const jobs = arg('--jobs');
+    buildNative({ ...(gpu ? { gpu } : {}), ...(out ? { out: path.resolve(out) } : {}), ...(jobs ? { jobs: Number(jobs) } : {}), portable: process.argv.includes('--portable') });
   } catch (error) {
     process.stderr.write((error.userFacing ? error.message : error.stack) + '\n');
     process.exit(1);

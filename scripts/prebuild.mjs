@@ -6,7 +6,8 @@
 //                                rpath $ORIGIN; stripped; `backend` (cpu) and `build.json` (tree, compiler, sizes)
 //   third_party/llama.cpp-vocab/ ggml-vocab-{llama-spm,llama-bpe,qwen2,phi-3}.gguf and llama.cpp's LICENSE
 // The build (PERSIAN_LORA_PORTABLE, in build/portable) runs on any x86-64 CPU: see CMakeLists.txt and
-// native/core/pl_cpu_features.h. Neither folder is committed (.gitignore); both are in package.json "files".
+// native/core/pl_cpu_features.h; PERSIAN_LORA_WERROR=1 (CI) fails it on a warning in the project's own files.
+// Neither folder is committed (.gitignore); both are in package.json "files".
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
