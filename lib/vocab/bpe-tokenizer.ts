@@ -1,4 +1,4 @@
-// TypeScript port of llama.cpp's byte-level BPE tokenizer (llm_tokenizer_bpe_session) with the Llama 3 and Qwen2 pre-tokenizers.
+// TypeScript port of llama.cpp's byte-level BPE tokenizer (llm_tokenizer_bpe_session) with the Llama 3, Qwen2 and Qwen3.5 pre-tokenizers.
 import { PersianLoraError } from '../errors.js';
 import { Heap } from './heap.js';
 import { partitionSpecial, specialTokens } from './spm-tokenizer.js';
@@ -35,21 +35,26 @@ export function byteDecode(encoded: string): string {
 /** Unicode White_Space as llama.cpp's unicode_set_whitespace lists it (JS `\s` differs: it has U+FEFF, lacks U+0085). */
 const WS = '\\t\\n\\v\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000';
 
-/** A pre-tokenizer regex of llama.cpp's Llama 3 family; `digits` is how numbers split (case-insensitive contractions spelled out). */
-function preRegex(digits: string): RegExp {
+/**
+ * A pre-tokenizer regex of llama.cpp's Llama 3 family (case-insensitive contractions spelled out): `letter` is the
+ * class words are made of, `digits` how numbers split.
+ */
+function preRegex(letter: string, digits: string): RegExp {
   return new RegExp(
-    `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|${digits}` +
-    `| ?[^${WS}\\p{L}\\p{N}]+[\\r\\n]*|[${WS}]*[\\r\\n]+|[${WS}]+(?![^${WS}])|[${WS}]+`, 'gu');
+    `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?[${letter}]+|${digits}` +
+    `| ?[^${WS}${letter}\\p{N}]+[\\r\\n]*|[${WS}]*[\\r\\n]+|[${WS}]+(?![^${WS}])|[${WS}]+`, 'gu');
 }
 
 /** The Llama 3 pre-tokenizer regex, as llama.cpp adapts it: numbers in runs of up to three digits. */
-export const LLAMA3_PRE_REGEX = preRegex('\\p{N}{1,3}');
+export const LLAMA3_PRE_REGEX = preRegex('\\p{L}', '\\p{N}{1,3}');
 /** The Qwen2 pre-tokenizer regex (LLAMA_VOCAB_PRE_TYPE_QWEN2): Llama 3's with every digit a word of its own. */
-export const QWEN2_PRE_REGEX = preRegex('\\p{N}');
+export const QWEN2_PRE_REGEX = preRegex('\\p{L}', '\\p{N}');
+/** The Qwen3.5 pre-tokenizer regex (LLAMA_VOCAB_PRE_TYPE_QWEN35): Qwen2's with combining marks (\p{M}) inside words. */
+export const QWEN35_PRE_REGEX = preRegex('\\p{L}\\p{M}', '\\p{N}');
 
 /** How llama.cpp pre-tokenizes and merges for one tokenizer.ggml.pre family (llama-vocab.cpp, llm_tokenizer_bpe). */
 export interface BpePreTokenizer {
-  readonly family: 'llama3' | 'qwen2';
+  readonly family: 'llama3' | 'qwen2' | 'qwen35';
   readonly regex: RegExp;
   /** a pre-tokenizer word that is a token stays whole without merging (llama.cpp's ignore_merges) */
   readonly ignoreMerges: boolean;
@@ -59,18 +64,20 @@ export interface BpePreTokenizer {
 
 export const LLAMA3_PRE: BpePreTokenizer = { family: 'llama3', regex: LLAMA3_PRE_REGEX, ignoreMerges: true, addBos: true };
 export const QWEN2_PRE: BpePreTokenizer = { family: 'qwen2', regex: QWEN2_PRE_REGEX, ignoreMerges: false, addBos: false };
+export const QWEN35_PRE: BpePreTokenizer = { family: 'qwen35', regex: QWEN35_PRE_REGEX, ignoreMerges: false, addBos: false };
 
-/** tokenizer.ggml.pre names llama.cpp maps to LLAMA_VOCAB_PRE_TYPE_LLAMA3 and LLAMA_VOCAB_PRE_TYPE_QWEN2. */
+/** tokenizer.ggml.pre names llama.cpp maps to LLAMA_VOCAB_PRE_TYPE_LLAMA3, _QWEN2 and _QWEN35. */
 const PRE_BY_NAME = new Map<string, BpePreTokenizer>([
   ...['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'falcon-h1', 'pixtral', 'midm-2.0', 'lfm2', 'jina-v5-nano'].map((n) => [n, LLAMA3_PRE] as const),
   ...['qwen2', 'deepseek-r1-qwen', 'kormo', 'f2llmv2', 'megrez'].map((n) => [n, QWEN2_PRE] as const),
+  ['qwen35', QWEN35_PRE],
 ]);
 
 /** The pre-tokenizer of a byte-level BPE vocabulary; other pre-tokenizers are refused by name. */
 export function bpePreTokenizer(vocab: Vocab): BpePreTokenizer {
   const pre = PRE_BY_NAME.get(vocab.pre);
   if (!pre) {
-    throw new PersianLoraError('ERR_INVALID_OPTION', `Expected a Llama 3 or Qwen2 pre-tokenizer (one of ${[...PRE_BY_NAME.keys()].join(', ')}) for tokenizer.ggml.pre but received "${vocab.pre}"`);
+    throw new PersianLoraError('ERR_INVALID_OPTION', `Expected a Llama 3, Qwen2 or Qwen3.5 pre-tokenizer (one of ${[...PRE_BY_NAME.keys()].join(', ')}) for tokenizer.ggml.pre but received "${vocab.pre}"`);
   }
   return pre;
 }
@@ -83,7 +90,7 @@ export function preTokenize(text: string, pre: BpePreTokenizer = LLAMA3_PRE): st
 interface Sym { prev: number; next: number; text: string }
 interface Bigram { left: number; right: number; text: string; rank: number }
 
-/** llama.cpp's BPE tokenizer over a vocabulary with `tokenizer.ggml.model = "gpt2"` and a Llama 3 or Qwen2 pre-tokenizer. */
+/** llama.cpp's BPE tokenizer over a vocabulary with `tokenizer.ggml.model = "gpt2"` and a Llama 3, Qwen2 or Qwen3.5 pre-tokenizer. */
 export class BpeTokenizer {
   readonly pre: BpePreTokenizer;
   private readonly toId = new Map<string, number>();

@@ -13,8 +13,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const models = path.join(root, 'third_party/llama.cpp/models');
 const corpus = path.join(root, 'lib/pipeline/demo/fa-train.txt');
 const vocabularies = readdirSync(models).filter((f) => /^ggml-vocab-.*\.gguf$/.test(f)).sort();
-/** Vocabularies `vocab extend` handles (SentencePiece; byte-level BPE with a Llama 3 or Qwen2 pre-tokenizer): never refused. */
-const EXTENDED = new Set(['llama-spm', 'llama-bpe', 'qwen2', 'phi-3', 'baichuan'].map((n) => `ggml-vocab-${n}.gguf`));
+/** Vocabularies `vocab extend` handles (SentencePiece; byte-level BPE with a Llama 3, Qwen2 or Qwen3.5 pre-tokenizer): never refused. */
+const EXTENDED = new Set(['llama-spm', 'llama-bpe', 'qwen2', 'qwen35', 'phi-3', 'baichuan'].map((n) => `ggml-vocab-${n}.gguf`));
 
 /** The raw bytes of each string of tokenizer.ggml.tokens, straight from the file. */
 function rawTokens(file: string): Buffer[] {

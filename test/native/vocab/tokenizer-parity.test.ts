@@ -61,7 +61,7 @@ async function compare(t: import('ava').ExecutionContext, file: string, vocab: V
 
 const TEXTS = [...HAND_PICKED, ...randomTexts(300, 16)];
 
-for (const name of ['llama-spm', 'llama-bpe', 'qwen2', 'phi-3']) {
+for (const name of ['llama-spm', 'llama-bpe', 'qwen2', 'qwen35', 'phi-3']) {
   test(`${name}: the TypeScript tokenizer equals llama.cpp's on varied text`, async (t) => {
     const file = vocabFile(`ggml-vocab-${name}.gguf`);
     if (!file) return t.pass(`no ${name} vocabulary in the vendored tree`);
@@ -69,7 +69,7 @@ for (const name of ['llama-spm', 'llama-bpe', 'qwen2', 'phi-3']) {
   });
 }
 
-for (const [name, pieces] of [['llama-bpe', 60], ['qwen2', 60], ['llama-spm', 150]] as const) {
+for (const [name, pieces] of [['llama-bpe', 60], ['qwen2', 60], ['qwen35', 60], ['llama-spm', 150]] as const) {
   test(`${name} extended by ${pieces} pieces: the TypeScript tokenizer of the extended vocabulary equals llama.cpp's on the written file`, async (t) => {
     const file = vocabFile(`ggml-vocab-${name}.gguf`);
     if (!file) return t.pass(`no ${name} vocabulary in the vendored tree`);
