@@ -1,6 +1,8 @@
-// Benchmark: Persian fertility of Llama 2's vocabulary before and after `vocab extend`, and normalisation + tokenization MB/s.
-// Usage: node dist/bench/vocab.js [--pieces 16000,20000] [--corpus-mb 100] [--parallel FILE] [--myspell FILE] [--udhr DIR]
-//        [--testset DIR] [--work DIR]; writes bench/out/vocab.json and the "Vocabulary extension" section of RESULTS.md.
+// Benchmark: Persian fertility of the Llama 2, Llama 3 and Qwen2 vocabularies before and after `vocab extend`, and
+// normalisation + tokenization MB/s (Llama 2's vocabulary).
+// Usage: node dist/bench/vocab.js [--vocabs llama-spm,llama-bpe,qwen2] [--pieces 16000,20000] [--corpus-mb 100] [--parallel FILE]
+//        [--myspell FILE] [--udhr DIR] [--testset DIR] [--work DIR]; writes bench/out/vocab.json and the "Vocabulary
+//        extension" section of RESULTS.md.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,10 +15,12 @@ import { createTinyModel } from '../lib/tiny-model.js';
 import { packageRoot } from '../lib/version.js';
 import { extendGguf } from '../lib/vocab/extend-gguf.js';
 import { vocabStats } from '../lib/vocab/stats.js';
+import { readVocab } from '../lib/vocab/vocab.js';
 import { writeResultsSection } from './results.js';
 import { PAPER_TESTSET } from '../test/helpers/paper-testset.js';
 
 const { values } = parseArgs({ options: {
+  vocabs: { type: 'string', default: 'llama-spm,llama-bpe,qwen2' },
   pieces: { type: 'string', default: '16000,20000' }, 'corpus-mb': { type: 'string', default: '100' },
   parallel: { type: 'string', default: '/tmp/parallel/parallel.jsonl' },
   myspell: { type: 'string', default: '/tmp/myspell/x/usr/share/hunspell/fa_IR.dic' },
@@ -25,6 +29,12 @@ const { values } = parseArgs({ options: {
   work: { type: 'string', default: path.join(os.tmpdir(), 'persian-lora-vocab-bench') },
 } });
 const pieceCounts = values.pieces!.split(',').map(Number);
+/** llama.cpp models/ vocabularies: the model family they come from and the tiny model's architecture. */
+const VOCABS: Record<string, { label: string; arch: 'llama' | 'qwen2' }> = {
+  'llama-spm': { label: 'Llama 2', arch: 'llama' }, 'llama-bpe': { label: 'Llama 3', arch: 'llama' }, qwen2: { label: 'Qwen2', arch: 'qwen2' },
+};
+const vocabNames = values.vocabs!.split(',');
+for (const v of vocabNames) if (!VOCABS[v]) throw new Error(`--vocabs: expected names from ${Object.keys(VOCABS).join(', ')} but received ${v}`);
 const work = values.work!;
 mkdirSync(work, { recursive: true });
 const outDir = path.join(packageRoot, 'bench', 'out');
@@ -77,26 +87,32 @@ const trainFile = path.join(work, 'train-fa.txt');
 writeFileSync(trainFile, trainClean.join('\n') + '\n');
 log(`training text: ${trainClean.length} lines, ${(Buffer.byteLength(trainClean.join('\n')) / 1e6).toFixed(1)} MB`);
 
-// ---- fertility before/after on a tiny model made from Llama 2's vocabulary
-const base = path.join(work, 'llama2-vocab-tiny.gguf');
-await createTinyModel({ vocab: 'llama-spm', layers: 1, dim: 64, heads: 4, out: base });
-const measure = async (model: string): Promise<Record<string, { fertility: number; charsPerToken: number; byteFallbackRate: number; words: number }>> => {
-  const out: Record<string, { fertility: number; charsPerToken: number; byteFallbackRate: number; words: number }> = {};
+// ---- fertility before/after on tiny models made from each vocabulary
+type Stats = Record<string, { fertility: number; charsPerToken: number; byteFallbackRate: number; words: number }>;
+const measure = async (model: string): Promise<Stats> => {
+  const out: Stats = {};
   for (const [name, lines] of Object.entries(heldOut)) out[name] = (await vocabStats(model, lines, { language: 'fa' }))['fa']!;
   return out;
 };
-const results: { pieces: number; tokens: number; learnSeconds: number; totalSeconds: number; stats: Awaited<ReturnType<typeof measure>> }[] = [];
-const before = await measure(base);
-let largest = base;
-for (const n of pieceCounts) {
-  const out = path.join(work, `llama2-fa-${n}.gguf`);
-  const t0 = performance.now();
-  const { plan } = await extendGguf({ base, corpus: trainFile, out, newPieces: n, minCount: 2 });
-  const totalSeconds = (performance.now() - t0) / 1000;
-  results.push({ pieces: n, tokens: plan.tokens.length, learnSeconds: plan.trainSeconds, totalSeconds, stats: await measure(out) });
-  log(`${n} pieces: learned in ${plan.trainSeconds.toFixed(0)} s`);
-  largest = out;
+interface Extension { pieces: number; tokens: number; learnSeconds: number; totalSeconds: number; stats: Stats }
+const vocabResults: { vocab: string; size: number; before: Stats; results: Extension[] }[] = [];
+for (const vocab of vocabNames) {
+  const base = path.join(work, `${vocab}-vocab-tiny.gguf`);
+  await createTinyModel({ arch: VOCABS[vocab]!.arch, vocab, layers: 1, dim: 64, heads: 4, out: base });
+  const results: Extension[] = [];
+  for (const n of pieceCounts) {
+    const out = path.join(work, `${vocab}-fa-${n}.gguf`);
+    const t0 = performance.now();
+    const { plan } = await extendGguf({ base, corpus: trainFile, out, newPieces: n, minCount: 2 });
+    const totalSeconds = (performance.now() - t0) / 1000;
+    results.push({ pieces: n, tokens: plan.tokens.length, learnSeconds: plan.trainSeconds, totalSeconds, stats: await measure(out) });
+    log(`${vocab}, ${n} pieces: learned in ${plan.trainSeconds.toFixed(0)} s`);
+  }
+  vocabResults.push({ vocab, size: readVocab(base).tokens.length, before: await measure(base), results });
 }
+const llama2 = path.join(work, 'llama-spm-vocab-tiny.gguf');
+const largest = path.join(work, `llama-spm-fa-${pieceCounts.at(-1)}.gguf`);
+const largestTokens = vocabResults.find((v) => v.vocab === 'llama-spm')?.results.at(-1)?.tokens ?? 0;
 
 // ---- throughput on a ~100 MB corpus of real Persian lines, shuffled and repeated
 const corpusFile = path.join(work, 'throughput-fa.txt');
@@ -115,11 +131,12 @@ const targetBytes = Number(values['corpus-mb']) * 1e6;
 }
 const learnPeakMiB = process.resourceUsage().maxRSS / 1024;
 const worker = path.join(packageRoot, 'dist', 'bench', 'vocab-worker.js');
+if (!vocabNames.includes('llama-spm')) throw new Error('--vocabs: the throughput runs use llama-spm; include it');
 const stages = [
   { mode: 'normalize', model: largest, label: 'normalise' },
-  { mode: 'tokenize', model: base, label: 'tokenize, Llama 2 vocabulary' },
-  { mode: 'tokenize', model: largest, label: `tokenize, extended vocabulary (+${results.at(-1)?.tokens ?? 0})` },
-  { mode: 'both', model: largest, label: 'normalise + tokenize, extended vocabulary' },
+  { mode: 'tokenize', model: llama2, label: 'tokenize, Llama 2 vocabulary' },
+  { mode: 'tokenize', model: largest, label: `tokenize, extended Llama 2 vocabulary (+${largestTokens})` },
+  { mode: 'both', model: largest, label: 'normalise + tokenize, extended Llama 2 vocabulary' },
 ];
 const runs = stages.map(({ mode, model, label }) => {
   const r = JSON.parse(execFileSync(process.execPath, [worker, mode, corpusFile, model], { encoding: 'utf8' }).trim().split('\n').pop()!) as
@@ -128,16 +145,20 @@ const runs = stages.map(({ mode, model, label }) => {
   return { label, ...r };
 });
 const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
-writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ load, learnPeakMiB, sources, heldOut: Object.fromEntries(Object.entries(heldOut).map(([k, v]) => [k, v.length])), before, results, runs }, null, 2));
+writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ load, learnPeakMiB, sources, heldOut: Object.fromEntries(Object.entries(heldOut).map(([k, v]) => [k, v.length])), vocabResults, runs }, null, 2));
 
 // ---- report
 const sets = Object.keys(heldOut);
 const f = (x: number): string => x.toFixed(2);
+const row = (label: string, st: Stats): string =>
+  `| ${label} | ${sets.map((s) => f(st[s]!.fertility)).join(' | ')} | ${sets.map((s) => f(st[s]!.charsPerToken)).join(' | ')} | ${sets.map((s) => (st[s]!.byteFallbackRate * 100).toFixed(1) + '%').join(' / ')} |`;
 const fertility = [
   `| vocabulary | ${sets.map((s) => `${s}: tokens/word`).join(' | ')} | ${sets.map((s) => `${s}: chars/token`).join(' | ')} | byte fallback |`,
   `|---|${sets.map(() => '---|').join('')}${sets.map(() => '---|').join('')}---|`,
-  `| Llama 2 (32,000) | ${sets.map((s) => f(before[s]!.fertility)).join(' | ')} | ${sets.map((s) => f(before[s]!.charsPerToken)).join(' | ')} | ${sets.map((s) => (before[s]!.byteFallbackRate * 100).toFixed(1) + '%').join(' / ')} |`,
-  ...results.map((r) => `| + ${r.tokens.toLocaleString('en')} pieces (${(32000 + r.tokens).toLocaleString('en')}) | ${sets.map((s) => f(r.stats[s]!.fertility)).join(' | ')} | ${sets.map((s) => f(r.stats[s]!.charsPerToken)).join(' | ')} | ${sets.map((s) => (r.stats[s]!.byteFallbackRate * 100).toFixed(1) + '%').join(' / ')} |`),
+  ...vocabResults.flatMap((v) => [
+    row(`${VOCABS[v.vocab]!.label} (\`${v.vocab}\`, ${v.size.toLocaleString('en')})`, v.before),
+    ...v.results.map((r) => row(`${VOCABS[v.vocab]!.label} + ${r.tokens.toLocaleString('en')} pieces (${(v.size + r.tokens).toLocaleString('en')})`, r.stats)),
+  ]),
 ].join('\n');
 const throughput = [
   '| stage | MB/s | lines | tokens | seconds | peak RSS MiB |',
@@ -147,14 +168,16 @@ const throughput = [
 const body = [
   `Training text: ${sources.join('; ')}; normalised (lib/data/normalize defaults), held-out lines removed: ${trainClean.length.toLocaleString('en')} lines.`,
   `Held-out text (normalised the same way): ${sets.map((s) => `${s}, ${heldOut[s]!.length} lines`).join('; ')}.`,
-  'Base: a 1-layer random-weight model written with llama.cpp\'s `models/ggml-vocab-llama-spm.gguf` (Llama 2\'s vocabulary);',
-  '`vocab extend --min-count 2`; counts by llama.cpp\'s own tokenizer (`vocab stats`), words = whitespace-separated.',
+  `Bases: 1-layer random-weight models written with llama.cpp's \`models/ggml-vocab-{${vocabNames.join(',')}}.gguf\` (${vocabNames.map((v) => VOCABS[v]!.label).join(', ')});`,
+  'each extended with the same settings (`vocab extend --new-pieces N --min-count 2`: SentencePiece pieces for Llama 2, merges for the',
+  'byte-level BPE vocabularies); counts by llama.cpp\'s own tokenizer (`vocab stats`), words = whitespace-separated.',
   '',
   fertility,
   '',
-  ...results.map((r) => `- ${r.pieces} pieces: learning ${r.learnSeconds.toFixed(0)} s, whole \`vocab extend\` ${r.totalSeconds.toFixed(0)} s.`),
+  ...vocabResults.flatMap((v) => v.results.map((r) => `- ${VOCABS[v.vocab]!.label}, ${r.pieces} pieces: learning ${r.learnSeconds.toFixed(0)} s, whole \`vocab extend\` ${r.totalSeconds.toFixed(0)} s.`)),
   `- peak RSS of the benchmark process through the learning runs (corpus, word counts, merge learner): ${learnPeakMiB.toFixed(0)} MiB.`,
-  '- byte fallback is a share of the tokens, so it rises as the same few byte tokens (characters absent from the training text) meet fewer tokens.',
+  '- byte fallback is a share of the tokens, so it rises as the same few byte tokens (characters absent from the training text) meet fewer tokens;',
+  '  the byte-level BPE vocabularies (Llama 3, Qwen2) have no byte-fallback tokens: every byte is a token of its own.',
   '',
   `Throughput: ${(runs[0]!.bytes / 1e6).toFixed(0)} MB of real Persian lines (the parallel set's Persian side, shuffled and repeated), read a line`,
   'at a time, each stage in a fresh process on one thread; tokenization is llama.cpp\'s, through the addon (`Model.tokenize`, one call per line).',
@@ -163,5 +186,5 @@ const body = [
   '',
   throughput,
 ].join('\n');
-writeResultsSection('Vocabulary extension', `node dist/bench/vocab.js --pieces ${values.pieces} --corpus-mb ${values['corpus-mb']}`, body);
+writeResultsSection('Vocabulary extension', `node dist/bench/vocab.js --vocabs ${values.vocabs} --pieces ${values.pieces} --corpus-mb ${values['corpus-mb']}`, body);
 process.stdout.write(body + '\n');
