@@ -79,7 +79,7 @@ export {
 } from './vocab/extend-plan.js';
 export { vocabStats, vocabularyClasses, type VocabStatsOptions, type VocabularyClasses } from './vocab/stats.js';
 export { SpmTokenizer, type SpmTokenizeOptions } from './vocab/spm-tokenizer.js';
-export { BpeTokenizer, byteEncode, byteDecode, preTokenize, LLAMA3_PRE_REGEX } from './vocab/bpe-tokenizer.js';
+export { BpeTokenizer, byteEncode, byteDecode, preTokenize, bpePreTokenizer, LLAMA3_PRE, QWEN2_PRE, QWEN35_PRE, LLAMA3_PRE_REGEX, QWEN2_PRE_REGEX, QWEN35_PRE_REGEX, type BpePreTokenizer } from './vocab/bpe-tokenizer.js';
 export { trainBpeMerges, bpeTrainSchema, bpeWords, type BpeTrainOptions } from './vocab/train-bpe.js';
 export { trainSpmPieces, spmTrainSchema, spmWords, type SpmTrainOptions } from './vocab/train-spm.js';
 export { learnMerges, type MergeSpec, type LearnOptions, type LearnResult } from './vocab/merge-learner.js';
