@@ -17,6 +17,7 @@ export { packageVersion, packageRoot } from './version.js';
 export { loadModel, Model, type ModelInfo, type ChatMessage } from './model.js';
 export { Context, type ContinuationScore, type GenerationChunk, type AppliedAdapter } from './context.js';
 export { Adapter } from './adapter.js';
+export { addRpcServers, parseRpcEndpoints, type RpcServer, type RpcOptions } from './native/rpc.js';
 export { ChatSession, type ChatSessionOptions, type ChatTurn } from './chat-session.js';
 export { ChatFormatter, JinjaChatTemplate, type ChatFormatterOptions, type ChatPrompt, type ChatTemplateEngine, type JinjaChatInput } from './chat-template.js';
 export { type Completion, type StopReason } from './batch-generation.js';

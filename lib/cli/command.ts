@@ -64,6 +64,8 @@ export const sharedOptions = {
   lora: { type: 'string', multiple: true },
   'ctx-size': { type: 'string', short: 'c' },
   'gpu-layers': { type: 'string' },
+  rpc: { type: 'string' },
+  device: { type: 'string' },
 } as const satisfies Options;
 
 /** A string option's value, undefined when not given. */

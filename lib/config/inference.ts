@@ -6,6 +6,11 @@ const signal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message:
 export const loadModelSchema = z.strictObject({
   /** Layers to offload to the GPU: a count, 'all', or 'auto' (all when the build has a GPU backend, else 0). Default 'auto'. */
   gpuLayers: z.union([z.number().int().min(0), z.literal('all'), z.literal('auto')]).default('auto'),
+  /**
+   * Devices the offloaded layers go to, by ggml name ('CUDA0', 'RPC0' after addRpcServers; layers split across several
+   * as llama.cpp's --device does), or ['cpu'] for none. Default: every GPU device ggml has. With devices, 'auto' is all.
+   */
+  devices: z.array(z.string().min(1)).min(1).optional(),
   /** Load only the vocabulary (tokenizer), not the weights. Default false. */
   vocabOnly: z.boolean().default(false),
   /** Memory-map the file instead of reading it. Default true. */

@@ -247,13 +247,16 @@ export interface NativeTrainer {
 
 export interface NativeAddon {
   AbortToken: new () => NativeAbortToken;
-  loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean; repack: boolean }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
+  /** devices: offload devices by ggml name ('RPC0', 'CUDA0'; ['cpu'] = none); absent: every GPU ggml has. */
+  loadModel(path: string, options: { gpuLayers: number; vocabOnly: boolean; useMmap: boolean; repack: boolean; devices?: string[] }, onProgress?: (p: number) => void, abort?: NativeAbortToken): Promise<NativeModel>;
+  /** Registers RPC servers' devices after a bounded probe of each endpoint (native/core/pl_rpc.h). */
+  addRpcServers(endpoints: string[], timeoutMs: number): Promise<{ endpoint: string; devices: string[] }[]>;
   inspectGguf(path: string): Promise<NativeGgufSummary>;
   writeTinyModel(options: NativeTinyModelOptions): Promise<number>;
   /** Reads the model's metadata and tensor list only; rejects for a missing or unreadable file. */
   trainerSupport(path: string): Promise<NativeTrainerSupport>;
   quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;
-  systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string };
+  systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string; /** built with ggml's RPC backend */ rpc: boolean };
   /** Throws ERR_INVALID_OPTION for a number that is not a supported ggml type. */
   ggmlTypeInfo(type: number): NativeGgmlTypeInfo;
   /** `data` holds whole rows of `rowLength` elements (a multiple of the block size) of `type`. */

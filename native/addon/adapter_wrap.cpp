@@ -18,7 +18,8 @@ Napi::Value adapter_wrap::wrap(Napi::Env env, std::shared_ptr<pl::adapter> a) {
 
 adapter_wrap::adapter_wrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<adapter_wrap>(info) {
     if (info.Length() != 1 || !info[0].IsExternal()) throw_error(info.Env(), "ERR_INVALID_OPTION", "AddonAdapter cannot be constructed directly: use model.loadAdapter()");
-    adapter_ = *info[0].As<Napi::External<std::shared_ptr<pl::adapter>>>().Data();
+    // moved out of the External, so that dispose() frees it at once rather than when the External is collected
+    adapter_ = std::move(*info[0].As<Napi::External<std::shared_ptr<pl::adapter>>>().Data());
 }
 
 const std::shared_ptr<pl::adapter> & adapter_wrap::get(Napi::Env env) const {

@@ -9,6 +9,7 @@
 
 #include "pl_backend.h"
 #include "pl_gguf.h"
+#include "pl_rpc.h"
 #include "pl_tiny_model.h"
 #include "pl_train_graph.h"
 
@@ -97,11 +98,39 @@ static Napi::Value quantize_model(const Napi::CallbackInfo & info) {
                                [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
 }
 
+// addRpcServers(endpoints: string[], timeoutMs) -> Promise<{endpoint, devices: string[]}[]>
+static Napi::Value add_rpc_servers(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of host:port strings for endpoints");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<std::string> endpoints;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+        if (!arr.Get(i).IsString()) throw_error(env, "ERR_INVALID_OPTION", "Expected a host:port string for endpoints[" + std::to_string(i) + "]");
+        endpoints.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+    }
+    const int timeout_ms = (int) arg_number(info, 1, "timeoutMs", 1, 600000);
+    auto out = std::make_shared<std::vector<pl::rpc_server>>();
+    return promise_worker::run(env, [endpoints, timeout_ms, out] { *out = pl::rpc_add_servers(endpoints, timeout_ms); },
+        [out](Napi::Env env) -> Napi::Value {
+            Napi::Array result = Napi::Array::New(env, out->size());
+            for (size_t i = 0; i < out->size(); i++) {
+                Napi::Object o = Napi::Object::New(env);
+                o.Set("endpoint", (*out)[i].endpoint);
+                Napi::Array devices = Napi::Array::New(env, (*out)[i].devices.size());
+                for (size_t k = 0; k < (*out)[i].devices.size(); k++) devices.Set((uint32_t) k, (*out)[i].devices[k]);
+                o.Set("devices", devices);
+                result.Set((uint32_t) i, o);
+            }
+            return result;
+        });
+}
+
 static Napi::Value system_info(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
     o.Set("devices", pl::backend_devices());
-    o.Set("gpuOffload", llama_supports_gpu_offload());
+    o.Set("rpc", ggml_backend_reg_by_name("RPC") != nullptr);  // built with ggml's RPC backend (docs/rpc.md)
+    o.Set("gpuOffload", pl::backend_has_gpu());  // not llama_supports_gpu_offload(): true in any build with RPC
     o.Set("llamaSystemInfo", llama_print_system_info());
     return o;
 }
@@ -123,6 +152,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("AbortToken", token);
     exports.Set("AddonTrainer", trainer);
     exports.Set("createTrainer", Napi::Function::New(env, trainer_wrap::create, "createTrainer"));
+    exports.Set("addRpcServers", Napi::Function::New(env, add_rpc_servers, "addRpcServers"));
     exports.Set("loadModel", Napi::Function::New(env, model_wrap::load, "loadModel"));
     exports.Set("inspectGguf", Napi::Function::New(env, inspect_gguf, "inspectGguf"));
     exports.Set("writeTinyModel", Napi::Function::New(env, write_tiny_model, "writeTinyModel"));

@@ -28,7 +28,8 @@ Napi::Value context_wrap::wrap(Napi::Env env, std::shared_ptr<pl::session> s) {
 
 context_wrap::context_wrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<context_wrap>(info) {
     if (info.Length() != 1 || !info[0].IsExternal()) throw_error(info.Env(), "ERR_INVALID_OPTION", "AddonContext cannot be constructed directly: use model.createContext()");
-    session_ = *info[0].As<Napi::External<std::shared_ptr<pl::session>>>().Data();
+    // moved out of the External, so that dispose() frees it at once rather than when the External is collected
+    session_ = std::move(*info[0].As<Napi::External<std::shared_ptr<pl::session>>>().Data());
 }
 
 std::shared_ptr<pl::session> context_wrap::acquire(Napi::Env env) {

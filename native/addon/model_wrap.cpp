@@ -23,7 +23,8 @@ Napi::Function model_wrap::define(Napi::Env env) {
 model_wrap::model_wrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<model_wrap>(info) {
     // Created only by loadModel, which passes the model through an External.
     if (info.Length() != 1 || !info[0].IsExternal()) throw_error(info.Env(), "ERR_INVALID_OPTION", "AddonModel cannot be constructed directly: use loadModel()");
-    model_ = *info[0].As<Napi::External<std::shared_ptr<pl::model>>>().Data();
+    // moved out of the External, so that dispose() frees it at once rather than when the External is collected
+    model_ = std::move(*info[0].As<Napi::External<std::shared_ptr<pl::model>>>().Data());
 }
 
 const std::shared_ptr<pl::model> & model_wrap::get(Napi::Env env) const {
@@ -84,6 +85,14 @@ Napi::Value model_wrap::load(const Napi::CallbackInfo & info) {
         if (o.Has("vocabOnly")) params.vocab_only = o.Get("vocabOnly").ToBoolean();
         if (o.Has("useMmap")) params.use_mmap = o.Get("useMmap").ToBoolean();
         if (o.Has("repack")) params.repack = o.Get("repack").ToBoolean();
+        if (o.Has("devices")) {
+            if (!o.Get("devices").IsArray()) throw_error(env, "ERR_INVALID_OPTION", "Expected an array of device names for option devices");
+            Napi::Array arr = o.Get("devices").As<Napi::Array>();
+            for (uint32_t i = 0; i < arr.Length(); i++) {
+                if (!arr.Get(i).IsString()) throw_error(env, "ERR_INVALID_OPTION", "Expected a device name for devices[" + std::to_string(i) + "]");
+                params.devices.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+            }
+        }
     }
     Napi::Function on_progress;
     if (info.Length() > 2 && info[2].IsFunction()) on_progress = info[2].As<Napi::Function>();

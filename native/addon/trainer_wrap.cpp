@@ -72,7 +72,8 @@ Napi::Value trainer_wrap::create(const Napi::CallbackInfo & info) {
 
 trainer_wrap::trainer_wrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<trainer_wrap>(info) {
     if (info.Length() != 1 || !info[0].IsExternal()) throw_error(info.Env(), "ERR_INVALID_OPTION", "AddonTrainer cannot be constructed directly: use createTrainer()");
-    trainer_ = *info[0].As<Napi::External<std::shared_ptr<pl::trainer>>>().Data();
+    // moved out of the External, so that dispose() frees it at once rather than when the External is collected
+    trainer_ = std::move(*info[0].As<Napi::External<std::shared_ptr<pl::trainer>>>().Data());
 }
 
 std::shared_ptr<pl::trainer> trainer_wrap::acquire(Napi::Env env) {

@@ -86,4 +86,25 @@ ggml_backend_dev_t backend_device(const std::string & name) {
     throw error("ERR_INVALID_OPTION", "Unknown device \"" + name + "\": expected cpu, gpu or one of the devices ggml found (" + backend_devices() + ")");
 }
 
+bool backend_has_gpu() {
+    backend_init();
+    return ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU) || ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_IGPU);
+}
+
+std::vector<ggml_backend_dev_t> backend_offload_devices(const std::vector<std::string> & names) {
+    std::vector<ggml_backend_dev_t> out;
+    for (const std::string & name : names) {
+        ggml_backend_dev_t dev = backend_device(name);
+        if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) {
+            if (names.size() > 1) throw error("ERR_INVALID_OPTION", "Expected cpu alone or a list of other devices for the model's devices but received cpu among " + std::to_string(names.size()));
+            return out;
+        }
+        for (ggml_backend_dev_t seen : out) {
+            if (seen == dev) throw error("ERR_INVALID_OPTION", "Expected each device once for the model's devices but received " + name + " twice");
+        }
+        out.push_back(dev);
+    }
+    return out;
+}
+
 }  // namespace pl

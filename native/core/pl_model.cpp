@@ -22,6 +22,13 @@ std::shared_ptr<model> model::load(const model_load_params & params, const std::
     auto m = std::shared_ptr<model>(new model());
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = params.gpu_layers;
+    std::vector<ggml_backend_dev_t> devices;  // null-terminated, alive while llama.cpp loads
+    if (!params.devices.empty()) {
+        devices = backend_offload_devices(params.devices);
+        if (devices.empty()) mp.n_gpu_layers = 0;
+        devices.push_back(nullptr);
+        mp.devices = devices.data();
+    }
     mp.vocab_only   = params.vocab_only;
     mp.load_mode    = params.use_mmap ? mp.load_mode : LLAMA_LOAD_MODE_NONE;
     mp.use_extra_bufts = params.repack;

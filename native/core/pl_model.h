@@ -16,6 +16,7 @@ namespace pl {
 struct model_load_params {
     std::string path;
     int32_t     gpu_layers = 0;        // layers to offload; -1 = all
+    std::vector<std::string> devices;  // offload devices by name (backend_offload_devices); empty: every GPU ggml has
     bool        vocab_only = false;
     bool        use_mmap   = true;
     bool        repack     = true;   // llama.cpp's CPU weight repacking (extra buffer types) for faster kernels

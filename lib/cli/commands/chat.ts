@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { noPositionals, numberOption, parseCommandArgs, sharedOptions, stringOption, threadsOption, type Command, type CommandIO } from '../command.js';
 import { INTERRUPTED } from '../interrupts.js';
 import { loadModelOptions } from '../load-model.js';
+import { connectRpcOption } from '../rpc.js';
 import { parseSampler, samplerOptions, samplerUsage } from './generate.js';
 import { ChatSession } from '../../chat-session.js';
 import type { GenerateOptions } from '../../config/inference.js';
@@ -116,6 +117,9 @@ ${samplerUsage.replace('most tokens to generate (default 256)', 'most tokens per
   -c, --ctx-size <n>        context size, the whole conversation (default 4096)
   -t, --threads <n>         CPU threads (default: all cores)
       --gpu-layers <n|all>  layers to offload (default: all with a GPU build)
+      --device <d,…>        devices the layers go to, split across several as llama.cpp does (ggml names: CUDA0, RPC0, …;
+                            cpu = none; default: every GPU of the build)
+      --rpc <host:port,…>   use the devices of these rpc-servers (named RPC0, RPC1, … in this order; docs/rpc.md)
   -h, --help                show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -127,6 +131,7 @@ ${samplerUsage.replace('most tokens to generate (default 256)', 'most tokens per
     const threads = threadsOption(values) ?? 0;
     const system = stringOption(values, 'system');
     const template = stringOption(values, 'template');
+    await connectRpcOption(values, io.stderr);
     const { model, adapters } = await loadModelOptions(values, io.signal);
     try {
       const context = await model.createContext({ contextSize, threads, sequences: 1 });

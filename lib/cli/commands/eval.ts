@@ -1,8 +1,9 @@
 // `persian-lora eval -m <gguf> --tasks <suites,tasks,files> --data-dir <dir>`: runs an evaluation and writes JSON + markdown.
-import { choiceOption, flagOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, threadsOption, type Command } from '../command.js';
+import { UsageError, choiceOption, flagOption, noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, threadsOption, type Command } from '../command.js';
 import { formatDuration, formatEvalProgress } from '../format.js';
 import { INTERRUPTED } from '../interrupts.js';
 import { loadModelOptions } from '../load-model.js';
+import { connectRpcOption, deviceListOption } from '../rpc.js';
 import { MODES } from '../../eval/tasks/schema.js';
 import { resolveTasks } from '../../eval/tasks/resolve.js';
 import type { EvalProgress } from '../../eval/runner/progress.js';
@@ -50,6 +51,11 @@ Options:
       --sequences <n>       parallel sequences for scoring options and generating items (default 8)
   -t, --threads <n>         CPU threads (default: all cores)
       --gpu-layers <n|all>  layers to offload (default: all with a GPU build)
+      --device <d,…>        devices the layers go to, split across several as llama.cpp does (ggml names: CUDA0, RPC0, …;
+                            cpu = none; default: every GPU of the build)
+      --rpc <host:port,…>   use the devices of these rpc-servers (named RPC0, RPC1, … in this order; docs/rpc.md)
+      --shard-devices <d,…> a whole copy of the model on each device, the items split among them and run at once
+                            (e.g. RPC0,RPC1); the results equal a run on one device
       --bootstrap <n>       bootstrap resamples for the intervals (default 1000)
       --no-hash             do not sha256 the model and adapter files
   -o, --out <dir>           output folder (default results)
@@ -60,6 +66,7 @@ Ctrl-C stops after the item in flight and writes the items scored so far as a pa
     const { values, positionals } = parseCommandArgs(argv, {
       ...sharedOptions, tasks: { type: 'string' }, 'data-dir': { type: 'string' }, limit: { type: 'string' }, mode: { type: 'string' },
       'max-tokens': { type: 'string' }, sequences: { type: 'string' }, bootstrap: { type: 'string' }, 'no-hash': { type: 'boolean' },
+      'shard-devices': { type: 'string' },
     });
     noPositionals(positionals);
     const num = (name: string, o: Parameters<typeof numberOption>[2]) => numberOption(stringOption(values, name), name, o);
@@ -80,10 +87,15 @@ Ctrl-C stops after the item in flight and writes the items scored so far as a pa
     };
     // Task files, datasets and records are checked before the model is loaded.
     const prepared = prepareTasks(resolveTasks(tasks), defined(prepareOptions));
-    const { model, adapters } = await loadModelOptions(values, io.signal);
+    await connectRpcOption(values, io.stderr);
+    const shardDevices = deviceListOption(values, 'shard-devices');
+    if (shardDevices && values.device !== undefined) throw new UsageError('Expected either --device (layers split across devices) or --shard-devices (a model per device) but received both');
+    const loaded: Awaited<ReturnType<typeof loadModelOptions>>[] = [];
     try {
+      for (const device of shardDevices ?? [undefined]) loaded.push(await loadModelOptions(values, io.signal, device === undefined ? undefined : [device]));
+      const { adapters } = loaded[0]!;
       const started = performance.now();
-      const results = await runEvaluation(model, prepared, {
+      const results = await runEvaluation(loaded.map((l) => l.model), prepared, {
         ...defined(runOptions),
         adapters,
         onProgress: progressWriter(io.stderr),
@@ -99,7 +111,7 @@ Ctrl-C stops after the item in flight and writes the items scored so far as a pa
       io.stdout.write(`${scored} items scored in ${took}\nwrote ${files.json}\nwrote ${files.markdown}\n`);
       return 0;
     } finally {
-      model.dispose();
+      for (const { model } of loaded) model.dispose();
     }
   },
 };

@@ -2,6 +2,7 @@
 import { noPositionals, numberOption, parseCommandArgs, requiredOption, sharedOptions, stringOption, threadsOption, type Command, type ParsedValues } from '../command.js';
 import { INTERRUPTED } from '../interrupts.js';
 import { loadModelOptions } from '../load-model.js';
+import { connectRpcOption } from '../rpc.js';
 import type { GenerateOptions } from '../../config/inference.js';
 
 /** The sampler options generate and chat share. */
@@ -47,6 +48,9 @@ ${samplerUsage}
   -c, --ctx-size <n>        context size (default 2048)
   -t, --threads <n>         CPU threads (default: all cores)
       --gpu-layers <n|all>  layers to offload (default: all with a GPU build)
+      --device <d,…>        devices the layers go to, split across several as llama.cpp does (ggml names: CUDA0, RPC0, …;
+                            cpu = none; default: every GPU of the build)
+      --rpc <host:port,…>   use the devices of these rpc-servers (named RPC0, RPC1, … in this order; docs/rpc.md)
   -h, --help                show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -58,6 +62,7 @@ ${samplerUsage}
     const sampler = parseSampler(values);
     const contextSize = numberOption(stringOption(values, 'ctx-size'), 'ctx-size', { integer: true, min: 8 }) ?? 2048;
     const threads = threadsOption(values) ?? 0;
+    await connectRpcOption(values, io.stderr);
     const { model, adapters } = await loadModelOptions(values, io.signal);
     try {
       const context = await model.createContext({ contextSize, threads });

@@ -1,5 +1,6 @@
 // `persian-lora train`: the training job (lib/train/job.ts) from the command line, with a live progress line.
 import { choiceOption, flagOption, noPositionals, numberOption, parseCommandArgs, sharedOptions, stringOption, threadsOption, UsageError, type Command, type ParsedValues } from '../command.js';
+import { connectRpcOption } from '../rpc.js';
 import { backwardModes, loraTargets, trainDefaults, type LoraTarget } from '../../config/train.js';
 import { FIRST_NEW_ID_KEY } from '../../vocab/extend-gguf.js';
 import { initModes, resumableOptions, runTrainJob, type InitMode, type TrainJobEvent, type TrainJobOptions, type TrainJobResume } from '../../train/job.js';
@@ -83,7 +84,8 @@ Options:
       --backward <route>    how gradients cross the frozen weights: auto (default: ggml's exact arithmetic on the
                             CPU) | bf16 (W and dy rounded to BF16, as QLoRA computes; on AMX tiles where the OS
                             grants them, else AVX512_BF16) | out_prod | f32 | f16 | cast
-      --device <d>          cpu | gpu | a ggml device name such as CUDA0 or MTL0 (default cpu)
+      --device <d>          cpu | gpu | a ggml device name such as CUDA0, MTL0 or RPC0 (default cpu)
+      --rpc <host:port,…>   use the devices of these rpc-servers (named RPC0, RPC1, … in this order; docs/rpc.md)
       --portable            run the graph every backend runs (all portable rewrites), e.g. to check it on the CPU
   -t, --threads <n>         CPU threads (default: all cores)
       --init-adapter <a>    start from this adapter: a LoRA GGUF, or a PEFT folder (adapter_config.json +
@@ -99,7 +101,7 @@ Options:
       lr: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' },
       epochs: { type: 'string' }, 'max-steps': { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' }, 'grad-accum': { type: 'string' },
       'val-fraction': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, 'keep-checkpoints': { type: 'string' }, seed: { type: 'string' },
-      threads: sharedOptions.threads, resume: { type: 'string' }, device: { type: 'string' }, portable: { type: 'boolean' },
+      threads: sharedOptions.threads, resume: { type: 'string' }, device: { type: 'string' }, rpc: sharedOptions.rpc, portable: { type: 'boolean' },
       'train-rows': { type: 'string' }, 'embedding-lr': { type: 'string' }, backward: { type: 'string' },
       'init-adapter': { type: 'string' }, 'init-mode': { type: 'string' },
     });
@@ -131,6 +133,7 @@ Options:
       for (const name of ['base', 'data', 'out'] as const) if (options[name] === undefined) throw new UsageError(`Expected a path for --${name} but received nothing`);
     }
 
+    await connectRpcOption(v, io.stderr);
     const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
     let runDir = options.out!;
     let lossCurve: Promise<unknown> = Promise.resolve(); // loss.svg, redrawn at each checkpoint

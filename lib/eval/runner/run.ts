@@ -11,6 +11,7 @@ import { fileRef } from './hash.js';
 import { evalRunSchema, type EvalRunOptions, type ParsedEvalRunOptions } from './options.js';
 import type { PreparedTask, PreparedTasks } from './prepare.js';
 import { ProgressTracker, type EvalProgress } from './progress.js';
+import { openContexts, scoreShards, type Stepper } from './shard.js';
 import { runtimeVersions } from './versions.js';
 
 /** The run's settings as recorded in the results. */
@@ -40,22 +41,24 @@ const isOverflow = (e: unknown) => e instanceof PersianLoraError && e.code === '
  * are dropped, every item already finished is kept, and the results come back with `partial: true` (tasks with no
  * item done are left out). Before scoring starts (while hashing) an abort rejects with the signal's reason.
  */
-export async function runEvaluation(model: Model, prepared: PreparedTasks, options: EvalRunOptions = {}): Promise<RunResults> {
+export async function runEvaluation(models: Model | readonly Model[], prepared: PreparedTasks, options: EvalRunOptions = {}): Promise<RunResults> {
   const o = parseOptions(evalRunSchema, options, 'runEvaluation options');
+  const shards = Array.isArray(models) ? models as readonly Model[] : [models as Model];  // several: one copy per device (shard.ts)
+  const model = shards[0]!;
+  if (shards.some((m) => m.path !== model.path)) throw new PersianLoraError('ERR_INVALID_OPTION', `Expected one model file for every shard but received ${shards.map((m) => m.path).join(', ')}`);
   const runs = prepared.tasks;
   const modelRef = await fileRef(model.path, o.hashFiles, o.signal);
   const adapterRefs = [];
   for (const a of o.adapters) adapterRefs.push({ ...(await fileRef(a.adapter.path, o.hashFiles, o.signal)), scale: a.scale });
   if (o.signal?.aborted) throw o.signal.reason;
 
-  const context = await model.createContext({ contextSize: o.contextSize, sequences: o.sequences, batchSize: o.batchSize, threads: o.threads });
+  const contexts = await openContexts(shards, { contextSize: o.contextSize, sequences: o.sequences, batchSize: o.batchSize, threads: o.threads }, o.adapters);
   const results: TaskResult[] = [];
   let partial = false;
   try {
-    if (o.adapters.length > 0) context.setAdapters(o.adapters);
     const tracker = new ProgressTracker(runs.reduce((n, r) => n + r.built.requests.length, 0), runs.length);
     for (const [taskIndex, run] of runs.entries()) {
-      const { items, failures, stopped, done } = await scoreTask(context, run, taskIndex, tracker, o);
+      const { items, failures, stopped, done } = await scoreShards(contexts, run, tracker, (context, shard, stepper) => scoreTask(context, shard, taskIndex, stepper, o));
       if (done > 0 || !stopped) results.push(taskResult(run.task, { failures }, items, { samples: o.bootstrapSamples, seed: o.bootstrapSeed }));
       if (stopped) {
         partial = true;
@@ -63,7 +66,7 @@ export async function runEvaluation(model: Model, prepared: PreparedTasks, optio
       }
     }
   } finally {
-    context.dispose();
+    for (const context of contexts) context.dispose();
   }
   return {
     schema: RESULTS_SCHEMA_ID,
@@ -79,7 +82,7 @@ export async function runEvaluation(model: Model, prepared: PreparedTasks, optio
 }
 
 /** Scores one task's requests in order (generate requests up to `sequences` at once); `stopped` when the signal cut it short. */
-async function scoreTask(context: Context, run: PreparedTask, taskIndex: number, tracker: ProgressTracker, o: ParsedEvalRunOptions) {
+async function scoreTask(context: Context, run: PreparedTask, taskIndex: number, tracker: Stepper, o: ParsedEvalRunOptions) {
   const { task, built } = run;
   const items: ItemRecord[] = [];
   const failures = [...built.failures];

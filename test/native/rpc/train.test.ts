@@ -1,0 +1,109 @@
+// Training on a device served by rpc-server (127.0.0.1) against the local CPU running the same ggml graph
+// (cpuKernels off: the trainer's own CPU kernels are not ggml ops, so they do not run on a remote device). The server
+// runs ggml's CPU backend with as many threads as the local run, so both compute the same ops in the same order: the
+// loss, logits and gradients (dropout on) are compared for equality (tolerance 0). Off the CPU the optimizer step may
+// run in the device's buffers in F32 (pl_train_device_step.h) where the CPU's runs on the host in double, so the runs'
+// parameters part by rounding; each step's loss is therefore compared with the local CPU's loss at the RPC run's own
+// parameters (tolerance 0, no dropout), and the first step with PyTorch's AdamW formula (1e-6, as test/vulkan does).
+import test from 'ava';
+import { addRpcServers } from '../../../lib/native/rpc.js';
+import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
+import { tinyModel } from '../helpers.js';
+import { BASE, FROM, deviceCheckBatch as batch, randomiseB } from '../train/helpers.js';
+import { rpcAvailable, rpcTest, startRpcServer, type RpcServerProcess } from './servers.js';
+
+const THREADS = 2;
+let server: RpcServerProcess | undefined;
+let device = '';
+let bases: Record<string, string> = {};  // quant -> tiny base
+test.before(async () => {
+  if (!rpcAvailable) return;
+  server = await startRpcServer(THREADS);
+  device = (await addRpcServers([server.endpoint]))[0]!.devices[0]!;
+  bases = { q8_0: await tinyModel({ ...BASE, quant: 'q8_0' }), q4_k_m: await tinyModel({ ...BASE, quant: 'q4_k_m' }) };
+});
+test.after.always(async () => { await server?.stop(); });
+
+// eps 1 keeps the update nearly linear in the gradient (g / (sqrt(v) + eps) would otherwise turn rounding in tiny
+// gradients into lr-sized differences), so the first step is checked to 1e-6.
+const ADAMW = { lr: 1e-2, eps: 1, weightDecay: 0.01, betas: [0.9, 0.999] as [number, number] };
+const single = (): TrainBatch => ({ tokens: batch().tokens.subarray(0, 12) });
+
+/** PyTorch's AdamW (decoupled weight decay, bias correction) from zero moments: the parameters after step 1. */
+function adamwFirstStep(params: Float32Array[], grads: Float32Array[]): Float32Array[] {
+  const [b1, b2] = ADAMW.betas;
+  return params.map((p, i) => p.map((v, k) => {
+    const g = grads[i]![k]!;
+    const mh = ((1 - b1) * g) / (1 - b1), vh = ((1 - b2) * g * g) / (1 - b2);
+    return v * (1 - ADAMW.lr * ADAMW.weightDecay) - (ADAMW.lr * mh) / (Math.sqrt(vh) + ADAMW.eps);
+  }));
+}
+
+function maxDiff(a: Float32Array[], b: Float32Array[]): number {
+  let m = 0;
+  a.forEach((x, i) => x.forEach((v, k) => { m = Math.max(m, Math.abs(v - b[i]![k]!)); }));
+  return m;
+}
+
+const parametersOf = (trainer: Trainer) => Promise.all(trainer.parameters.map((_, i) => trainer.getParameter(i)));
+
+for (const [name, quant, options] of [
+  ['Q8_0 base', 'q8_0', {}],
+  ['Q4_K base, rows from an id', 'q4_k_m', { trainRows: { fromId: FROM } }],
+] as const) {
+  const create = (on: string, dropout: number) =>
+    Trainer.create(bases[quant]!, { alpha: 16, dropout, rank: 4, threads: THREADS, cpuKernels: false, ...options, device: on });
+
+  rpcTest(`RPC device: the loss, logits and gradients (dropout on) of ggml on the local CPU (${name})`, async (t) => {
+    const runs = [];
+    for (const on of ['cpu', device]) {
+      const trainer = await create(on, 0.1);
+      try {
+        await randomiseB(trainer, 0.1);
+        const loss = await trainer.loss(batch()), logits = await trainer.logits(single());
+        const { gradients, gradNorm, loss: gradientsLoss } = await trainer.gradients(batch());
+        runs.push({ device: trainer.device, backward: trainer.backward, loss, logits, gradients, gradNorm, gradientsLoss });
+      } finally {
+        trainer.dispose();
+      }
+    }
+    const [cpu, rpc] = runs as [typeof runs[0], typeof runs[0]];
+    t.is(rpc.device.name, device);
+    t.is(rpc.device.type, 'gpu');  // ggml's RPC devices say so, whatever the server runs
+    t.is(rpc.backward, cpu.backward);
+    t.is(rpc.loss, cpu.loss);
+    t.deepEqual(rpc.logits, cpu.logits);
+    t.is(rpc.gradientsLoss, cpu.gradientsLoss);
+    t.is(rpc.gradNorm, cpu.gradNorm);
+    t.deepEqual(rpc.gradients, cpu.gradients);
+    t.true(cpu.gradients.some((g) => g.some((v) => Math.abs(v) > 1e-3)));
+  });
+
+  rpcTest(`RPC device: three AdamW steps, each step's loss the local CPU's at the same parameters (${name})`, async (t) => {
+    const [cpu, rpc] = [await create('cpu', 0), await create(device, 0)];
+    try {
+      await randomiseB(rpc, 0.1);
+      const start = await parametersOf(rpc);
+      const losses: number[] = [], expected: number[] = [];
+      let firstGradients: Float32Array[] = [];
+      for (let s = 0; s < 3; s++) {
+        const params = await parametersOf(rpc);
+        for (const [i, p] of params.entries()) await cpu.setParameter(i, p);
+        const local = await cpu.gradients(batch());
+        if (s === 0) firstGradients = local.gradients;
+        expected.push(local.loss);
+        losses.push((await rpc.step(batch(), s === 0 ? { ...ADAMW, clip: 0 } : ADAMW)).loss);
+        if (s === 0) {
+          const firstStep = maxDiff(adamwFirstStep(start, firstGradients), await parametersOf(rpc));
+          t.true(firstStep <= 1e-6, `first AdamW step on ${device} differs from the formula by ${firstStep}`);
+        }
+      }
+      t.deepEqual(losses, expected);
+      t.true(losses[2]! < losses[0]!, `losses ${losses.join(', ')} go down`);
+      t.log(`${name}: losses ${losses.map((l) => l.toFixed(6)).join(', ')} on ${device} and on the CPU`);
+    } finally {
+      cpu.dispose();
+      rpc.dispose();
+    }
+  });
+}
