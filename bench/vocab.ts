@@ -85,6 +85,8 @@ const trainClean = clean(train).filter((l) => !held.has(l));
 if (trainClean.length === 0) throw new Error('no training text: fetch the parallel set or myspell-fa first');
 const trainFile = path.join(work, 'train-fa.txt');
 writeFileSync(trainFile, trainClean.join('\n') + '\n');
+// the held-out lines as measured (JSON: a line may hold a newline), for tokenizers llama.cpp cannot load (bench/reference/tokenizer_fertility.py)
+for (const [name, lines] of Object.entries(heldOut)) writeFileSync(path.join(work, `heldout ${name}.json`), JSON.stringify(lines));
 log(`training text: ${trainClean.length} lines, ${(Buffer.byteLength(trainClean.join('\n')) / 1e6).toFixed(1)} MB`);
 
 // ---- fertility before/after on tiny models made from each vocabulary
@@ -149,6 +151,16 @@ writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ load, learnPeakM
 
 // ---- report
 const sets = Object.keys(heldOut);
+/** Fertility of tokenizers llama.cpp's models/ has no GGUF of, counted by bench/reference/tokenizer_fertility.py on the held-out files above. */
+interface ReferenceFertility { tokenizer: string; source: string; vocabularySize: number; sets: Record<string, { lines: number; words: number; tokensPerWord: number; charactersPerToken: number }> }
+const resultsDir = path.join(packageRoot, 'bench', 'results');
+const references = readdirSync(resultsDir).filter((n) => /^fertility-.*\.json$/.test(n)).sort()
+  .map((n) => JSON.parse(readFileSync(path.join(resultsDir, n), 'utf8')) as ReferenceFertility);
+/** A reference figure, only where it was counted on the same lines and words as the bench's. */
+const refValue = (r: ReferenceFertility, set: string, key: 'tokensPerWord' | 'charactersPerToken'): string => {
+  const x = r.sets[set], words = vocabResults[0]?.before[set]?.words;
+  return x && x.lines === heldOut[set]!.length && x.words === words ? x[key].toFixed(2) : '—';
+};
 const f = (x: number): string => x.toFixed(2);
 const row = (label: string, st: Stats): string =>
   `| ${label} | ${sets.map((s) => f(st[s]!.fertility)).join(' | ')} | ${sets.map((s) => f(st[s]!.charsPerToken)).join(' | ')} | ${sets.map((s) => (st[s]!.byteFallbackRate * 100).toFixed(1) + '%').join(' / ')} |`;
@@ -159,6 +171,7 @@ const fertility = [
     row(`${VOCABS[v.vocab]!.label} (\`${v.vocab}\`, ${v.size.toLocaleString('en')})`, v.before),
     ...v.results.map((r) => row(`${VOCABS[v.vocab]!.label} + ${r.tokens.toLocaleString('en')} pieces (${(v.size + r.tokens).toLocaleString('en')})`, r.stats)),
   ]),
+  ...references.map((r) => `| ${r.tokenizer} (tokenizer.json, ${r.vocabularySize.toLocaleString('en')}), before only | ${sets.map((s) => refValue(r, s, 'tokensPerWord')).join(' | ')} | ${sets.map((s) => refValue(r, s, 'charactersPerToken')).join(' | ')} | — |`),
 ].join('\n');
 const throughput = [
   '| stage | MB/s | lines | tokens | seconds | peak RSS MiB |',
@@ -178,6 +191,7 @@ const body = [
   `- peak RSS of the benchmark process through the learning runs (corpus, word counts, merge learner): ${learnPeakMiB.toFixed(0)} MiB.`,
   '- byte fallback is a share of the tokens, so it rises as the same few byte tokens (characters absent from the training text) meet fewer tokens;',
   '  the byte-level BPE vocabularies (Llama 3, Qwen2) have no byte-fallback tokens: every byte is a token of its own.',
+  ...references.map((r) => `- ${r.tokenizer}: no GGUF vocabulary of it is reachable here (llama.cpp's models/ has none), so it is neither counted by llama.cpp nor extended; its Hugging Face tokenizer (${r.source}) counted with the \`tokenizers\` library by \`bench/reference/tokenizer_fertility.py\` on the same lines (\`bench/results/fertility-*.json\`).`),
   '',
   `Throughput: ${(runs[0]!.bytes / 1e6).toFixed(0)} MB of real Persian lines (the parallel set's Persian side, shuffled and repeated), read a line`,
   'at a time, each stage in a fresh process on one thread; tokenization is llama.cpp\'s, through the addon (`Model.tokenize`, one call per line).',
