@@ -1,10 +1,9 @@
 // The pipeline config (YAML or an object): base model, stages 0–3, evaluation; validated strictly, one place for defaults.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseOptions } from '../config/validate.js';
-import { yamlValue } from '../config/yaml.js';
+import { parseSource, parseYamlSource } from '../config/yaml.js';
 import { PersianLoraError } from '../errors.js';
 import { MODES } from '../eval/tasks/schema.js';
 import { trainJobSchema } from '../train/job.js';
@@ -156,29 +155,13 @@ export function loadPipelineConfig(file: string, defaults?: unknown): PipelineCo
     const code = (error as NodeJS.ErrnoException).code;
     throw new PersianLoraError(code === 'ENOENT' ? 'ERR_FILE_NOT_FOUND' : 'ERR_IO', `Cannot read the pipeline config ${file}: ${code ?? (error as Error).message}`);
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new PersianLoraError('ERR_BAD_FORMAT', `${file} line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
-  }
-  const own = yamlValue(doc, file, 'pipeline config');
+  const source = parseYamlSource(text, file, 'Pipeline config');
+  const own = source.data;
   if (own === null || typeof own !== 'object' || Array.isArray(own)) {
     throw new PersianLoraError('ERR_BAD_FORMAT', `${file}: expected a mapping of options (base, stages, eval, …) at the top level`);
   }
   const input = mergeConfig(STUDY_STAGE_DEFAULTS, defaults === undefined ? own : mergeConfig(defaults, own));
-  const result = pipelineConfigSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const keyPath = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    const line = lineOf(doc, lines, keyPath);
-    try {
-      parseOptions(pipelineConfigSchema, input, path.basename(file));
-    } catch (error) {
-      throw new PersianLoraError('ERR_INVALID_OPTION', `${file}${line ? ` line ${line}` : ''}: ${(error as Error).message}`);
-    }
-  }
-  return resolvePaths(result.data!, path.dirname(path.resolve(file)));
+  return resolvePaths(parseSource(pipelineConfigSchema, source, path.basename(file), input), path.dirname(path.resolve(file)));
 }
 
 /** `override` laid over `base`, objects merged key by key (arrays and values replaced). */
@@ -189,23 +172,4 @@ export function mergeConfig(base: unknown, override: unknown): unknown {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override)) out[k] = mergeConfig(base[k], v);
   return out;
-}
-
-/** The line of the deepest node of `keyPath` that exists (the key itself when it is there). */
-function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, keyPath: readonly PropertyKey[]): number | undefined {
-  for (let n = keyPath.length; n >= 0; n--) {
-    const parent = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n - 1) as unknown[], true);
-    const node = n === 0 ? parent : findPair(parent, keyPath[n - 1]);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range) return lines.linePos(range[0]).line;
-  }
-  return undefined;
-}
-
-/** The key node of `key` in a YAML map node (so the line is the key's, not its value's). */
-function findPair(parent: unknown, key: PropertyKey | undefined): unknown {
-  const items = (parent as { items?: Array<{ key?: { value?: unknown; range?: unknown }; value?: unknown }> } | undefined)?.items;
-  if (!items) return undefined;
-  if (typeof key === 'number') return items[key]?.key ?? items[key];
-  return items.find((p) => p.key?.value === key)?.key;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PersianLoraError } from '../../errors.js';
 import { parseTask } from '../tasks/load.js';
 import type { Task, TaskInput } from '../tasks/schema.js';
-import { parseSource, readTaskSource, UnsupportedTag, type TaskSource } from '../tasks/source.js';
+import { parseSource, type YamlSource } from '../../config/yaml.js';
+import { readTaskSource, UnsupportedTag } from '../tasks/source.js';
 import { METRIC_MAP, UNSUPPORTED_KEYS, harnessSchema, type HarnessConfig, type HarnessTemplates } from './schema.js';
 
 /** Does this parsed YAML look like an lm-evaluation-harness task (a `task` name, no `kind` of ours)? */
@@ -20,7 +21,7 @@ export function loadHarnessTask(file: string): Task {
 }
 
 /** Import an already read lm-evaluation-harness task file. */
-export function harnessFromSource(source: TaskSource): Task {
+export function harnessFromSource(source: YamlSource): Task {
   refuseUnsupported(source);
   const config = parseSource(harnessSchema, source, 'task');
   const where = (key: string) => `${source.file}${lineSuffix(source, [key])}`;
@@ -45,13 +46,13 @@ export function harnessFromSource(source: TaskSource): Task {
   return { ...task, harness };
 }
 
-function lineSuffix(source: TaskSource, keyPath: PropertyKey[]): string {
+function lineSuffix(source: YamlSource, keyPath: PropertyKey[]): string {
   const line = source.lineOf(keyPath);
   return line ? ` line ${line}` : '';
 }
 
 /** `!function` values and keys that need Python (process_docs, filter_list, …) are refused by name. */
-function refuseUnsupported(source: TaskSource): void {
+function refuseUnsupported(source: YamlSource): void {
   const data = source.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new PersianLoraError('ERR_BAD_FORMAT', `${source.file}: expected a mapping of task keys (task, dataset_path, doc_to_text, …) at the top level`);

@@ -5,7 +5,8 @@ import { PersianLoraError, describeValue } from '../../errors.js';
 import type { EvalRecord } from '../answers/parse.js';
 import { renderDoc } from '../harness/docs.js';
 import { KIND_RULES, MODE_METRICS, taskSchema, type Mode, type ParsedTask, type Task, type TaskInput } from './schema.js';
-import { parseSource, readTaskSource, type TaskSource } from './source.js';
+import { parseSource, type YamlSource } from '../../config/yaml.js';
+import { readTaskSource } from './source.js';
 
 /** Validate a task object; `source` (a file name or `built-in`) prefixes any error. */
 export function parseTask(input: unknown, source = 'task'): Task {
@@ -39,7 +40,7 @@ export function loadTaskFile(file: string): Task {
 }
 
 /** Validate an already read task file. */
-export function taskFromSource(source: TaskSource): Task {
+export function taskFromSource(source: YamlSource): Task {
   return settle(parseSource(taskSchema, source, 'task'));
 }
 

@@ -62,7 +62,7 @@ const errors: Array<[string, string, RegExp]> = [
   ['bad stage name in stopAfter', MINIMAL + 'stopAfter: stage2\n', /line 14: Expected one of "vocab", "pretrain", "align", "instruct" for [^ ]+\.stopAfter but received "stage2"/],
   ['suites without their data folder', MINIMAL.replace('eval:\n', 'eval:\n  suites: [paper-fa]\n'), /eval\.dataDir/],
   ['bad held-out language code', MINIMAL.replace('heldOut: { fa: fa-heldout.txt }', 'heldOut: { Farsi: fa-heldout.txt }'), /heldOut/],
-  ['YAML syntax', 'base: [unclosed\n', /line \d: /],
+  ['YAML syntax', 'base: [unclosed\n', /YAML-syntax\.yaml line \d is not valid YAML: /],
   ['not a mapping', '- a\n- b\n', /expected a mapping/],
 ];
 
