@@ -39,7 +39,8 @@ export const tinyModelSchema = z.strictObject({
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(42),
   /** Standard deviation of the random projections. Default 0.02. */
   initStd: z.number().min(0).max(10).default(0.02),
-  /** No output.weight: the output head reuses token_embd (tied embeddings, as Llama 3.2 1B/3B). Default false. */
+  /** No output.weight: the output head reuses token_embd (tied embeddings, as Llama 3.2 1B/3B). Default false; always
+   *  for gemma2, whose llama.cpp loader has no output.weight. */
   tiedEmbeddings: z.boolean().default(false),
   /** Head size (attention.key_length, as Qwen3's 128 with a narrower model); default dim / heads. */
   headDim: z.number().int().min(2).max(4096).optional(),
@@ -94,7 +95,7 @@ export async function createTinyModel(options: TinyModelOptions): Promise<TinyMo
     const f32 = path.join(work, 'f32.gguf');
     const parameters = await addon.writeTinyModel({
       vocabPath, outPath: f32, layers: o.layers, dim: o.dim, heads: o.heads, kvHeads: o.kvHeads ?? o.heads,
-      ffn: o.ffn ?? 2 * o.dim, context: o.context, seed: o.seed, initStd: o.initStd, tiedEmbeddings: o.tiedEmbeddings,
+      ffn: o.ffn ?? 2 * o.dim, context: o.context, seed: o.seed, initStd: o.initStd, tiedEmbeddings: o.tiedEmbeddings || o.arch === 'gemma2',
       arch: o.arch, headDim: o.headDim ?? 0, ropeBase: o.ropeBase, ropeFreqs: o.ropeFreqs, attentionScale: o.attentionScale ?? 0,
       name: `persian-lora tiny ${o.arch} ${o.layers}x${o.dim} ${o.quant}`,
     });
