@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { choiceOption, flagOption, numberOption, parseCommandArgs, sharedOptions, stringOption, threadsOption, UsageError, type Command, type CommandIO } from '../command.js';
+import { connectRpcOption } from '../rpc.js';
 import { INTERRUPTED } from '../interrupts.js';
 import { writeLossCurve } from '../loss-curve.js';
 import { formatDuration, formatEvalProgress, formatTrainStep } from '../format.js';
@@ -109,6 +110,8 @@ Options:
       --limit <n>           evaluation items per task
       --stop-after <stage>  ${STOP_STAGES.join(' | ')} (an ablation: later stages are skipped)
       --device <d>          cpu | gpu | a ggml device name (default: the config's, cpu)
+      --rpc <host:port,…>   use the devices of these rpc-servers: RPC0, RPC1, … for --device; evaluation offloads to
+                            every GPU and RPC device (docs/rpc.md)
   -t, --threads <n>         CPU threads (default: all cores)
       --print-config        print the resolved config as YAML and exit
   -h, --help                show this help`,
@@ -116,7 +119,7 @@ Options:
     const { values: v, positionals } = parseCommandArgs(argv, {
       preset: { type: 'string' }, out: sharedOptions.out, base: { type: 'string' }, corpus: { type: 'string' },
       parallel: { type: 'string' }, instructions: { type: 'string' }, 'data-dir': { type: 'string' }, 'held-out': { type: 'string' },
-      limit: { type: 'string' }, 'stop-after': { type: 'string' }, device: { type: 'string' }, threads: sharedOptions.threads,
+      limit: { type: 'string' }, 'stop-after': { type: 'string' }, device: { type: 'string' }, threads: sharedOptions.threads, rpc: sharedOptions.rpc,
       'print-config': { type: 'boolean' },
     }, true);
     if (positionals.length > 1) throw new UsageError(`Expected one config file but received ${positionals.length}: ${positionals.join(', ')}`);
@@ -133,6 +136,7 @@ Options:
       return [m[1]!, path.resolve(m[2]!)];
     }));
 
+    await connectRpcOption(v, io.stderr);
     const out = stringOption(v, 'out') ?? (preset === 'demo' && file === undefined ? 'persian-lora-demo' : undefined);
     let defaults: unknown = preset === 'demo' ? await demoConfig(path.resolve(out!))
       : preset === 'paper' ? paperConfig(native().systemInfo().gpuOffload ? 'gpu' : 'cpu') : undefined;

@@ -21,9 +21,11 @@ test('parseRpcEndpoints: host:port lists as llama.cpp takes them; anything else 
 });
 
 test('CLI: a malformed --rpc is a usage error (exit 2) naming --rpc and the value', async (t) => {
-  for (const command of ['generate', 'train', 'chat']) {
-    const args = command === 'train' ? ['--base', 'x.gguf', '--data', 'x.txt', '--out', 'x'] : command === 'generate' ? ['-m', 'x.gguf', '-p', 'hi'] : ['-m', 'x.gguf'];
-    const r = await runCli(command, ...args, '--rpc', '127.0.0.1');
+  const args: Record<string, string[]> = {
+    generate: ['-m', 'x.gguf', '-p', 'hi'], chat: ['-m', 'x.gguf'], train: ['--base', 'x.gguf', '--data', 'x.txt', '--out', 'x'], pipeline: ['x.yaml'],
+  };
+  for (const command of Object.keys(args)) {
+    const r = await runCli(command, ...args[command]!, '--rpc', '127.0.0.1');
     t.is(r.code, 2, `${command}: ${r.err}`);
     t.regex(r.err, /Expected host:port with a port in 1\.\.65535 for --rpc but received "127\.0\.0\.1"/);
   }

@@ -1,12 +1,12 @@
 // Inference on a device served by rpc-server (127.0.0.1): a model with every layer on the RPC device against the same
 // model on the local CPU without llama.cpp's weight repacking (the server's ggml CPU backend does not repack), both
 // running ggml's CPU kernels with the same threads: logits, option scores and greedy generation compared for equality
-// (tolerance 0); then `generate` and `chat` through the CLI with --rpc and --device.
+// (tolerance 0); then `generate` through the CLI with --rpc and --device (Q8_0 is not repacked on x86-64).
 import test from 'ava';
 import { loadModel, type Model } from '../../../lib/model.js';
 import { addRpcServers } from '../../../lib/native/rpc.js';
 import { runCli } from '../../helpers/cli.js';
-import { tinyModel } from '../helpers.js';
+import { scratchPath, tinyModel } from '../helpers.js';
 import { rpcAvailable, rpcTest, startRpcServer, type RpcServerProcess } from './servers.js';
 
 const THREADS = 2;
@@ -51,7 +51,7 @@ rpcTest('RPC device: logits, option scores and greedy generation equal the local
   t.true(cpu.text.length > 0);
 });
 
-rpcTest('CLI: generate and chat with --rpc and --device RPC0 print what the CPU prints', async (t) => {
+rpcTest('CLI: generate with --rpc and --device RPC0 prints what --device cpu prints; chat, eval and pipeline take the options', async (t) => {
   const file = await tinyModel(MODEL);
   const args = ['-m', file, '-n', '16', '-t', String(THREADS), '--temp', '0'];
   const cpu = await runCli('generate', ...args, '-p', 'سلام', '--device', 'cpu');
@@ -60,6 +60,9 @@ rpcTest('CLI: generate and chat with --rpc and --device RPC0 print what the CPU 
   t.is(rpc.code, 0, rpc.err);
   t.regex(rpc.err, new RegExp(`rpc: ${server!.endpoint} serves ${device}`));
   t.is(rpc.out, cpu.out);
-  const help = await runCli('chat', '--help');
-  t.regex(help.out, /--rpc <host:port,…>/);
+  for (const command of ['chat', 'eval']) t.regex((await runCli(command, '--help')).out, /--rpc <host:port,…>[^]*--device|--device[^]*--rpc <host:port,…>/);
+  t.regex((await runCli('eval', '--help')).out, /--shard-devices <d,…>/);
+  const pipeline = await runCli('pipeline', '--preset', 'demo', '--out', scratchPath('rpc-pipeline'), '--rpc', server!.endpoint, '--device', device, '--print-config');
+  t.is(pipeline.code, 0, pipeline.err);
+  t.regex(pipeline.out, new RegExp(`^device: ${device}$`, 'm'));
 });
