@@ -18,19 +18,20 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'Convert a LoRA adapter between llama.cpp GGUF and PEFT (adapter_config.json + adapter_model.safetensors)',
   usage: `Usage: persian-lora export --adapter <adapter.gguf> --format peft --out <dir> [--base <model.gguf>] [--base-name <name>]
-       persian-lora export --peft <dir> --arch llama --out <adapter.gguf> [--base <model.gguf>]
+       persian-lora export --peft <dir> --arch llama|qwen2|qwen3 --out <adapter.gguf> [--base <model.gguf>]
 
 The first form writes <dir>/adapter_config.json and <dir>/adapter_model.safetensors (F32; lora_A [r, in], lora_B
-[out, r]; module names q_proj … down_proj and lm_head of Hugging Face llama models). The second reads such a directory
-(F32, F16 or BF16 tensors; rsLoRA folded into alpha) and writes the LoRA GGUF llama.cpp loads. llama.cpp stores the
-rows of q and k in another rotary order than Hugging Face, so lora_B of q_proj and k_proj is permuted on the way: this
-needs the base model's head counts, read from --base, which is also checked to fit the adapter.
+[out, r]; module names q_proj … down_proj and lm_head of Hugging Face llama, qwen2 and qwen3 models). The second reads
+such a directory (F32, F16 or BF16 tensors; rsLoRA folded into alpha) and writes the LoRA GGUF llama.cpp loads. For
+llama, llama.cpp stores the rows of q and k in another rotary order than Hugging Face, so lora_B of q_proj and k_proj
+is permuted on the way: this needs the base model's head counts, read from --base, which is also checked to fit the
+adapter (qwen2 and qwen3 keep Hugging Face's order).
 
 Options:
       --adapter <file>     LoRA adapter GGUF to export
       --format peft        output format of the export (the only one)
       --peft <dir>         PEFT adapter directory to import
-      --arch llama         architecture of the imported adapter (the only one)
+      --arch <arch>        architecture of the imported adapter: llama, qwen2 or qwen3 (default llama)
       --base <file>        base model GGUF: head counts, and a check that the adapter fits it
       --base-name <name>   base_model_name_or_path for adapter_config.json (default: the --base file name, or "")
       --dropout <p>        lora_dropout recorded in adapter_config.json (default 0)
