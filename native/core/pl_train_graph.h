@@ -87,6 +87,9 @@ struct train_inputs {
         std::vector<int32_t>  labels;  // those target tokens
         ggml_tensor *         idx = nullptr;   // I32 [n]
         ggml_tensor *         onehot = nullptr;  // F32 [V, n]
+        // I32 [1, n]: the labels as ids, made by the portable rewrite of the cross-entropy (pl_train_portable.h),
+        // which then leaves the one-hot out of the graph
+        ggml_tensor *         ids = nullptr;
     };
     std::vector<loss_group> groups;
     double weight_sum = 0.0;

@@ -102,6 +102,10 @@ void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
     for (const train_inputs::loss_group & g : in.groups) {
         if (!g.idx) continue;
         ggml_backend_tensor_set(g.idx, g.rows.data(), 0, ggml_nbytes(g.idx));
+        if (g.ids) {
+            ggml_backend_tensor_set(g.ids, g.labels.data(), 0, ggml_nbytes(g.ids));
+            continue;
+        }
         onehot.assign((size_t) n_vocab * g.labels.size(), 0.0f);
         for (size_t r = 0; r < g.labels.size(); r++) onehot[r * (size_t) n_vocab + (size_t) g.labels[r]] = 1.0f;
         ggml_backend_tensor_set(g.onehot, onehot.data(), 0, ggml_nbytes(g.onehot));

@@ -42,6 +42,7 @@ struct rewriter {
     bool               force;
     train_inputs &     in;
     std::map<const ggml_tensor *, ggml_tensor *> soft_max_of;   // logits -> soft_max(logits), shared by loss and backward
+    std::map<const ggml_tensor *, ggml_tensor *> label_probs_of;   // logits -> soft_max(logits) at the labels
 
     ggml_tensor * cont(ggml_tensor * t) const { return ggml_is_contiguous(t) ? t : ggml_cont(ctx, t); }
     // tᵀ as a contiguous tensor (a transposed view of a contiguous tensor is its source)
@@ -94,15 +95,40 @@ struct rewriter {
         become_scale(node, ggml_mul(ctx, y, d), scale);
     }
 
-    void cross_entropy_loss(ggml_tensor * node) {
-        ggml_tensor * logits = node->src[0], * labels = cont(node->src[1]);
-        ggml_tensor * logp = ggml_log(ctx, ggml_clamp(ctx, soft_max(logits), FLT_MIN, 1.0f));
-        become_scale(node, ggml_sum(ctx, ggml_mul(ctx, logp, labels)), -1.0f / (float) ggml_nrows(logits));
+    // The labels of the loss group whose one-hot is `onehot`, as an I32 input [1, n] (one per group).
+    ggml_tensor * label_ids(const ggml_tensor * onehot) {
+        for (train_inputs::loss_group & g : in.groups) {
+            if (g.onehot != onehot) continue;
+            if (!g.ids) {
+                g.ids = ggml_new_tensor_2d(ctx, GGML_TYPE_I32, 1, (int64_t) g.labels.size());
+                ggml_set_input(g.ids);
+            }
+            return g.ids;
+        }
+        throw error("ERR_NATIVE", "No loss group holds the labels of a cross-entropy node");
+    }
+    // soft_max(logits [V, n]) at each row's label: GET_ROWS of 1-wide rows from the probabilities seen as [1, V, n],
+    // the row of batch r picked by label r; [1, 1, n].
+    ggml_tensor * label_probs(ggml_tensor * logits, ggml_tensor * ids) {
+        auto it = label_probs_of.find(logits);
+        if (it != label_probs_of.end()) return it->second;
+        ggml_tensor * p = soft_max(logits);
+        return label_probs_of[logits] = ggml_get_rows(ctx, ggml_reshape_3d(ctx, p, 1, p->ne[0], p->ne[1]), ids);
     }
 
+    void cross_entropy_loss(ggml_tensor * node) {
+        ggml_tensor * logits = node->src[0], * ids = label_ids(node->src[1]);
+        ggml_tensor * logp = ggml_log(ctx, ggml_clamp(ctx, label_probs(logits, ids), FLT_MIN, 1.0f));
+        become_scale(node, ggml_sum(ctx, logp), -1.0f / (float) ggml_nrows(logits));
+    }
+
+    // soft_max(z) - onehot: a copy of the probabilities with p - 1 written at the labels (SET_ROWS)
     void cross_entropy_loss_back(ggml_tensor * node) {
-        ggml_tensor * grad = node->src[0], * logits = node->src[1], * labels = cont(node->src[2]);
-        ggml_tensor * d = ggml_mul(ctx, ggml_sub(ctx, soft_max(logits), labels), grad);  // grad: a scalar, broadcast
+        ggml_tensor * grad = node->src[0], * logits = node->src[1], * ids = label_ids(node->src[2]);
+        ggml_tensor * p = soft_max(logits);
+        ggml_tensor * d = ggml_reshape_3d(ctx, ggml_cont(ctx, p), 1, p->ne[0], p->ne[1]);
+        d = ggml_set_rows(ctx, d, ggml_scale_bias(ctx, label_probs(logits, ids), 1.0f, -1.0f), ids);
+        d = ggml_mul(ctx, ggml_reshape_2d(ctx, d, p->ne[0], p->ne[1]), grad);  // grad: a scalar, broadcast
         become_scale(node, d, 1.0f / (float) ggml_nrows(logits));
     }
 
@@ -193,7 +219,8 @@ ggml_tensor * portable_f32(ggml_context * ctx, ggml_tensor * w, ggml_backend_dev
 }
 
 int portable_rewrite(ggml_context * ctx, ggml_cgraph * gf, ggml_backend_dev_t dev, bool force, train_inputs & in) {
-    rewriter rw { ctx, dev, force, in, {} };
+    rewriter rw { ctx, dev, force, in, {}, {} };
+    const bool off_cpu = ggml_backend_dev_type(dev) != GGML_BACKEND_DEVICE_TYPE_CPU;   // labels as ids there
     int changed = 0;
     const int n = ggml_graph_n_nodes(gf);
     for (int i = 0; i < n; i++) {
@@ -202,7 +229,8 @@ int portable_rewrite(ggml_context * ctx, ggml_cgraph * gf, ggml_backend_dev_t de
             node->op == GGML_OP_TRANSPOSE) {
             continue;
         }
-        if (!force && ggml_backend_dev_supports_op(dev, node)) continue;
+        const bool cross_entropy = node->op == GGML_OP_CROSS_ENTROPY_LOSS || node->op == GGML_OP_CROSS_ENTROPY_LOSS_BACK;
+        if (!force && !(cross_entropy && off_cpu) && ggml_backend_dev_supports_op(dev, node)) continue;
         if (rw.rewrite(node)) changed++;
     }
     return changed;

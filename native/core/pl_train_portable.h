@@ -7,8 +7,10 @@
 //                                     a non-F32 a is first made F32 with portable_f32)
 //   RMS_NORM_BACK(dy, x)           -> (dy - y·mean(dy⊙y)) / rms, rms = sqrt(mean(x²) + eps), y = x / rms
 //   SOFT_MAX_BACK(dy, y)           -> scale · y ⊙ (dy - sum_rows(dy⊙y))
-//   CROSS_ENTROPY_LOSS(z, t)       -> -(1/rows) · sum(t ⊙ log(clamp(soft_max(z), FLT_MIN, 1)))
-//   CROSS_ENTROPY_LOSS_BACK(g,z,t) -> (soft_max(z) - t) ⊙ g / rows
+//   CROSS_ENTROPY_LOSS(z, t)       -> -(1/rows) · sum(log(clamp(soft_max(z) at the labels, FLT_MIN, 1)))
+//   CROSS_ENTROPY_LOSS_BACK(g,z,t) -> (soft_max(z) - t) ⊙ g / rows, t as p - 1 written at the labels (SET_ROWS)
+//     (both with the labels as an I32 input [1, n], so the [V, n] one-hot leaves the graph; rewritten on every
+//     device but the CPU, even where the device runs them)
 //   GET_ROWS_BACK(g, ids)          -> MUL_MAT(cont(gᵀ), one-hot of ids) (an F32 input filled from the ids' host data)
 //   REPEAT_BACK(a)                 -> CONT of the tiles summed per repeated dimension (permute, cont, SUM_ROWS)
 //   an element-wise op on a strided source (CUDA wants contiguous sources) -> the same op on cont(source)
@@ -26,7 +28,7 @@ namespace pl {
 ggml_tensor * portable_f32(ggml_context * ctx, ggml_tensor * w, ggml_backend_dev_t dev, bool force, train_inputs & in);
 
 // Rewrites in place every node of `gf` that `dev` does not support, or with `force` every node a rewrite applies
-// to; returns how many nodes changed. New nodes are not in `gf`: rebuild the graph from its outputs afterwards.
+// to, and the cross-entropy off the CPU; returns how many nodes changed. New nodes are not in `gf`: rebuild the graph from its outputs afterwards.
 // Inputs the rewrites need are added to in.extras (train_inputs_set fills them).
 int portable_rewrite(ggml_context * ctx, ggml_cgraph * gf, ggml_backend_dev_t dev, bool force, train_inputs & in);
 

@@ -30,6 +30,7 @@ struct trainer::run {
     size_t         size = 0;      // graph capacity
     train_inputs   in;
     ggml_tensor *  loss = nullptr, * logits = nullptr, * loss_grad = nullptr;
+    float          loss_seed = 1.0f;   // the loss gradient the backward starts from
     std::vector<ggml_tensor *> grads;
     ~run() { if (ctx) ggml_free(ctx); }
 };
@@ -51,12 +52,15 @@ trainer::trainer(std::unique_ptr<train_model> model, int32_t n_threads, backward
     n_lora_params_ = params_.size();
     if (model_->embd_rows()) params_.push_back(model_->embd_rows());
     if (model_->output_rows() && !model_->tied()) params_.push_back(model_->output_rows());
+    const bool on_cpu = ggml_backend_is_cpu(model_->backend());
     for (ggml_tensor * t : params_) {
         grads_.emplace_back((size_t) ggml_nelements(t), 0.0f);
+        if (!on_cpu) continue;
         m_.emplace_back((size_t) ggml_nelements(t), 0.0f);
         v_.emplace_back((size_t) ggml_nelements(t), 0.0f);
     }
-    if (ggml_backend_is_cpu(model_->backend())) ggml_backend_cpu_set_n_threads(model_->backend(), n_threads_);
+    if (on_cpu) ggml_backend_cpu_set_n_threads(model_->backend(), n_threads_);
+    else device_step_ = std::make_unique<device_step>(model_->backend(), params_, n_lora_params_);
     alloc_ = ggml_gallocr_new(ggml_backend_get_default_buffer_type(model_->backend()));
 
     // Probe graphs: several sequences (GQA heads repeated) and one (GQA by broadcast), 2 tokens each.
@@ -122,13 +126,15 @@ void trainer::param_set(size_t i, const std::vector<float> & values) {
     ggml_backend_tensor_set(params_[i], values.data(), 0, values.size() * sizeof(float));
 }
 
-const std::vector<float> & trainer::moment_get(size_t i, int which) const {
+std::vector<float> trainer::moment_get(size_t i, int which) const {
     if (i >= params_.size() || (which != 0 && which != 1)) throw error("ERR_INVALID_OPTION", "No optimizer moment " + std::to_string(which) + " for parameter " + std::to_string(i));
+    if (device_step_) return device_step_->moment(i, which);
     return which == 0 ? m_[i] : v_[i];
 }
 
 void trainer::moment_set(size_t i, int which, const std::vector<float> & values) {
     if (i >= params_.size() || (which != 0 && which != 1)) throw error("ERR_INVALID_OPTION", "No optimizer moment " + std::to_string(which) + " for parameter " + std::to_string(i));
+    if (device_step_) return device_step_->moment_set(i, which, values);
     std::vector<float> & dst = which == 0 ? m_[i] : v_[i];
     if (values.size() != dst.size()) {
         throw error("ERR_INVALID_OPTION", std::string("Optimizer moment of ") + params_[i]->name + " holds " + std::to_string(dst.size()) + " values, received " + std::to_string(values.size()));
@@ -227,10 +233,7 @@ void trainer::compute(run & r) {
     check_supported(r.gf);
     if (!ggml_gallocr_alloc_graph(alloc_, r.gf)) throw error("ERR_NATIVE", "Cannot allocate the compute buffers of the training graph");
     train_inputs_set(r.in, model_->hparams().n_vocab);
-    if (r.loss_grad) {
-        const float one = 1.0f;
-        ggml_backend_tensor_set(r.loss_grad, &one, 0, sizeof(one));
-    }
+    if (r.loss_grad) ggml_backend_tensor_set(r.loss_grad, &r.loss_seed, 0, sizeof(r.loss_seed));
     const ggml_status status = graph_profile_enabled() ? graph_compute_profiled(model_->backend(), r.gf) : ggml_backend_graph_compute(model_->backend(), r.gf);
     if (status != GGML_STATUS_SUCCESS) throw error("ERR_NATIVE", "ggml could not compute the training graph");
 }
@@ -292,9 +295,10 @@ void trainer::build_gradients(run & r, train_inputs in) const {
     ggml_build_backward_expand(r.ctx, gb, nullptr);
     r.loss_grad = ggml_graph_get_grad(gb, r.loss);
     ggml_set_input(r.loss_grad);
-    for (ggml_tensor * p : params_) {
-        ggml_tensor * g = ggml_graph_get_grad(gb, p);
-        if (g) ggml_set_output(g);
+    for (size_t i = 0; i < params_.size(); i++) {
+        ggml_tensor * g = ggml_graph_get_grad(gb, params_[i]);
+        if (g && device_step_) g = device_step_->accumulate(r.ctx, i, g);   // into the device's accumulator
+        else if (g) ggml_set_output(g);
         r.grads.push_back(g);
     }
     route_frozen_backward(r.ctx, gb, r.in);
@@ -303,11 +307,30 @@ void trainer::build_gradients(run & r, train_inputs in) const {
     finish_graph(r, outputs);
 }
 
-step_result trainer::gradients(const train_batch & batch) { return gradients_of(model_->prepare(batch)); }
+step_result trainer::gradients(const train_batch & batch) {
+    if (!device_step_) return gradients_of(model_->prepare(batch));
+    device_step_->clear();
+    train_inputs in = model_->prepare(batch);
+    const double weight = in.weight_sum;
+    step_result res = gradients_of(std::move(in), (float) weight);
+    double sq = 0.0;
+    for (size_t i = 0; i < params_.size(); i++) {
+        grads_[i] = device_step_->accumulated(i);
+        for (float & v : grads_[i]) {
+            v = (float) (v / weight);
+            sq += (double) v * v;
+        }
+    }
+    res.grad_norm = std::sqrt(sq);
+    return res;
+}
 
-step_result trainer::gradients_of(train_inputs in) {
+// One graph's loss and gradients. On the CPU the gradients are read into grads_ (and their norm taken); on a device
+// they are added into its accumulators, `seed` times (the backward starts from seed instead of 1).
+step_result trainer::gradients_of(train_inputs in, float seed) {
     run r;
     build_gradients(r, std::move(in));
+    r.loss_seed = seed;
     compute(r);
 
     step_result res;
@@ -316,6 +339,7 @@ step_result trainer::gradients_of(train_inputs in) {
     res.loss = loss;
     res.weight_sum = r.in.weight_sum;
     for (const auto & g : r.in.groups) res.targets += (int64_t) g.rows.size();
+    if (device_step_) return res;
     double sq = 0.0;
     for (size_t i = 0; i < params_.size(); i++) {
         if (r.grads[i]) ggml_backend_tensor_get(r.grads[i], grads_[i].data(), 0, grads_[i].size() * sizeof(float));
@@ -359,6 +383,33 @@ step_result trainer::accumulate(const std::vector<train_batch> & micro) {
     return total;
 }
 
+// accumulate() in the device's buffers. Each micro-batch's backward starts from its target weight instead of 1, so
+// the accumulators hold the gradient of the weighted sum of the step's cross-entropies; dividing by the total weight
+// (in the norm and in AdamW's gradient scale) gives the token-weighted mean. The summed loss keeps the gradients of
+// the activations about 1 per target, well inside F16's range where a device multiplies in F16 (the 'f16' route),
+// where the mean's gradients, smaller by the number of targets, would fall into F16's subnormals.
+step_result trainer::accumulate_on_device(const std::vector<train_batch> & micro) {
+    if (micro.empty()) throw error("ERR_INVALID_OPTION", "A step needs at least one micro-batch");
+    device_step_->clear();
+    step_result total;
+    double loss = 0.0;
+    for (size_t m = 0; m < micro.size(); m++) {
+        train_inputs in = model_->prepare(micro[m]);
+        if (in.groups.empty()) continue;
+        micro_ = (int64_t) m;
+        const double weight = in.weight_sum;
+        const step_result r = gradients_of(std::move(in), (float) weight);
+        loss += weight * r.loss;
+        total.weight_sum += weight;
+        total.targets += r.targets;
+    }
+    micro_ = 0;
+    if (total.weight_sum <= 0.0) throw error("ERR_INVALID_OPTION", "The batch has no target token with a non-zero weight");
+    total.loss = loss / total.weight_sum;
+    total.grad_norm = std::sqrt(device_step_->sum_of_squares()) / total.weight_sum;
+    return total;
+}
+
 step_result trainer::step(const train_batch & batch, const optimizer_params & o) { return step(std::vector<train_batch>{ batch }, o); }
 
 step_result trainer::step(const std::vector<train_batch> & micro, const optimizer_params & o) {
@@ -366,10 +417,26 @@ step_result trainer::step(const std::vector<train_batch> & micro, const optimize
         !(o.weight_decay >= 0.0f) || !(o.clip >= 0.0f) || std::isnan(o.embedding_lr)) {
         throw error("ERR_INVALID_OPTION", "Optimizer parameters out of range (lr >= 0, 0 <= betas < 1, eps > 0, weight decay >= 0, clip >= 0, embedding lr a number)");
     }
-    const step_result res = accumulate(micro);
+    const step_result res = device_step_ ? accumulate_on_device(micro) : accumulate(micro);
     if (!std::isfinite(res.grad_norm)) throw error("ERR_NATIVE", "The gradients are not finite (loss " + std::to_string(res.loss) + ")");
     const float clip = o.clip > 0.0f && res.grad_norm > o.clip ? (float) (o.clip / (res.grad_norm + 1e-6)) : 1.0f;
     steps_++;
+    if (device_step_) adamw_on_device(o, (float) (clip / res.weight_sum));
+    else adamw_on_host(o, clip);
+    return res;
+}
+
+// The same AdamW as ggml_opt_step_adamw on the device's accumulators times grad_scale (float32 throughout).
+void trainer::adamw_on_device(const optimizer_params & o, float grad_scale) {
+    const double bc1 = 1.0 - std::pow((double) o.beta1, (double) steps_), bc2 = 1.0 - std::pow((double) o.beta2, (double) steps_);
+    auto values = [&](float lr) {
+        return adamw_values { lr, o.beta1, o.beta2, o.eps, o.weight_decay, (float) (1.0 / bc1), (float) (1.0 / bc2) };
+    };
+    device_step_->adamw(values(o.lr), values(o.embedding_lr >= 0.0f ? o.embedding_lr : o.lr), grad_scale);
+}
+
+// PyTorch's AdamW on the gradients in grads_ times clip, in doubles where it divides, parameters read and written back.
+void trainer::adamw_on_host(const optimizer_params & o, float clip) {
     const double bc1 = 1.0 - std::pow((double) o.beta1, (double) steps_), bc2 = 1.0 - std::pow((double) o.beta2, (double) steps_);
     std::vector<float> p;
     for (size_t i = 0; i < params_.size(); i++) {
@@ -386,7 +453,6 @@ step_result trainer::step(const std::vector<train_batch> & micro, const optimize
         }
         ggml_backend_tensor_set(params_[i], p.data(), 0, p.size() * sizeof(float));
     }
-    return res;
 }
 
 void trainer::export_adapter(const std::string & path, const std::string & name) const {

@@ -7,6 +7,7 @@
 //   t.export_adapter("adapter.gguf");
 #pragma once
 
+#include "pl_train_device_step.h"
 #include "pl_train_graph.h"
 #include "pl_train_portable.h"
 
@@ -99,6 +100,8 @@ class trainer {
     // Gradient accumulation: gradients() of each micro-batch in turn (one graph's memory at a time; micro-batches
     // without a target are skipped), combined into their token-weighted mean, which is the gradient and the loss of
     // the micro-batches taken as one batch; then clipping and one AdamW step. Dropout masks differ per micro-batch.
+    // Off the CPU all of it stays in the device's buffers (pl_train_device_step.h): one scalar (the norm) and each
+    // micro-batch's loss are read back.
     step_result step(const std::vector<train_batch> & micro, const optimizer_params & opt);
 
     // Parameters, in this order (the order of param(), grad(), moment_get/set and checkpoints): the LoRA pairs
@@ -110,9 +113,9 @@ class trainer {
     void                       param_set(size_t i, const std::vector<float> & values);
     const std::vector<float> & grad(size_t i) const { return grads_.at(i); }
 
-    // Optimizer state, for checkpoints: AdamW's first (which = 0) and second (which = 1) moments of parameter i,
-    // and the step count (it drives bias correction and the dropout masks).
-    const std::vector<float> & moment_get(size_t i, int which) const;
+    // Optimizer state, for checkpoints: AdamW's first (which = 0) and second (which = 1) moments of parameter i
+    // (read back from the device off the CPU), and the step count (it drives bias correction and the dropout masks).
+    std::vector<float>         moment_get(size_t i, int which) const;
     void                       moment_set(size_t i, int which, const std::vector<float> & values);
     void                       steps_set(int64_t n);
 
@@ -128,7 +131,10 @@ class trainer {
   private:
     struct run;
     step_result accumulate(const std::vector<train_batch> & micro);
-    step_result gradients_of(train_inputs in);
+    step_result accumulate_on_device(const std::vector<train_batch> & micro);
+    step_result gradients_of(train_inputs in, float seed = 1.0f);
+    void adamw_on_host(const optimizer_params & o, float clip);
+    void adamw_on_device(const optimizer_params & o, float grad_scale);
     void build_gradients(run & r, train_inputs in) const;
     void finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) const;
     void check_supported(const ggml_cgraph * gf) const;
@@ -139,7 +145,10 @@ class trainer {
     std::unique_ptr<train_model> model_;
     std::vector<ggml_tensor *>   params_;
     size_t                       n_lora_params_ = 0;
-    std::vector<std::vector<float>> grads_, m_, v_;
+    std::vector<std::vector<float>> grads_, m_, v_;   // m_, v_: on the CPU only
+    // Off the CPU: the accumulators, moments and AdamW in the device's buffers (null on the CPU, which keeps the host's
+    // double-precision accumulation and AdamW)
+    std::unique_ptr<device_step> device_step_;
     int32_t        n_threads_;
     backward_mode  mode_;
     bool           portable_ = false;

@@ -48,6 +48,7 @@ export function cudaSupports(e: GraphOp): boolean {
     case 'GET_ROWS': return CUDA_GET_ROWS_SRC0.has(s0!.type);
     case 'GET_ROWS_BACK': return false;  // needs result ne[2] = ne[3] = 1, which the inventory does not say
     case 'SET': return (e.type === 'f32' || e.type === 'i32') && s0!.type === e.type && s1!.type === e.type;
+    case 'SET_ROWS': return s0!.type === 'f32' && e.type === 'f32' && (s1!.type === 'i32' || s1!.type === 'i64');  // F32 rows, as the trainer writes them
     case 'CPY': {
       const [a, b] = [s0!.type, s1!.type];
       const plain = new Set(['f32', 'bf16', 'f16']);
@@ -93,6 +94,7 @@ export function metalSupports(e: GraphOp): boolean {
       return s1!.type !== 'f16' || s0!.type === 'f16';  // an F16 src1 with another src0 depends on the mm path: not accepted here
     case 'SET': case 'CPY': case 'DUP': case 'CONT': return (METAL_CPY[s0!.type] ?? []).includes(e.type);
     case 'GET_ROWS': return s0!.type !== 'nvfp4' && s0!.type !== 'tq1_0';
+    case 'SET_ROWS': return s0!.type === 'f32' && e.type === 'f32';  // F32 rows (kernel_set_rows_f32_{i32,i64}_f32)
     case 'OPT_STEP_ADAMW': return true;
     default: return false;  // OUT_PROD, RMS_NORM_BACK, SOFT_MAX_BACK, CROSS_ENTROPY_LOSS(_BACK), GET_ROWS_BACK, REPEAT_BACK, ...
   }
