@@ -2,6 +2,7 @@
 #include "compute_thread.h"
 
 #include <deque>
+#include <map>
 
 namespace addon {
 
@@ -43,15 +44,20 @@ struct compute_thread {
     }
 };
 
-compute_thread & instance() {
-    static compute_thread * ct = new compute_thread();  // never destroyed: the thread outlives static destruction
+// One thread per lane, made on first use and never destroyed: the threads outlive static destruction.
+compute_thread & instance(const std::string & lane) {
+    static std::mutex mutex;
+    static auto * lanes = new std::map<std::string, compute_thread *>();
+    std::lock_guard<std::mutex> lock(mutex);
+    compute_thread *& ct = (*lanes)[lane];
+    if (!ct) ct = new compute_thread();
     return *ct;
 }
 
 }  // namespace
 
-void run_on_compute_thread(const std::function<void()> & fn) {
-    compute_thread & ct = instance();
+void run_on_compute_thread(const std::function<void()> & fn, const std::string & lane) {
+    compute_thread & ct = instance(lane);
     task t { &fn, nullptr, false };
     {
         std::lock_guard<std::mutex> lock(ct.mutex);

@@ -7,11 +7,14 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace addon {
 
-// Runs `fn` on the shared compute thread and blocks the caller (a libuv worker) until it is done; rethrows.
-void run_on_compute_thread(const std::function<void()> & fn);
+// Runs `fn` on a compute thread and blocks the caller (a libuv worker) until it is done; rethrows. Lane "" is the
+// shared thread; another lane (a model whose layers are all on other devices, e.g. "RPC1": pl::model::lane) gets a
+// thread of its own, so that models on different devices compute at once (their CPU share is small).
+void run_on_compute_thread(const std::function<void()> & fn, const std::string & lane = "");
 
 }  // namespace addon

@@ -46,7 +46,7 @@ Napi::Value context_wrap::run(Napi::Env env, std::function<void(pl::session &)> 
             struct release { std::shared_ptr<std::atomic<bool>> b; ~release() { b->store(false); } } r { busy };
             work(*s);
         },
-        std::move(finish));
+        std::move(finish), s->model_lane());
 }
 
 Napi::Value context_wrap::info(const Napi::CallbackInfo & info) {

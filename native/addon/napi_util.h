@@ -61,11 +61,12 @@ double                opt_number(const Napi::Object & o, const char * key, doubl
 // Runs `work` on the thread pool and settles a Promise with `finish(env)`; pl::error codes reach JS as err.code.
 class promise_worker : public Napi::AsyncWorker {
   public:
-    promise_worker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> finish)
-        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), finish_(std::move(finish)) {}
+    promise_worker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> finish, std::string lane = "")
+        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), finish_(std::move(finish)), lane_(std::move(lane)) {}
 
-    static Napi::Promise run(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> finish) {
-        auto * w = new promise_worker(env, std::move(work), std::move(finish));
+    // lane: the compute thread (run_on_compute_thread); "" the shared one.
+    static Napi::Promise run(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> finish, std::string lane = "") {
+        auto * w = new promise_worker(env, std::move(work), std::move(finish), std::move(lane));
         Napi::Promise p = w->deferred_.Promise();
         w->Queue();
         return p;
@@ -74,7 +75,7 @@ class promise_worker : public Napi::AsyncWorker {
   protected:
     void Execute() override {
         try {
-            run_on_compute_thread(work_);
+            run_on_compute_thread(work_, lane_);
         } catch (const pl::error & e) {
             code_ = e.code;
             SetError(e.what());
@@ -96,6 +97,7 @@ class promise_worker : public Napi::AsyncWorker {
     std::function<void()>                  work_;
     std::function<Napi::Value(Napi::Env)>  finish_;
     std::string                            code_ = "ERR_NATIVE";
+    std::string                            lane_;
 };
 
 }  // namespace addon

@@ -26,6 +26,7 @@ std::shared_ptr<model> model::load(const model_load_params & params, const std::
     if (!params.devices.empty()) {
         devices = backend_offload_devices(params.devices);
         if (devices.empty()) mp.n_gpu_layers = 0;
+        if (mp.n_gpu_layers != 0) for (ggml_backend_dev_t dev : devices) m->lane_ += std::string(m->lane_.empty() ? "" : ",") + ggml_backend_dev_name(dev);
         devices.push_back(nullptr);
         mp.devices = devices.data();
     }

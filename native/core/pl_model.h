@@ -58,10 +58,15 @@ class model {
     std::string              apply_chat_template(const std::vector<std::pair<std::string, std::string>> & messages,
                                                  bool add_assistant, const std::string & template_override) const;
 
+    // The compute lane of its contexts: the names of its offload devices when it was loaded onto devices other than
+    // the CPU (model_load_params::devices), else "" (the shared compute thread).
+    const std::string &      lane() const { return lane_; }
+
   private:
     llama_model *       model_ = nullptr;
     const llama_vocab * vocab_ = nullptr;
     model_info          info_;
+    std::string         lane_;
 };
 
 class adapter {

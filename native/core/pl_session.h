@@ -88,6 +88,7 @@ class session {
     ~session();
 
     uint32_t n_ctx() const { return n_ctx_; }
+    const std::string & model_lane() const { return model_->lane(); }  // its model's compute lane (pl::model::lane)
     uint32_t n_seq_max() const { return n_seq_max_; }
     void     set_adapters(const std::vector<std::shared_ptr<adapter>> & adapters, const std::vector<float> & scales);
 
