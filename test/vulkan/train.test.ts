@@ -138,6 +138,9 @@ vulkanTest('Vulkan: every op of the training graph runs on the device (the listi
       t.false(trainer.cpuKernels);
       const ops = trainer.graphOps();
       for (const op of ['MUL_MAT', 'GET_ROWS', 'SOFT_MAX', 'RMS_NORM', 'ROPE', 'SWIGLU']) t.true(ops.some((e) => e.op === op), `${op} in the listing`);
+      // labels as ids: the cross-entropy picks the labels' probabilities (GET_ROWS) and writes p - 1 there (SET_ROWS)
+      t.true(ops.some((e) => e.op === 'SET_ROWS' && e.sources[1]?.type === 'i32'), 'SET_ROWS of the labels in the listing');
+      t.deepEqual(ops.filter((e) => e.op.startsWith('CROSS_ENTROPY')).map((e) => e.op), [], 'no one-hot cross-entropy op');
       const left = ops.filter((e) => !e.supported).map((e) => `${e.op} ${e.type}(${e.sources.map((s) => s.type).join(', ')})`);
       t.deepEqual(left, [], `${quant}: ops the device does not run`);
     } finally {
