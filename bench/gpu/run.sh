@@ -58,13 +58,13 @@ STATUS=$RESULTS/steps.tsv
 step() {
   local name=$1; shift
   local log=$LOGS/$name.log start=$SECONDS
-  echo "=== [$name] $*"
+  echo "=== [$name] ${SHOWN:-$*}"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   printf '%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - start))" >> "$STATUS"
   if [ $rc -ne 0 ]; then
     FAILED+=("$name")
-    { echo "!!! step $name FAILED (exit $rc) after $((SECONDS - start)) s"; echo "!!! command: $*"; echo "!!! last lines of $log:"
+    { echo "!!! step $name FAILED (exit $rc) after $((SECONDS - start)) s"; echo "!!! command: ${SHOWN:-$*}"; echo "!!! last lines of $log:"
       tail -n 30 "$log" | sed 's/^/!!!   /'; } >&2
   else
     echo "=== [$name] ok in $((SECONDS - start)) s"
@@ -74,7 +74,7 @@ step() {
 # json NAME COMMAND...: a step whose last output line (one JSON object) is saved as RESULTS/NAME.json
 json() {
   local name=$1; shift
-  step "$name" bash -c 'set -o pipefail; "$@" | tee "$0.out" && tail -n 1 "$0.out" > "$0"' "$RESULTS/$name.json" "$@"
+  SHOWN="$*" step "$name" bash -c 'out=$1; shift; set -o pipefail; "$@" | tee "$out.out" && tail -n 1 "$out.out" > "$out"' "$name" "$RESULTS/$name.json" "$@"
   rm -f "$RESULTS/$name.json.out"
 }
 
