@@ -7,48 +7,19 @@
 // (--prefer-offline). The compile from source is what `npm ci` in this repository does (.ci/run).
 // Also: the build's failure messages name what failed (missing build tool, missing cmake, a compiler error's tail).
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadModel } from '../../lib/model.js';
 import { packageRoot, packageVersion } from '../../lib/version.js';
+import { cleanEnv, makeApp, npm, packInto, run, show, type Run } from '../helpers/package-app.js';
 
 const repoAddon = path.join(packageRoot, 'build', 'Release', 'persian_lora.node');
 const withPrebuild = process.platform === 'linux' && process.arch === 'x64';
 const prebuilt = path.join(packageRoot, 'prebuilds', 'linux-x64', 'persian_lora.node');
 const repoLlama = path.join(packageRoot, 'third_party', 'llama.cpp');
 const tsc = path.join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-const npmCli = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : undefined;
-
-interface Run { code: number; stdout: string; stderr: string; seconds: number }
-
-/** The environment without this process's npm_* variables (set by `npx ava`) nor the package's own overrides. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^npm_/i.test(k) || ['PERSIAN_LORA_ADDON', 'LLAMA_CPP_DIR', 'PERSIAN_LORA_VENDOR_DIR', 'PERSIAN_LORA_SKIP_BUILD', 'PERSIAN_LORA_GPU', 'INIT_CWD'].includes(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 15 * 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr: stderr + (error && typeof error.code !== 'number' ? `\n${error.message}` : ''), seconds: (Date.now() - started) / 1000 });
-    });
-  });
-}
-
-/** npm (the one running these tests when known, else the one on PATH). */
-const npm = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) =>
-  npmCli ? run(process.execPath, [npmCli, ...args], cwd, env) : run('npm', args, cwd, env);
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-6000)}`;
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pl-package-'));
 const app = path.join(tmp, 'app');
 const installed = path.join(app, 'node_modules', 'persian-lora');
@@ -66,17 +37,14 @@ test.before(async () => {
     setupError = `package test needs ${missing.map(([f, what]) => `${what}: ${f}`).join('; ')}`;
     return;
   }
-  // --ignore-scripts: no prepack tsc; dist/ was compiled before these tests ran
-  const packDir = path.join(tmp, 'pack');
-  mkdirSync(packDir);
-  const pack = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], packageRoot);
-  if (pack.code !== 0) {
-    setupError = `npm pack failed: ${show(pack)}`;
+  let tarball: string;
+  try {
+    tarball = await packInto(path.join(tmp, 'pack'));  // dist/ was compiled before these tests ran
+  } catch (error) {
+    setupError = (error as Error).message;
     return;
   }
-  const tarball = path.join(packDir, (JSON.parse(pack.stdout) as { filename: string }[])[0]!.filename);
-  mkdirSync(app);
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pl-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
+  makeApp(app);
   install = await npm(['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'], app,
     withPrebuild ? cleanEnv() : cleanEnv({ PERSIAN_LORA_ADDON: repoAddon, LLAMA_CPP_DIR: repoLlama }));
   if (install.code !== 0) setupError = `npm install of the tarball failed: ${show(install)}`;
