@@ -40,7 +40,8 @@ const shapes: { name: string; shape: ModelShape }[] = [
   { name: 'Llama-2-7B', shape: { layers: 32, embedding: 4096, feedForward: 11008, heads: 32, kvHeads: 32, vocabulary: 32000, tiedEmbeddings: false, weightBytes: 4.08 * GB, largestMatrix: 4096 * 32000, largestQuantized: true } },
   { name: 'Llama-3-8B', shape: { layers: 32, embedding: 4096, feedForward: 14336, heads: 32, kvHeads: 8, vocabulary: 128256, tiedEmbeddings: false, weightBytes: 4.92 * GB, largestMatrix: 4096 * 128256, largestQuantized: true } },
 ];
-const study: MemoryPlanOptions = { rank: 8, targets: loraTargets, seqLen: seq, sequences: 1, dropout: 0.05, frozenBackward: 'f16' };
+// On a GPU the step runs on the device: labels as token ids, gradients summed in device accumulators.
+const study: MemoryPlanOptions = { rank: 8, targets: loraTargets, seqLen: seq, sequences: 1, dropout: 0.05, frozenBackward: 'f16', labels: 'ids', accumulators: 'device' };
 const variants: { label: string; options: MemoryPlanOptions }[] = [
   { label: 'r 8, all 7 projections, dropout 0.05 (the study)', options: study },
   { label: 'same, dropout 0', options: { ...study, dropout: 0 } },
@@ -83,7 +84,8 @@ for (const m of models) {
   for (const r of runs) {
     const out = execFileSync(process.execPath, [process.argv[1]!, '--worker', m.file, String(seq), String(threads), JSON.stringify({ rank: 8, ...r.options })], { encoding: 'utf8' });
     const { measured, backward } = JSON.parse(out.trim().split('\n').pop()!) as { measured: number; backward: string };
-    const plan = planMemory(shape, { ...study, dropout: r.options.dropout, frozenBackward: frozenBackwardOf(backward) });
+    const plan = planMemory(shape, { ...study, dropout: r.options.dropout, frozenBackward: frozenBackwardOf(backward),
+      labels: 'portable' in r.options ? 'ids' : 'onehot', accumulators: 'host' });
     measuredRows.push(`| ${m.name} | ${r.label} | ${gib(plan.total)} | ${gib(measured)} | ${(plan.total / measured).toFixed(2)} |`);
     process.stderr.write(measuredRows.at(-1) + '\n');
   }
@@ -91,7 +93,8 @@ for (const m of models) {
 
 const body = [
   `Estimate of a training step's device memory (\`lib/train/memory-plan.ts\`), sequence ${seq}, one sequence per micro-batch, ` +
-    'the device route (F16 transposes of the frozen weights in the backward), AdamW state on the device. Weights: Q4_K_M as ' +
+    'the device route (F16 transposes of the frozen weights in the backward; labels as token ids; gradient accumulators and AdamW ' +
+    'state on the device). Weights: Q4_K_M as ' +
     "llama.cpp's files of these models hold them (4.08 and 4.92 GB). Devices of 24, 48 and 80 GiB (an RTX 4090, an L40S or RTX 6000, " +
     'an A100 or H100 80GB); a device "fits" when the step\'s total is within its memory, ' +
     'otherwise the trainer refuses the run before the first step and names options that fit.',
@@ -102,7 +105,7 @@ const body = [
   '',
   `Estimate against the measured peak of one CPU step (${threads} threads, rank 8 on all projections, Q8_0 base, ${seq} tokens; ` +
     'measured = the process\'s peak RSS minus its RSS before the trainer was created, so it includes the host\'s copies of gradients ' +
-    'and moments and the host-side inputs (dropout masks, one-hot labels), which a GPU keeps in host memory). The CPU default ' +
+    'and moments and the host-side inputs (dropout masks; the CPU default\'s one-hot labels), which a GPU keeps in host memory). The CPU default ' +
     "route has no F16 transposes and computes attention on the mask's ranges only, so the plan overestimates it.",
   '',
   '| model | graph | plan | measured | plan / measured |',

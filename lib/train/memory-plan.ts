@@ -48,6 +48,10 @@ export interface MemoryPlanOptions {
   trainRows?: 'none' | 'all' | { fromId: number };
   /** The backward through frozen weights: 'out_prod' (the CPU's GEMM, no scratch) or a transposed copy ('f16', 'f32'). */
   frozenBackward?: 'out_prod' | 'f16' | 'f32';
+  /** Labels as an F32 one-hot per target (the CPU's default graph) or as token ids (other devices, `portable`). Default 'onehot'. */
+  labels?: 'onehot' | 'ids';
+  /** Where micro-batches' gradients are summed: on the host (the CPU) or in F32 accumulators on the device. Default 'host'. */
+  accumulators?: 'host' | 'device';
 }
 
 /** Bytes of each part at the peak of a step. */
@@ -100,17 +104,20 @@ export function parameterCount(s: ModelShape, o: Pick<MemoryPlanOptions, 'rank' 
 
 /** The plan of one micro-batch's step: a pure function of the model's shape and the options. */
 export function planMemory(s: ModelShape, options: MemoryPlanOptions): MemoryPlan {
-  const o: Required<MemoryPlanOptions> = { sequences: 1, trainRows: 'none', frozenBackward: 'f16', ...options };
+  const o: Required<MemoryPlanOptions> = { sequences: 1, trainRows: 'none', frozenBackward: 'f16', labels: 'onehot', accumulators: 'host', ...options };
   const N = o.seqLen * o.sequences;
   const P = parameterCount(s, o);
   const perToken = keptPerToken(s, o);
   const activations = s.layers * perToken * N * F32;
-  // final norm input, its output and the hidden states; per target: its hidden row, logits, one-hot labels, their gradient
+  // final norm input, its output and the hidden states; per target: its hidden row, logits, one-hot labels (or one id),
+  // their gradient
   const rowsHead = o.trainRows !== 'none' && o.trainRows !== 'all' ? 2 : 0;   // frozen and trainable logits, then their set
-  const head = (3 * s.embedding + s.embedding + (3 + rowsHead) * s.vocabulary) * N * F32;
+  const labelRows = o.labels === 'onehot' ? 1 : 0;
+  const head = (3 * s.embedding + s.embedding + (2 + labelRows + rowsHead) * s.vocabulary) * N * F32 + (o.labels === 'ids' ? N * 4 : 0);
   const transposed = o.frozenBackward === 'out_prod' ? 0 : s.largestMatrix * ((o.frozenBackward === 'f16' ? 2 : 4) + (s.largestQuantized ? F32 : 0));
   const scratch = 2 * perToken * N * F32 + transposed;
-  const plan = { weights: s.weightBytes, parameters: P * F32, gradients: P * F32, optimizer: 2 * P * F32, activations, head, scratch };
+  const gradients = (o.accumulators === 'device' ? 2 : 1) * P * F32;   // one graph's outputs, plus the device's running sums
+  const plan = { weights: s.weightBytes, parameters: P * F32, gradients, optimizer: 2 * P * F32, activations, head, scratch };
   return { ...plan, total: Object.values(plan).reduce((a, b) => a + b, 0) };
 }
 
@@ -207,6 +214,7 @@ export function checkTrainerMemory(trainer: Trainer, basePath: string, run: { se
   const o = trainer.options;
   return checkMemoryPlan(shape, {
     rank: o.rank, targets: o.targets, dropout: o.dropout, trainRows: o.trainRows, seqLen: run.seqLen, sequences: run.sequences,
-    frozenBackward: frozenBackwardOf(trainer.backward),
+    frozenBackward: frozenBackwardOf(trainer.backward), labels: o.portable || trainer.device.type !== 'cpu' ? 'ids' : 'onehot',
+    accumulators: trainer.device.type !== 'cpu' ? 'device' : 'host',
   }, trainer.device);
 }

@@ -156,7 +156,7 @@ vulkanTest('Vulkan: the device reports its memory and the memory plan checks a r
     t.true(trainer.device.memoryTotal > 0 && trainer.device.memoryFree > 0, JSON.stringify(trainer.device));
     const plan = checkTrainerMemory(trainer, base, { seqLen: 64, sequences: 1 });
     const shape = modelShapeFromGguf(readGgufMetadata(base), statSync(base).size);
-    t.is(plan.total, planMemory(shape, { rank: 4, targets: trainer.options.targets, seqLen: 64, dropout: trainer.options.dropout, frozenBackward: 'f16' }).total);
+    t.is(plan.total, planMemory(shape, { rank: 4, targets: trainer.options.targets, seqLen: 64, dropout: trainer.options.dropout, frozenBackward: 'f16', labels: 'ids', accumulators: 'device' }).total);
     // a sequence whose attention alone outgrows the device is refused by name
     const tooLong = Math.ceil(Math.sqrt(trainer.device.memoryTotal / (4 * 2 * BASE.heads * BASE.layers))) * 2;
     t.throws(() => checkTrainerMemory(trainer, base, { seqLen: tooLong, sequences: 1 }), { code: 'ERR_OUT_OF_MEMORY', message: new RegExp(`does not fit device ${vulkanDevice!}`) });

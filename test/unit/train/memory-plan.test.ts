@@ -35,6 +35,13 @@ test('small shape: no dropout, two sequences (kv heads repeated), OUT_PROD backw
   t.is(p.scratch, 2 * 148 * 8 * 4);
 });
 
+test('small shape on a device: labels as ids (no one-hot row per target, one int32 id) and gradient accumulators there', (t) => {
+  const host = planMemory(small, smallRun), device = planMemory(small, { ...smallRun, labels: 'ids', accumulators: 'device' });
+  t.is(device.head, host.head - 10 * 4 * 4 + 4 * 4);   // 4 targets: a 10-wide F32 one-hot each, replaced by one id each
+  t.is(device.gradients, 2 * host.gradients);
+  t.is(device.total, host.total - 10 * 4 * 4 + 4 * 4 + host.gradients);
+});
+
 // Llama-2-7B: 32 layers, 4096 wide, FFN 11008, 32 heads, vocabulary 32000; Q4_K_M weights 4.08 GB (llama.cpp's file)
 const llama2: ModelShape = {
   layers: 32, embedding: 4096, feedForward: 11008, heads: 32, kvHeads: 32, vocabulary: 32000, tiedEmbeddings: false,
