@@ -1,7 +1,8 @@
 """Persian fertility of a Hugging Face tokenizer (tokenizer.json) on the held-out sets the vocab bench measured.
 
-For vocabularies llama.cpp's models/ does not carry as a GGUF (Gemma 3's), so `vocab stats` cannot count them: the
-same held-out lines (written by `node dist/bench/vocab.js` into its work folder as `heldout <set>.txt`), the same
+For vocabularies llama.cpp's models/ does not carry as a GGUF (Gemma 3's: the bench now also counts it through
+llama.cpp, on the GGUF bench/gemma-vocab.ts converts, and this count is the independent cross-check of that): the same
+held-out lines (written by `node dist/bench/vocab.js` into its work folder as `heldout <set>.json`), the same
 counts (words = whitespace-separated, characters = code points, tokens without special tokens).
 
 Usage: /work/venv-ref/bin/python bench/reference/tokenizer_fertility.py --tokenizer tokenizer.json --name "Gemma 3" \
