@@ -1,6 +1,6 @@
 // Each architecture the trainer supports, end to end through the CLI on a tiny Q8_0 model with its real vocabulary:
 // train, export to PEFT and import it back, merge, and evaluate the base with the adapter and the merged model.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -23,6 +23,7 @@ for (const [name, shape] of Object.entries(SHAPES)) {
   test(`${name}: train, export to PEFT and back, merge, eval with the adapter and merged`, async (t) => {
     if (!vocabFile(`ggml-vocab-${shape.vocab}.gguf`)) return t.pass(`no ${shape.vocab} vocabulary here`);
     const dir = mkdtempSync(path.join(os.tmpdir(), `pl-e2e-${shape.arch}-`));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const base = await tinyModel({ ...shape, layers: 2, dim: 64, heads: 4, kvHeads: 2, quant: 'q8_0' });
     const corpus = path.join(dir, 'fa.txt');
     writeFileSync(corpus, [...TRAIN_FA, ...TRAIN_FA].join('\n') + '\n');
