@@ -5,7 +5,7 @@ Texts: the bench's held-out Persian lines (written by `node dist/bench/vocab.js`
 `heldout <set>.json`) and varied English, digits, whitespace runs, emoji, mixed-script and markup lines. Token ids
 only, without special tokens (the tokenizer itself is not committed: Gemma's terms).
 
-Usage: /work/venv-ref/bin/python bench/reference/gemma_tokenization.py \
+Usage: python3 bench/reference/gemma_tokenization.py \
          --tokenizer /tmp/gemma-tok/package/models/tokenizer.json \
          --heldout "/tmp/persian-lora-vocab-bench/heldout *.json" --out bench/reference/gemma3-tokenization.json
 """

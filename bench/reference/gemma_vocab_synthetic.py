@@ -7,7 +7,7 @@ prefix, byte fallback with <0x00>..<0xFF>, and merges listing every split of eac
 piece. The pieces come from a BPE trainer on a few Persian and English lines; their ids are shuffled against their
 merge ranks so that the conversion has to take scores from the ranks, not from the ids.
 
-Usage: /work/venv-ref/bin/python bench/reference/gemma_vocab_synthetic.py --out bench/reference/gemma-vocab-synthetic.json
+Usage: python3 bench/reference/gemma_vocab_synthetic.py --out bench/reference/gemma-vocab-synthetic.json
 """
 import argparse
 import json

@@ -5,7 +5,7 @@ llama.cpp, on the GGUF bench/gemma-vocab.ts converts, and this count is the inde
 held-out lines (written by `node dist/bench/vocab.js` into its work folder as `heldout <set>.json`), the same
 counts (words = whitespace-separated, characters = code points, tokens without special tokens).
 
-Usage: /work/venv-ref/bin/python bench/reference/tokenizer_fertility.py --tokenizer tokenizer.json --name "Gemma 3" \
+Usage: python3 bench/reference/tokenizer_fertility.py --tokenizer tokenizer.json --name "Gemma 3" \
          --heldout "/tmp/persian-lora-vocab-bench/heldout *.json" --out bench/results/fertility-gemma3.json
 """
 import argparse

@@ -66,7 +66,7 @@ serial('run.sh in CPU mode runs every step from the copy with the packed Node, o
   t.timeout(60 * 60_000);
   const out = path.join(copy, 'out');
   const offline = spawnSync('unshare', ['-n', 'true']).status === 0;
-  const python = process.env.PL_GPU_CHECK_PYTHON ?? '/work/venv-ref/bin/python';
+  const python = process.env.PL_GPU_CHECK_PYTHON ?? 'python3';
   const command = [...(offline ? ['unshare', '-n'] : []), 'bash', 'bench/gpu/run.sh', '--layers', '1', '--quick', '--steps', '2', '--reps', '2'];
   const r = spawnSync(command[0]!, command.slice(1), {
     cwd: copy, encoding: 'utf8', maxBuffer: 1 << 28,

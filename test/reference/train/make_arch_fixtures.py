@@ -1,7 +1,7 @@
 # Golden fixtures per architecture from transformers + PEFT, for test/native/train/arch-peft-golden.test.ts.
 #
 # Usage (from the repository root, after `npx tsc -p tsconfig.json`, with the addon built):
-#   PYTHONPATH=third_party/llama.cpp/gguf-py /work/venv-ref/bin/python test/reference/train/make_arch_fixtures.py [llama qwen2 qwen3 qwen3-k256]
+#   PYTHONPATH=third_party/llama.cpp/gguf-py python3 test/reference/train/make_arch_fixtures.py [llama qwen2 qwen3 qwen3-k256]
 # Needs: torch, transformers, peft, tokenizers, safetensors, numpy, gguf-py. Writes test/fixtures/arch-golden/<fixture>/.
 #
 # For each architecture a tiny RANDOM Hugging Face model is built with transformers' own class from a config (seeded):
