@@ -8,7 +8,7 @@ import { Trainer, type TrainBatch } from '../../lib/train/trainer.js';
 import { readGgufMetadata } from '../../lib/vocab/gguf-read.js';
 import { statSync } from 'node:fs';
 import { scratchPath, tinyModel } from '../native/helpers.js';
-import { BASE, FROM, deviceCheckBatch as batch, randomiseB } from '../native/train/helpers.js';
+import { BASE, FROM, adamwFirstStep, cosine, deviceCheckBatch as batch, randomiseB } from '../native/train/helpers.js';
 import { vulkanDevice, vulkanTest } from './device.js';
 
 const single = (): TrainBatch => ({ tokens: batch().tokens.subarray(0, 12) });
@@ -26,26 +26,6 @@ function relativeDiff(cpu: Float32Array[], dev: Float32Array[]): { diff: number;
 // eps 1 keeps the update nearly linear in the gradient (lr·g for |g| ≪ 1), so the runs' parameters differ as their
 // gradients do; with a small eps AdamW's g / (sqrt(v) + eps) turns tiny gradient differences into lr-sized ones.
 const ADAMW = { lr: 1e-2, eps: 1, weightDecay: 0.01, betas: [0.9, 0.999] as [number, number] };
-
-/** PyTorch's AdamW (decoupled weight decay, bias correction) from zero moments: the parameters after step 1. */
-function adamwFirstStep(params: Float32Array[], grads: Float32Array[]): Float32Array[] {
-  const [b1, b2] = ADAMW.betas;
-  return params.map((p, i) => p.map((v, k) => {
-    const g = grads[i]![k]!;
-    const mh = ((1 - b1) * g) / (1 - b1), vh = ((1 - b2) * g * g) / (1 - b2);
-    return v * (1 - ADAMW.lr * ADAMW.weightDecay) - (ADAMW.lr * mh) / (Math.sqrt(vh) + ADAMW.eps);
-  }));
-}
-
-/** Cosine of the angle between the CPU's and the device's gradients, all parameters as one vector. */
-function cosine(a: Float32Array[], b: Float32Array[]): number {
-  let ab = 0, aa = 0, bb = 0;
-  a.forEach((x, i) => x.forEach((v, k) => {
-    const w = b[i]![k]!;
-    ab += v * w; aa += v * v; bb += w * w;
-  }));
-  return ab / Math.sqrt(aa * bb);
-}
 
 interface Tolerance { loss: number; logits: number; gradients: number }
 interface Case { quant: 'f32' | 'q8_0' | 'q4_k_m'; options: TrainerOptions; tolerance: Tolerance }
@@ -109,7 +89,7 @@ for (const [name, c] of cases) {
       t.log(`${name}, ${label}: loss ${a.loss.toFixed(6)} vs ${b.loss.toFixed(6)}, gradients ${r.diff.toExponential(2)} of the largest (cos ${cos.toFixed(6)}), logits ${logits.diff.toExponential(2)}`);
     }
     // AdamW: the device run's first step against PyTorch's AdamW written out here, from that run's own gradients
-    const expected = adamwFirstStep(vk.before, vk.g.gradients);
+    const expected = adamwFirstStep(vk.before, vk.g.gradients, ADAMW);
     const adamw = relativeDiff(expected, vk.first).diff * relativeDiff(expected, vk.first).largest;
     t.true(adamw <= 1e-6, `first AdamW step on ${vulkanDevice!} differs from the reference by ${adamw}`);
     let moved = 0, diff = 0;

@@ -11,7 +11,7 @@ import test from 'ava';
 import { addRpcServers } from '../../../lib/native/rpc.js';
 import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
 import { tinyModel } from '../helpers.js';
-import { BASE, FROM, deviceCheckBatch as batch, randomiseB } from '../train/helpers.js';
+import { BASE, FROM, adamwFirstStep, cosine, deviceCheckBatch as batch, randomiseB } from '../train/helpers.js';
 import { rpcAvailable, rpcTest, startRpcServer, type RpcServerProcess } from './servers.js';
 
 const THREADS = 2;
@@ -32,16 +32,6 @@ const ADAMW = { lr: 1e-2, eps: 1, weightDecay: 0.01, betas: [0.9, 0.999] as [num
 const TOLERANCE = { loss: 1e-6, gradients: 2e-3, cosine: 0.99999, firstStep: 1e-3 * ADAMW.lr };
 const single = (): TrainBatch => ({ tokens: batch().tokens.subarray(0, 12) });
 
-/** PyTorch's AdamW (decoupled weight decay, bias correction) from zero moments: the parameters after step 1. */
-function adamwFirstStep(params: Float32Array[], grads: Float32Array[]): Float32Array[] {
-  const [b1, b2] = ADAMW.betas;
-  return params.map((p, i) => p.map((v, k) => {
-    const g = grads[i]![k]!;
-    const mh = ((1 - b1) * g) / (1 - b1), vh = ((1 - b2) * g * g) / (1 - b2);
-    return v * (1 - ADAMW.lr * ADAMW.weightDecay) - (ADAMW.lr * mh) / (Math.sqrt(vh) + ADAMW.eps);
-  }));
-}
-
 function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   let m = 0;
   a.forEach((x, i) => x.forEach((v, k) => { m = Math.max(m, Math.abs(v - b[i]![k]!)); }));
@@ -49,13 +39,6 @@ function maxDiff(a: Float32Array[], b: Float32Array[]): number {
 }
 
 const maxAbs = (a: Float32Array[]) => a.reduce((m, x) => x.reduce((n, v) => Math.max(n, Math.abs(v)), m), 0);
-
-/** Cosine of the angle between two sets of gradients taken as one vector. */
-function cosine(a: Float32Array[], b: Float32Array[]): number {
-  let ab = 0, aa = 0, bb = 0;
-  a.forEach((x, i) => x.forEach((v, k) => { const w = b[i]![k]!; ab += v * w; aa += v * v; bb += w * w; }));
-  return ab / Math.sqrt(aa * bb);
-}
 
 const parametersOf = (trainer: Trainer) => Promise.all(trainer.parameters.map((_, i) => trainer.getParameter(i)));
 
@@ -109,7 +92,7 @@ for (const [name, quant, options] of [
         expected.push(local.loss);
         losses.push((await rpc.step(batch(), s === 0 ? { ...ADAMW, clip: 0 } : ADAMW)).loss);
         if (s === 0) {
-          const firstStep = maxDiff(adamwFirstStep(start, firstGradients), await parametersOf(rpc));
+          const firstStep = maxDiff(adamwFirstStep(start, firstGradients, ADAMW), await parametersOf(rpc));
           t.true(firstStep <= TOLERANCE.firstStep, `first AdamW step on ${device} differs from the formula by ${firstStep}`);
           t.log(`${name}: first AdamW step within ${(firstStep / ADAMW.lr).toExponential(1)} of the learning rate of the formula`);
         }

@@ -18,7 +18,7 @@ import { Trainer } from '../../../lib/train/trainer.js';
 import { packageRoot } from '../../../lib/version.js';
 import { readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
 import { scratchPath } from '../helpers.js';
-import { maxAbsDiff, seededArray } from './helpers.js';
+import { decodeFloats, maxAbsDiff, relL2, seededArray } from './helpers.js';
 
 /** Fixture folders: one per architecture at width 64, and qwen3 at width 256 for K-quant tensors under Q4_K_M. */
 const FIXTURES = ['llama', 'qwen2', 'qwen3', 'qwen3-k256'] as const;
@@ -44,18 +44,6 @@ const goldens = new Map<Fixture, Golden>();
 function golden(name: Fixture): Golden {
   if (!goldens.has(name)) goldens.set(name, JSON.parse(readFileSync(path.join(dirOf(name), 'golden.json'), 'utf8')) as Golden);
   return goldens.get(name)!;
-}
-
-function decode(b64: string): Float32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-/** ‖a − b‖ / ‖b‖ over all the arrays together. */
-function relL2(a: Float32Array[], b: Float32Array[]): number {
-  let num = 0, den = 0;
-  a.forEach((x, i) => x.forEach((v, k) => { num += (v - b[i]![k]!) ** 2; den += b[i]![k]! ** 2; }));
-  return Math.sqrt(num / den);
 }
 
 // Tolerances. The references model ggml's arithmetic where it rounds: the rounding of a quantized product's input to
@@ -122,7 +110,7 @@ async function gradientGap(name: Fixture, quant: Quant): Promise<GradientGap> {
     const r = await trainer.gradients({
       tokens: Uint32Array.from(g.batch.tokens), sequences: g.batch.sequences, weights: Float32Array.from(g.batch.weights), docStarts: Uint8Array.from(g.batch.docStarts),
     });
-    const ours = order.map((i) => r.gradients[i]!), theirs = g.parameters.map((p) => decode(ref.gradients[p.name]!));
+    const ours = order.map((i) => r.gradients[i]!), theirs = g.parameters.map((p) => decodeFloats(ref.gradients[p.name]!));
     const each = g.parameters.map((p, k) => ({ name: p.name, err: relL2([ours[k]!], [theirs[k]!]) }));
     return {
       loss: Math.abs(r.loss - ref.loss) / ref.loss, norm: Math.abs(r.gradNorm - ref.gradNorm) / ref.gradNorm,
@@ -136,7 +124,7 @@ async function gradientGap(name: Fixture, quant: Quant): Promise<GradientGap> {
 /** Max abs differences to transformers + PEFT's logits with the exported adapter: the trainer's (its parameters read
  * from adapter.gguf) and llama.cpp's (the file loaded as an adapter; F32 KV cache, no repacking, as parity.test.ts). */
 async function logitGap(name: Fixture, quant: Quant): Promise<LogitGap> {
-  const g = golden(name), ref = decode(g.bases[quant].logits);
+  const g = golden(name), ref = decodeFloats(g.bases[quant].logits);
   const base = await baseFile(name, quant), tokens = Uint32Array.from(g.logitTokens);
   const adapter = readLoraAdapter(adapterFile(name));
   const trainer = await Trainer.create(base, { rank: adapter.rank, alpha: adapter.alpha, dropout: 0, threads: 2 });

@@ -77,3 +77,33 @@ export async function finiteDifferences(trainer: Trainer, batch: TrainBatch, gra
   }
   return out;
 }
+
+/** Float32 values from base64 (the golden fixtures' encoding). */
+export function decodeFloats(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+}
+
+/** ‖a − b‖ / ‖b‖ over all the arrays together. */
+export function relL2(a: Float32Array[], b: Float32Array[]): number {
+  let num = 0, den = 0;
+  a.forEach((x, i) => x.forEach((v, k) => { num += (v - b[i]![k]!) ** 2; den += b[i]![k]! ** 2; }));
+  return Math.sqrt(num / den);
+}
+
+/** Cosine of the angle between two sets of gradients taken as one vector. */
+export function cosine(a: Float32Array[], b: Float32Array[]): number {
+  let ab = 0, aa = 0, bb = 0;
+  a.forEach((x, i) => x.forEach((v, k) => { const w = b[i]![k]!; ab += v * w; aa += v * v; bb += w * w; }));
+  return ab / Math.sqrt(aa * bb);
+}
+
+/** PyTorch's AdamW (decoupled weight decay, bias correction) from zero moments: the parameters after step 1. */
+export function adamwFirstStep(params: Float32Array[], grads: Float32Array[], o: { lr: number; eps: number; weightDecay: number; betas: [number, number] }): Float32Array[] {
+  const [b1, b2] = o.betas;
+  return params.map((p, i) => p.map((v, k) => {
+    const g = grads[i]![k]!;
+    const mh = ((1 - b1) * g) / (1 - b1), vh = ((1 - b2) * g * g) / (1 - b2);
+    return v * (1 - o.lr * o.weightDecay) - (o.lr * mh) / (Math.sqrt(vh) + o.eps);
+  }));
+}

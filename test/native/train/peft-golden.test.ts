@@ -7,7 +7,7 @@ import test from 'ava';
 import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
 import { packageRoot } from '../../../lib/version.js';
 import { tinyModel } from '../helpers.js';
-import { seededArray } from './helpers.js';
+import { decodeFloats, relL2, seededArray } from './helpers.js';
 
 interface FixtureParameter { name: string; seed: number; scale: number; shape: [number, number]; gradient: string; after: string }
 interface Fixture {
@@ -18,19 +18,6 @@ interface Fixture {
   losses: number[];
   gradNorm: number;
   parameters: FixtureParameter[];
-}
-
-
-function decode(b64: string): Float32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-/** ‖a − b‖ / ‖b‖ over all the arrays together. */
-function relL2(a: Float32Array[], b: Float32Array[]): number {
-  let num = 0, den = 0;
-  a.forEach((x, i) => x.forEach((v, k) => { num += (v - b[i]![k]!) ** 2; den += b[i]![k]! ** 2; }));
-  return Math.sqrt(num / den);
 }
 
 async function setup(f: Fixture, backward: 'f32' | 'f16'): Promise<{ trainer: Trainer; order: number[]; batch: TrainBatch }> {
@@ -83,13 +70,13 @@ for (const [base, backward] of [['f32', 'f32'], ['f32', 'f16'], ['f16', 'f32'], 
       const T = fixture.batch.tokens.length / fixture.batch.sequences;
       t.is(g.targets, fixture.batch.weights.filter((w, i) => w !== 0 && i % T !== 0 && fixture.batch.docStarts[i] === 0).length);
       const grads = order.map((i) => g.gradients[i]!);
-      const gradErr = relL2(grads, fixture.parameters.map((p) => decode(p.gradient)));
+      const gradErr = relL2(grads, fixture.parameters.map((p) => decodeFloats(p.gradient)));
       t.true(Math.abs(g.gradNorm - fixture.gradNorm) <= 10 * tol.grad * fixture.gradNorm, `grad norm ${g.gradNorm} vs ${fixture.gradNorm}`);
       t.true(gradErr <= tol.grad, `gradients: relative L2 difference ${gradErr}`);
       // the gradient of each parameter on its own, so that one wrong projection cannot hide in the global norm
       let worst = 0;
       for (const [k, p] of fixture.parameters.entries()) {
-        const e = relL2([grads[k]!], [decode(p.gradient)]);
+        const e = relL2([grads[k]!], [decodeFloats(p.gradient)]);
         worst = Math.max(worst, e);
         t.true(e <= 10 * tol.grad, `${p.name} gradient: relative L2 difference ${e}`);
       }
@@ -98,7 +85,7 @@ for (const [base, backward] of [['f32', 'f32'], ['f32', 'f16'], ['f16', 'f32'], 
       for (let s = 0; s < fixture.optimizer.steps; s++) losses.push((await trainer.step(batch, { lr, betas, eps, weightDecay, clip })).loss);
       losses.forEach((l, s) => t.true(Math.abs(l - fixture.losses[s]!) <= 10 * tol.loss * fixture.losses[s]!, `step ${s} loss ${l} vs PyTorch ${fixture.losses[s]}`));
       const after = await Promise.all(order.map((i) => trainer.getParameter(i)));
-      const afterErr = relL2(after, fixture.parameters.map((p) => decode(p.after)));
+      const afterErr = relL2(after, fixture.parameters.map((p) => decodeFloats(p.after)));
       t.true(afterErr <= tol.after, `parameters after ${fixture.optimizer.steps} steps: relative L2 difference ${afterErr}`);
       t.log(`${base} base, ${backward} backward: loss ${loss} (PyTorch ${fixture.losses[0]}), gradients rel. L2 ${gradErr.toExponential(2)} (worst parameter ${worst.toExponential(2)}), ` +
         `step losses ${losses.map((l) => l.toFixed(6)).join(' ')}, parameters after ${fixture.optimizer.steps} steps rel. L2 ${afterErr.toExponential(2)}`);

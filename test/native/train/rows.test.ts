@@ -1,6 +1,6 @@
 // Trainable token rows (trainRows): finite-difference gradients, frozen rows below fromId, the embedding learning
 // rate, memorisation through new tokens, llama.cpp parity of the exported base with the adapter, and the train CLI.
-import { openSync, readSync, closeSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import test from 'ava';
@@ -9,6 +9,7 @@ import { native } from '../../../lib/native/addon.js';
 import { Trainer, type TrainBatch } from '../../../lib/train/trainer.js';
 import { readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
 import { scratchPath, tinyModel } from '../helpers.js';
+import { tensorRows } from '../tensor-rows.js';
 import { runCli } from '../../helpers/cli.js';
 import { BASE, finiteDifferences, maxAbs, maxAbsDiff, randomiseB } from './helpers.js';
 
@@ -20,23 +21,6 @@ function batch(): TrainBatch {
   const T = 12;
   const tokens = new Uint32Array(2 * T).map((_, i) => (i % 3 === 1 ? FROM + ((i * 37) % 100) : 100 + ((i * 7919) % 5000)));
   return { tokens, sequences: 2 };
-}
-
-/** Bytes of tensor `name` (rows [r0, r1)) as stored in `file`. */
-function tensorRows(file: string, name: string, r0: number, r1: number): { type: number; bytes: Uint8Array; rowBytes: number } {
-  const meta = readGgufMetadata(file);
-  const info = meta.tensors.find((x) => x.name === name);
-  if (!info) throw new Error(`${file} has no tensor ${name}`);
-  const ti = native().ggmlTypeInfo(info.ggmlType);
-  const rowBytes = (info.ne[0]! / ti.blockSize) * ti.typeSize;
-  const bytes = new Uint8Array((r1 - r0) * rowBytes);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, bytes, 0, bytes.length, Number(meta.dataOffset + info.offset) + r0 * rowBytes);
-  } finally {
-    closeSync(fd);
-  }
-  return { type: info.ggmlType, bytes, rowBytes };
 }
 
 // Central differences as in gradients.test.ts (step 1e-2, 2e-4 absolute + 1 % relative), at the 3 largest-gradient

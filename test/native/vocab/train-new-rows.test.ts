@@ -1,34 +1,17 @@
 // After `vocab extend` on a tiny qwen2 model with Qwen2's real vocabulary, `train --train-rows new` trains the new
 // token rows only: base.gguf carries the old rows unchanged (dequantized) and new rows that moved, and llama.cpp runs it
 // with the adapter.
-import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { native } from '../../../lib/native/addon.js';
 import { extendGguf, FIRST_NEW_ID_KEY } from '../../../lib/vocab/extend-gguf.js';
 import { readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
 import { runCli } from '../../helpers/cli.js';
 import { vocabFile } from '../../helpers/llama-vocab.js';
 import { tinyModel } from '../helpers.js';
+import { tensorRowValues } from '../tensor-rows.js';
 import { TRAIN_FA } from './fixtures.js';
-
-/** Rows [r0, r1) of tensor `name` in `file`, as f32 (dequantized by ggml). */
-async function rowsOf(file: string, name: string, r0: number, r1: number): Promise<Float32Array> {
-  const meta = readGgufMetadata(file);
-  const info = meta.tensors.find((x) => x.name === name);
-  if (!info) throw new Error(`${file} has no tensor ${name}`);
-  const ti = native().ggmlTypeInfo(info.ggmlType);
-  const rowBytes = (info.ne[0]! / ti.blockSize) * ti.typeSize;
-  const bytes = new Uint8Array((r1 - r0) * rowBytes);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, bytes, 0, bytes.length, Number(meta.dataOffset + info.offset) + r0 * rowBytes);
-  } finally {
-    closeSync(fd);
-  }
-  return native().dequantizeRows(info.ggmlType, bytes, info.ne[0]!);
-}
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
@@ -49,9 +32,9 @@ test('qwen2: vocab extend, then train --train-rows new moves only the new rows; 
   t.is(r.code, 0, r.err);
   const trained = path.join(run, 'base.gguf');
   for (const name of ['token_embd.weight', 'output.weight']) {
-    const [oldBefore, oldAfter] = [await rowsOf(extended, name, 0, n), await rowsOf(trained, name, 0, n)];
+    const [oldBefore, oldAfter] = [await tensorRowValues(extended, name, 0, n), await tensorRowValues(trained, name, 0, n)];
     t.is(maxAbsDiff(oldBefore, oldAfter), 0, `${name}: rows below ${n} unchanged`);
-    const [newBefore, newAfter] = [await rowsOf(extended, name, n, total), await rowsOf(trained, name, n, total)];
+    const [newBefore, newAfter] = [await tensorRowValues(extended, name, n, total), await tensorRowValues(trained, name, n, total)];
     const moved = maxAbsDiff(newBefore, newAfter);
     t.true(moved > 1e-3, `${name}: the new rows trained (largest change ${moved})`);
     t.log(`${name}: new rows moved by up to ${moved.toExponential(2)}; old rows identical`);
