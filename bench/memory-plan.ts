@@ -105,7 +105,7 @@ const body = [
   '',
   `Estimate against the measured peak of one CPU step (${threads} threads, rank 8 on all projections, Q8_0 base, ${seq} tokens; ` +
     'measured = the process\'s peak RSS minus its RSS before the trainer was created, so it includes the host\'s copies of gradients ' +
-    'and moments and the host-side inputs (dropout masks; the CPU default\'s one-hot labels), which a GPU keeps in host memory). The CPU default ' +
+    'and moments and the CPU default\'s one-hot labels, which a GPU keeps in host memory). The CPU default ' +
     "route has no F16 transposes and computes attention on the mask's ranges only, so the plan overestimates it.",
   '',
   '| model | graph | plan | measured | plan / measured |',

@@ -257,6 +257,11 @@ export interface NativeAddon {
   trainerSupport(path: string): Promise<NativeTrainerSupport>;
   quantizeModel(inPath: string, outPath: string, type: string, threads: number): Promise<void>;
   systemInfo(): { devices: string; gpuOffload: boolean; llamaSystemInfo: string; /** built with ggml's RPC backend */ rpc: boolean };
+  /**
+   * The LoRA dropout masks a training graph computes on `device` for `projections` projections of input width `width`
+   * over `tokens` tokens, its inputs drawn from `seed` (native/core/pl_dropout.h): [projections][tokens][width] of 0/1.
+   */
+  dropoutMasks(device: string, width: number, tokens: number, projections: number, p: number, seed: number): Promise<Float32Array>;
   /** Throws ERR_INVALID_OPTION for a number that is not a supported ggml type. */
   ggmlTypeInfo(type: number): NativeGgmlTypeInfo;
   /** `data` holds whole rows of `rowLength` elements (a multiple of the block size) of `type`. */

@@ -8,12 +8,15 @@
 #include "quant_wrap.h"
 
 #include "pl_backend.h"
+#include "pl_dropout.h"
 #include "pl_gguf.h"
 #include "pl_rpc.h"
 #include "pl_tiny_model.h"
 #include "pl_train_graph.h"
 
 #include "llama.h"
+
+#include <cstring>
 
 namespace addon {
 
@@ -125,6 +128,23 @@ static Napi::Value add_rpc_servers(const Napi::CallbackInfo & info) {
         });
 }
 
+// dropoutMasks(device, width, tokens, projections, p, seed) -> Promise<Float32Array> [projections][tokens][width]:
+// the LoRA dropout masks a training graph computes on that device (pl_dropout.h), for tests of every backend.
+static Napi::Value dropout_masks(const Napi::CallbackInfo & info) {
+    const std::string device = arg_string(info, 0, "device");
+    const auto width = (int64_t) arg_number(info, 1, "width", 1, 1 << 26), tokens = (int64_t) arg_number(info, 2, "tokens", 1, 1 << 26);
+    const auto projections = (int64_t) arg_number(info, 3, "projections", 1, 1 << 26);
+    const auto p = (float) arg_number(info, 4, "p", 0, 1);
+    const auto seed = (uint64_t) arg_number(info, 5, "seed", 0, 9007199254740991.0);
+    auto out = std::make_shared<std::vector<float>>();
+    return promise_worker::run(info.Env(), [=] { *out = pl::dropout_masks_on(device, width, tokens, projections, p, seed); },
+        [out](Napi::Env env) -> Napi::Value {
+            auto arr = Napi::Float32Array::New(env, out->size());
+            std::memcpy(arr.Data(), out->data(), out->size() * sizeof(float));
+            return arr;
+        });
+}
+
 static Napi::Value system_info(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -159,6 +179,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("quantizeModel", Napi::Function::New(env, quantize_model, "quantizeModel"));
     exports.Set("trainerSupport", Napi::Function::New(env, trainer_support, "trainerSupport"));
     exports.Set("systemInfo", Napi::Function::New(env, system_info, "systemInfo"));
+    exports.Set("dropoutMasks", Napi::Function::New(env, dropout_masks, "dropoutMasks"));
     quant_wrap_register(env, exports);
     return exports;
 }

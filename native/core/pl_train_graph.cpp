@@ -2,6 +2,7 @@
 #include "pl_train_graph.h"
 
 #include "pl_backend.h"
+#include "pl_dropout.h"
 #include "pl_error.h"
 #include "pl_gguf.h"
 #include "pl_rng.h"
@@ -290,18 +291,33 @@ bool train_model::is_frozen_weight(const ggml_tensor * t) const {
     return t && t->buffer == buf_base_;
 }
 
+// The dropout inputs of a graph (pl_dropout.h): R for an input width, made once per width; C, one per projection.
+static ggml_tensor * dropout_rows(ggml_context * ctx, train_inputs & in, int64_t width) {
+    for (ggml_tensor * r : in.dropout_rows) if (r->ne[1] == width) return r;
+    ggml_tensor * r = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, dropout_terms, width);
+    ggml_set_input(r);
+    in.dropout_rows.push_back(r);
+    return r;
+}
+
+static ggml_tensor * dropout_cols(ggml_context * ctx, train_inputs & in, int64_t tokens) {
+    ggml_tensor * c = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, dropout_terms, tokens);
+    ggml_set_input(c);
+    in.dropout_cols.push_back(c);
+    return c;
+}
+
 ggml_tensor * train_model::lora_mm(ggml_context * ctx, train_inputs & in, ggml_tensor * w, ggml_tensor * x, const lora_pair * pair) const {
     ggml_tensor * y = ggml_mul_mat(ctx, w, x);                            // [out, N]
     if (!pair) return y;
     ggml_tensor * xa = x;
+    float scale = lora_scale();
     if (in.dropout > 0.0f) {
-        ggml_tensor * mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1]);
-        ggml_set_input(mask);
-        in.dropout_masks.push_back(mask);
-        xa = ggml_mul(ctx, x, mask);
+        xa = ggml_mul(ctx, x, dropout_mask(ctx, dropout_rows(ctx, in, x->ne[0]), dropout_cols(ctx, in, x->ne[1]), in.dropout));
+        scale *= dropout_scale(in.dropout);
     }
     ggml_tensor * ab = ggml_mul_mat(ctx, pair->b, ggml_mul_mat(ctx, pair->a, xa));  // [R, N] -> [out, N]
-    return ggml_add(ctx, y, ggml_scale(ctx, ab, lora_scale()));
+    return ggml_add(ctx, y, ggml_scale(ctx, ab, scale));
 }
 
 // [a, b, Hkv, B] (contiguous) -> [a, b, H, B] with head h = kv head h / (H / Hkv).

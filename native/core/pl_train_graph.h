@@ -98,11 +98,12 @@ struct train_inputs {
     std::vector<int32_t>  rows_idx_data;
     std::vector<float>    rows_mask_data, base_mask_data;
     ggml_tensor * rows_idx = nullptr, * rows_mask = nullptr, * base_mask = nullptr;
-    // LoRA dropout of this graph (set before build_hidden; 0 for evaluation): one F32 [in, N] mask per adapted
-    // projection, values 0 or 1/(1-p), drawn from a portable RNG seeded with dropout_seed.
+    // LoRA dropout of this graph (set before build_hidden; 0 for evaluation): masks computed in the graph
+    // (pl_dropout.h) from an F32 [K, in] input per input width and an F32 [K, N] input per adapted projection, drawn
+    // in that order from a portable RNG seeded with dropout_seed.
     float                       dropout = 0.0f;
     uint64_t                    dropout_seed = 0;
-    std::vector<ggml_tensor *>  dropout_masks;
+    std::vector<ggml_tensor *>  dropout_rows, dropout_cols;
     // Inputs added by the portable rewrites (pl_train_portable.h): an I32 iota 0..n-1, or an F32 one-hot [ids, n]
     // whose row i marks ids[i].
     struct extra_input {

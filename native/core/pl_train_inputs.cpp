@@ -2,8 +2,8 @@
 // groups, trainable-row selection), and that data copied into the allocated tensors.
 #include "pl_train_graph.h"
 
+#include "pl_dropout.h"
 #include "pl_error.h"
-#include "pl_rng.h"
 
 #include <cmath>
 #include <map>
@@ -72,17 +72,7 @@ void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
     if (in.rows_idx) ggml_backend_tensor_set(in.rows_idx, in.rows_idx_data.data(), 0, ggml_nbytes(in.rows_idx));
     if (in.rows_mask) ggml_backend_tensor_set(in.rows_mask, in.rows_mask_data.data(), 0, ggml_nbytes(in.rows_mask));
     if (in.base_mask) ggml_backend_tensor_set(in.base_mask, in.base_mask_data.data(), 0, ggml_nbytes(in.base_mask));
-    if (!in.dropout_masks.empty()) {
-        portable_rng rng(in.dropout_seed);
-        const double keep = 1.0 - (double) in.dropout;
-        const float scale = (float) (1.0 / keep);
-        std::vector<float> mask;
-        for (ggml_tensor * m : in.dropout_masks) {
-            mask.resize((size_t) ggml_nelements(m));
-            for (float & v : mask) v = rng.uniform() < keep ? scale : 0.0f;
-            ggml_backend_tensor_set(m, mask.data(), 0, ggml_nbytes(m));
-        }
-    }
+    dropout_inputs_set(in.dropout_seed, in.dropout_rows, in.dropout_cols);
     std::vector<float> onehot;
     std::vector<int32_t> iota;
     for (const train_inputs::extra_input & e : in.extras) {
