@@ -222,6 +222,8 @@ export interface NativeTrainer {
     amx: boolean;
     /** How many nodes of the last graph built run on each CPU kernel. */
     cpuKernelNodes: { outProd: number; shortK: number; q8_0: number; kQuant: number; f16: number; crossEntropy: number; attention: number };
+    /** Gradient graphs built so far (a micro-batch of the last one's shape reuses it). */
+    gradientGraphsBuilt: number;
   };
   /** The op inventory of the probe gradient graphs built at creation (1 and 2 sequences of 2 tokens). */
   graphOps(): NativeGraphOp[];

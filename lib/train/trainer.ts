@@ -240,6 +240,14 @@ export class Trainer {
     return this.#native.info().cpuKernelNodes;
   }
 
+  /**
+   * Gradient graphs built so far. A micro-batch with the last one's tokens, sequences and target count per loss weight
+   * reuses its graph and allocation (only the inputs are copied in), unless a loss or logits graph ran in between.
+   */
+  get gradientGraphsBuilt(): number {
+    return this.#native.info().gradientGraphsBuilt;
+  }
+
   /** Optimizer steps taken (restored by importState). */
   get steps(): number {
     return this.#native.info().steps;

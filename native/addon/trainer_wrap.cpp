@@ -160,6 +160,7 @@ Napi::Value trainer_wrap::info(const Napi::CallbackInfo & info) {
     o.Set("layers", m.hparams().n_layer);
     o.Set("scale", m.lora_scale());
     o.Set("steps", Napi::Number::New(env, (double) trainer_->steps()));
+    o.Set("gradientGraphsBuilt", Napi::Number::New(env, (double) trainer_->gradient_graphs_built()));
     o.Set("loraParameters", Napi::Number::New(env, (double) trainer_->n_lora_params()));
     o.Set("rowsFrom", m.rows_from());
     o.Set("tiedEmbeddings", m.tied());

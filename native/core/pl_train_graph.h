@@ -105,16 +105,20 @@ struct train_inputs {
     uint64_t                    dropout_seed = 0;
     std::vector<ggml_tensor *>  dropout_rows, dropout_cols;
     // Inputs added by the portable rewrites (pl_train_portable.h): an I32 iota 0..n-1, or an F32 one-hot [ids, n]
-    // whose row i marks ids[i].
+    // whose row i marks the i-th id of the I32 input `ids` (its host data, read when the inputs are set).
     struct extra_input {
         ggml_tensor *        t = nullptr;
         int64_t              n = 0;
-        bool                 onehot = false;
-        std::vector<int32_t> ids;
+        const ggml_tensor *  ids = nullptr;   // the one-hot's ids; null for an iota
     };
     std::vector<extra_input> extras;
     // The host data of an I32 input of this graph (tokens, rows_idx, a loss group's idx); null for another tensor.
     const std::vector<int32_t> * host_ids(const ggml_tensor * t) const;
+    // What the graph's structure depends on besides the model: tokens, sequences, and each loss group's weight and
+    // size. Two batches with the same shape can share one built graph (refresh()).
+    std::vector<double> shape() const;
+    // Takes the host data of `fresh`, a prepared batch of the same shape(), keeping this graph's tensors.
+    void refresh(train_inputs && fresh);
 };
 
 class train_model {

@@ -58,6 +58,27 @@ train_inputs train_model::prepare(const train_batch & batch) const {
     return in;
 }
 
+std::vector<double> train_inputs::shape() const {
+    std::vector<double> s = { (double) n_tokens, (double) n_seqs };
+    for (const loss_group & g : groups) s.insert(s.end(), { (double) g.weight, (double) g.rows.size() });
+    return s;
+}
+
+void train_inputs::refresh(train_inputs && fresh) {
+    if (fresh.shape() != shape()) throw error("ERR_NATIVE", "A graph was reused for a batch of another shape");
+    tokens_data = std::move(fresh.tokens_data);
+    pos_data = std::move(fresh.pos_data);
+    mask_data = std::move(fresh.mask_data);
+    rows_idx_data = std::move(fresh.rows_idx_data);
+    rows_mask_data = std::move(fresh.rows_mask_data);
+    base_mask_data = std::move(fresh.base_mask_data);
+    for (size_t i = 0; i < groups.size(); i++) {
+        groups[i].rows = std::move(fresh.groups[i].rows);
+        groups[i].labels = std::move(fresh.groups[i].labels);
+    }
+    weight_sum = fresh.weight_sum;
+}
+
 const std::vector<int32_t> * train_inputs::host_ids(const ggml_tensor * t) const {
     if (t && t == tokens) return &tokens_data;
     if (t && t == rows_idx) return &rows_idx_data;
@@ -76,11 +97,12 @@ void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
     std::vector<float> onehot;
     std::vector<int32_t> iota;
     for (const train_inputs::extra_input & e : in.extras) {
-        if (e.onehot) {
-            onehot.assign((size_t) e.n * e.ids.size(), 0.0f);
-            for (size_t i = 0; i < e.ids.size(); i++) {
-                if (e.ids[i] < 0 || e.ids[i] >= e.n) throw error("ERR_NATIVE", "Row id " + std::to_string(e.ids[i]) + " outside [0, " + std::to_string(e.n) + ") in a one-hot input");
-                onehot[(size_t) e.ids[i] * e.ids.size() + i] = 1.0f;  // [ids, n]: element (i, id)
+        if (e.ids) {
+            const std::vector<int32_t> & ids = *in.host_ids(e.ids);
+            onehot.assign((size_t) e.n * ids.size(), 0.0f);
+            for (size_t i = 0; i < ids.size(); i++) {
+                if (ids[i] < 0 || ids[i] >= e.n) throw error("ERR_NATIVE", "Row id " + std::to_string(ids[i]) + " outside [0, " + std::to_string(e.n) + ") in a one-hot input");
+                onehot[(size_t) ids[i] * ids.size() + i] = 1.0f;  // [ids, n]: element (i, id)
             }
             ggml_backend_tensor_set(e.t, onehot.data(), 0, ggml_nbytes(e.t));
         } else {

@@ -61,7 +61,7 @@ struct rewriter {
         if (!host) throw error("ERR_NATIVE", std::string("No host data for the row ids ") + ids->name + " of a GET_ROWS backward");
         ggml_tensor * t = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, (int64_t) host->size(), n);
         ggml_set_input(t);
-        in.extras.push_back({ t, n, true, *host });
+        in.extras.push_back({ t, n, ids });
         return t;
     }
 
@@ -207,13 +207,13 @@ ggml_tensor * portable_f32(ggml_context * ctx, ggml_tensor * w, ggml_backend_dev
     if (!ggml_is_matrix(w)) throw error("ERR_NATIVE", std::string("Cannot dequantize ") + w->name + ": only matrices are read row by row");
     ggml_tensor * ids = nullptr;
     for (const train_inputs::extra_input & e : in.extras) {
-        if (!e.onehot && e.n == w->ne[1]) ids = e.t;
+        if (!e.ids && e.n == w->ne[1]) ids = e.t;
     }
     if (!ids) {
         ids = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, w->ne[1]);
         ggml_set_name(ids, "iota");
         ggml_set_input(ids);
-        in.extras.push_back({ ids, w->ne[1], false, {} });
+        in.extras.push_back({ ids, w->ne[1], nullptr });
     }
     return ggml_get_rows(ctx, w, ids);
 }

@@ -32,6 +32,7 @@ struct trainer::run {
     ggml_tensor *  loss = nullptr, * logits = nullptr, * loss_grad = nullptr;
     float          loss_seed = 1.0f;   // the loss gradient the backward starts from
     std::vector<ggml_tensor *> grads;
+    uint64_t       allocation = 0;   // its place in the order of alloc_'s allocations; 0 before the first
     ~run() { if (ctx) ggml_free(ctx); }
 };
 
@@ -229,9 +230,16 @@ void trainer::check_supported(const ggml_cgraph * gf) const {
     }
 }
 
+// A graph is allocated once: computed again while it is still the last one allocated, its tensors keep their places
+// in alloc_'s buffer (allocating it again would keep their old addresses, which another graph may have moved).
 void trainer::compute(run & r) {
-    check_supported(r.gf);
-    if (!ggml_gallocr_alloc_graph(alloc_, r.gf)) throw error("ERR_NATIVE", "Cannot allocate the compute buffers of the training graph");
+    if (r.allocation == 0) {
+        check_supported(r.gf);
+        if (!ggml_gallocr_alloc_graph(alloc_, r.gf)) throw error("ERR_NATIVE", "Cannot allocate the compute buffers of the training graph");
+        r.allocation = ++allocations_;
+    } else if (r.allocation != allocations_) {
+        throw error("ERR_NATIVE", "A training graph was computed again after another graph took its buffer");
+    }
     train_inputs_set(r.in, model_->hparams().n_vocab);
     if (r.loss_grad) ggml_backend_tensor_set(r.loss_grad, &r.loss_seed, 0, sizeof(r.loss_seed));
     const ggml_status status = graph_profile_enabled() ? graph_compute_profiled(model_->backend(), r.gf) : ggml_backend_graph_compute(model_->backend(), r.gf);
@@ -283,10 +291,8 @@ double trainer::loss(const train_batch & batch) {
 void trainer::build_gradients(run & r, train_inputs in) const {
     r.in = std::move(in);
     require_targets(r.in);
-    // Dropout masks depend on (seed, step) only: the same step of a resumed run draws the same masks.
     r.in.dropout = model_->lora().dropout;
-    r.in.dropout_seed = model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1) +
-                        0x9e3779b97f4a7c15ULL * (uint64_t) micro_;
+    r.in.dropout_seed = dropout_seed();
     r.size = graph_size() * 4;
     r.ctx = new_graph_ctx(r.size);
     r.loss = model_->build_loss(r.ctx, r.in, model_->build_hidden(r.ctx, r.in));
@@ -305,6 +311,11 @@ void trainer::build_gradients(run & r, train_inputs in) const {
     std::vector<ggml_tensor *> outputs = { r.loss };
     outputs.insert(outputs.end(), r.grads.begin(), r.grads.end());
     finish_graph(r, outputs);
+}
+
+// Dropout masks depend on (seed, step, micro-batch) only: the same step of a resumed run draws the same masks.
+uint64_t trainer::dropout_seed() const {
+    return model_->lora().seed * 0x100000001b3ULL + 0x632be59bd9b4e019ULL * (uint64_t) (steps_ + 1) + 0x9e3779b97f4a7c15ULL * (uint64_t) micro_;
 }
 
 step_result trainer::gradients(const train_batch & batch) {
@@ -328,21 +339,30 @@ step_result trainer::gradients(const train_batch & batch) {
 // One graph's loss and gradients. On the CPU the gradients are read into grads_ (and their norm taken); on a device
 // they are added into its accumulators, `seed` times (the backward starts from seed instead of 1).
 step_result trainer::gradients_of(train_inputs in, float seed) {
-    run r;
-    build_gradients(r, std::move(in));
-    r.loss_seed = seed;
-    compute(r);
+    run * r = gradients_run_.get();
+    if (r && r->allocation == allocations_ && r->in.shape() == in.shape()) {
+        r->in.refresh(std::move(in));
+        r->in.dropout_seed = dropout_seed();
+    } else {
+        gradients_run_.reset();
+        gradients_run_ = std::make_unique<run>();
+        r = gradients_run_.get();
+        build_gradients(*r, std::move(in));
+        gradient_graphs_built_++;
+    }
+    r->loss_seed = seed;
+    compute(*r);
 
     step_result res;
     float loss = 0.0f;
-    ggml_backend_tensor_get(r.loss, &loss, 0, sizeof(loss));
+    ggml_backend_tensor_get(r->loss, &loss, 0, sizeof(loss));
     res.loss = loss;
-    res.weight_sum = r.in.weight_sum;
-    for (const auto & g : r.in.groups) res.targets += (int64_t) g.rows.size();
+    res.weight_sum = r->in.weight_sum;
+    for (const auto & g : r->in.groups) res.targets += (int64_t) g.rows.size();
     if (device_step_) return res;
     double sq = 0.0;
     for (size_t i = 0; i < params_.size(); i++) {
-        if (r.grads[i]) ggml_backend_tensor_get(r.grads[i], grads_[i].data(), 0, grads_[i].size() * sizeof(float));
+        if (r->grads[i]) ggml_backend_tensor_get(r->grads[i], grads_[i].data(), 0, grads_[i].size() * sizeof(float));
         else std::fill(grads_[i].begin(), grads_[i].end(), 0.0f);
         for (float v : grads_[i]) sq += (double) v * v;
     }

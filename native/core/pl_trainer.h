@@ -87,6 +87,9 @@ class trainer {
     // The op inventory of the probe graphs (see the constructor), on the trainer's device.
     const std::vector<op_entry> & graph_ops() const { return probe_ops_; }
     int64_t             steps() const { return steps_; }
+    // Gradient graphs built so far: a micro-batch of the last one's shape (train_inputs::shape) reuses its graph and
+    // allocation, unless another graph (loss, logits) was allocated in between.
+    int64_t             gradient_graphs_built() const { return gradient_graphs_built_; }
 
     // Logits of every position, row-major [N][V].
     std::vector<float> logits(const train_batch & batch);
@@ -158,6 +161,10 @@ class trainer {
     int64_t        steps_ = 0;
     int64_t        micro_ = 0;      // the micro-batch within the step being computed (seeds its dropout masks)
     ggml_gallocr_t alloc_ = nullptr;
+    uint64_t       allocations_ = 0;   // graphs allocated in alloc_'s buffer so far
+    std::unique_ptr<run> gradients_run_;   // the last gradient graph, kept for reuse
+    int64_t        gradient_graphs_built_ = 0;
+    uint64_t       dropout_seed() const;
 };
 
 }  // namespace pl
