@@ -43,7 +43,7 @@ serial('the pack and the copy fit in 64 MiB and hold what run.sh needs', (t) => 
   }
   // the copy: run.sh, its steps and the compiled scripts it runs
   for (const f of ['bench/gpu/run.sh', 'bench/gpu/unpack.sh', 'bench/gpu/build.sh', 'bench/gpu/llama-bench.sh', 'bench/gpu/train_peft.py',
-    'dist/bench/gpu/models.js', 'dist/bench/gpu/train-worker.js', 'dist/bench/gpu/report.js', 'dist/bench/inference-worker.js',
+    'dist/bench/gpu/models.js', 'dist/bench/gpu/train-worker.js', 'dist/bench/train-steps.js', 'dist/bench/gpu/report.js', 'dist/bench/inference-worker.js',
     'dist/test/vulkan/train.test.js', 'dist/test/vulkan/inference.test.js', 'CMakeLists.txt', 'native/addon', 'package.json']) {
     t.true(existsSync(path.join(copy, f)), `the copy holds ${f}`);
   }
