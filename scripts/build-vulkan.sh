@@ -8,6 +8,8 @@
 #     the tree (third_party/patches/series.json records what each patch is for and its checksum);
 #   - at run time mesa-vulkan-drivers and GGML_VK_VISIBLE_DEVICES=0 (ggml hides CPU-type devices otherwise).
 # `--install` first installs the Debian 12 packages (root). The output folder is build/vulkan (BUILD_DIR overrides it).
+# SANITIZE="-fsanitize=address -fno-omit-frame-pointer -g" compiles everything (llama.cpp included) and links with those
+# flags, for a sanitizer build in a folder of its own (BUILD_DIR); run it with the sanitizer's runtime preloaded into Node.
 # Takes about 15 minutes on 2 cores the first time; later runs rebuild only what changed.
 set -euo pipefail
 
@@ -79,6 +81,11 @@ cmake_js="$(cd "$root" && node -e "
 args=(--directory "$root" --out "$out/cmake" --parallel "$jobs" --log-level warn
       --CDPERSIAN_LORA_GPU=vulkan "--CDPERSIAN_LORA_LLAMA_DIR=$tree"
       "--CDVulkan_INCLUDE_DIR=$sdk/usr/include" "--CDCMAKE_PREFIX_PATH=$sdk/usr")
+if [[ -n "${SANITIZE:-}" ]]; then
+  # in the Release configuration's flags: cmake-js sets CMAKE_CXX_FLAGS and CMAKE_SHARED_LINKER_FLAGS itself
+  args+=("--CDCMAKE_C_FLAGS_RELEASE=-O3 -DNDEBUG $SANITIZE" "--CDCMAKE_CXX_FLAGS_RELEASE=-O3 -DNDEBUG $SANITIZE"
+         "--CDCMAKE_SHARED_LINKER_FLAGS_RELEASE=$SANITIZE")
+fi
 started=$SECONDS
 say "building (backend vulkan, $jobs jobs) in $out/cmake"
 node "$cmake_js" configure "${args[@]}" >&2
