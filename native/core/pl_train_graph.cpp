@@ -421,7 +421,7 @@ ggml_tensor * train_model::build_loss(ggml_context * ctx, train_inputs & in, ggm
         ggml_set_input(g.onehot);
         ggml_tensor * logits = head(ctx, ggml_get_rows(ctx, hidden, g.idx));  // [V, n]
         ggml_tensor * ce = ggml_cross_entropy_loss(ctx, logits, g.onehot);
-        const double share = (double) g.weight * (double) n / in.weight_sum;
+        const double share = in.row_weighted ? 1.0 : (double) g.weight * (double) n / in.weight_sum;   // else in the row weights
         if (share != 1.0) ce = ggml_scale(ctx, ce, (float) share);
         loss = loss ? ggml_add(ctx, loss, ce) : ce;
     }

@@ -93,6 +93,11 @@ struct train_inputs {
     };
     std::vector<loss_group> groups;
     double weight_sum = 0.0;
+    // After weigh_all_rows(): one group over all N positions, each row's loss weighted by an F32 input [1, N]
+    // (made by the portable rewrite of the cross-entropy; N · weight / weight_sum for a target, 0 elsewhere).
+    bool                  row_weighted = false;
+    std::vector<float>    row_weights_data;
+    ggml_tensor *         row_weights = nullptr;
     // Trainable rows from id `from` > 0: index into the F32 rows (id - from, 0 for frozen ids) and the [1, N] masks
     // that select the trainable lookup (id >= from) or the frozen one. ('all' looks the tokens up directly.)
     std::vector<int32_t>  rows_idx_data;
@@ -119,6 +124,11 @@ struct train_inputs {
     std::vector<double> shape() const;
     // Takes the host data of `fresh`, a prepared batch of the same shape(), keeping this graph's tensors.
     void refresh(train_inputs && fresh);
+    // Turns the loss groups into one group over every position with per-row weights, so that the shape no longer
+    // depends on where documents start or which tokens are targets (label 0, weight 0 where there is no target).
+    void weigh_all_rows();
+    // The positions whose next token is a target.
+    int64_t targets() const;
 };
 
 class train_model {

@@ -5,6 +5,7 @@
 #include "pl_dropout.h"
 #include "pl_error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -77,6 +78,30 @@ void train_inputs::refresh(train_inputs && fresh) {
         groups[i].labels = std::move(fresh.groups[i].labels);
     }
     weight_sum = fresh.weight_sum;
+    row_weights_data = std::move(fresh.row_weights_data);
+}
+
+void train_inputs::weigh_all_rows() {
+    const int64_t N = n_tokens * n_seqs;
+    loss_group all{ 1.0f, std::vector<int32_t>((size_t) N), std::vector<int32_t>((size_t) N, 0) };
+    for (int64_t i = 0; i < N; i++) all.rows[(size_t) i] = (int32_t) i;
+    row_weights_data.assign((size_t) N, 0.0f);
+    for (const loss_group & g : groups) {
+        const auto w = (float) ((double) N * g.weight / weight_sum);
+        for (size_t k = 0; k < g.rows.size(); k++) {
+            all.labels[(size_t) g.rows[k]] = g.labels[k];
+            row_weights_data[(size_t) g.rows[k]] = w;
+        }
+    }
+    groups = { std::move(all) };
+    row_weighted = true;
+}
+
+int64_t train_inputs::targets() const {
+    if (row_weighted) return (int64_t) std::count_if(row_weights_data.begin(), row_weights_data.end(), [](float w) { return w > 0.0f; });
+    int64_t n = 0;
+    for (const loss_group & g : groups) n += (int64_t) g.rows.size();
+    return n;
 }
 
 const std::vector<int32_t> * train_inputs::host_ids(const ggml_tensor * t) const {
@@ -93,6 +118,7 @@ void train_inputs_set(const train_inputs & in, int32_t n_vocab) {
     if (in.rows_idx) ggml_backend_tensor_set(in.rows_idx, in.rows_idx_data.data(), 0, ggml_nbytes(in.rows_idx));
     if (in.rows_mask) ggml_backend_tensor_set(in.rows_mask, in.rows_mask_data.data(), 0, ggml_nbytes(in.rows_mask));
     if (in.base_mask) ggml_backend_tensor_set(in.base_mask, in.base_mask_data.data(), 0, ggml_nbytes(in.base_mask));
+    if (in.row_weights) ggml_backend_tensor_set(in.row_weights, in.row_weights_data.data(), 0, ggml_nbytes(in.row_weights));
     dropout_inputs_set(in.dropout_seed, in.dropout_rows, in.dropout_cols);
     std::vector<float> onehot;
     std::vector<int32_t> iota;

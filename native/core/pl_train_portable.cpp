@@ -118,7 +118,8 @@ struct rewriter {
 
     void cross_entropy_loss(ggml_tensor * node) {
         ggml_tensor * logits = node->src[0], * ids = label_ids(node->src[1]);
-        ggml_tensor * logp = ggml_log(ctx, ggml_clamp(ctx, label_probs(logits, ids), FLT_MIN, 1.0f));
+        ggml_tensor * logp = ggml_log(ctx, ggml_clamp(ctx, label_probs(logits, ids), FLT_MIN, 1.0f));   // [1, 1, n]
+        if (in.row_weighted) logp = ggml_mul(ctx, logp, ggml_reshape_3d(ctx, row_weights(logits->ne[1]), 1, 1, logits->ne[1]));
         become_scale(node, ggml_sum(ctx, logp), -1.0f / (float) ggml_nrows(logits));
     }
 
@@ -129,7 +130,18 @@ struct rewriter {
         ggml_tensor * d = ggml_reshape_3d(ctx, ggml_cont(ctx, p), 1, p->ne[0], p->ne[1]);
         d = ggml_set_rows(ctx, d, ggml_scale_bias(ctx, label_probs(logits, ids), 1.0f, -1.0f), ids);
         d = ggml_mul(ctx, ggml_reshape_2d(ctx, d, p->ne[0], p->ne[1]), grad);  // grad: a scalar, broadcast
+        if (in.row_weighted) d = ggml_mul(ctx, d, row_weights(p->ne[1]));   // [1, n], broadcast over the vocabulary
         become_scale(node, d, 1.0f / (float) ggml_nrows(logits));
+    }
+
+    // The per-row loss weights of train_inputs::weigh_all_rows, an F32 input [1, n] shared by the loss and its backward.
+    ggml_tensor * row_weights(int64_t n) {
+        if (!in.row_weights) {
+            if ((int64_t) in.row_weights_data.size() != n) throw error("ERR_NATIVE", "The row weights do not match the loss's rows");
+            in.row_weights = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 1, n);
+            ggml_set_input(in.row_weights);
+        }
+        return in.row_weights;
     }
 
     void get_rows_back(ggml_tensor * node) {

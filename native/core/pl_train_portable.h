@@ -10,7 +10,8 @@
 //   CROSS_ENTROPY_LOSS(z, t)       -> -(1/rows) · sum(log(clamp(soft_max(z) at the labels, FLT_MIN, 1)))
 //   CROSS_ENTROPY_LOSS_BACK(g,z,t) -> (soft_max(z) - t) ⊙ g / rows, t as p - 1 written at the labels (SET_ROWS)
 //     (both with the labels as an I32 input [1, n], so the [V, n] one-hot leaves the graph; rewritten on every
-//     device but the CPU, even where the device runs them)
+//     device but the CPU, even where the device runs them; with train_inputs::row_weighted each row's term is
+//     multiplied by its weight, an F32 input [1, n])
 //   GET_ROWS_BACK(g, ids)          -> MUL_MAT(cont(gᵀ), one-hot of ids) (an F32 input filled from the ids' host data)
 //   REPEAT_BACK(a)                 -> CONT of the tiles summed per repeated dimension (permute, cont, SUM_ROWS)
 //   an element-wise op on a strided source (CUDA wants contiguous sources) -> the same op on cont(source)

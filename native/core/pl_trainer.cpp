@@ -339,6 +339,12 @@ step_result trainer::gradients(const train_batch & batch) {
 // One graph's loss and gradients. On the CPU the gradients are read into grads_ (and their norm taken); on a device
 // they are added into its accumulators, `seed` times (the backward starts from seed instead of 1).
 step_result trainer::gradients_of(train_inputs in, float seed) {
+    // On a device the loss runs over every position with row weights: one shape per length and sequence count, so
+    // packed documents and weighted tokens keep reusing the graph (and a device's own graph cache, e.g. CUDA graphs).
+    if (device_step_) {
+        require_targets(in);
+        in.weigh_all_rows();
+    }
     run * r = gradients_run_.get();
     if (r && r->allocation == allocations_ && r->in.shape() == in.shape()) {
         r->in.refresh(std::move(in));
@@ -358,7 +364,7 @@ step_result trainer::gradients_of(train_inputs in, float seed) {
     ggml_backend_tensor_get(r->loss, &loss, 0, sizeof(loss));
     res.loss = loss;
     res.weight_sum = r->in.weight_sum;
-    for (const auto & g : r->in.groups) res.targets += (int64_t) g.rows.size();
+    res.targets = r->in.targets();
     if (device_step_) return res;
     double sq = 0.0;
     for (size_t i = 0; i < params_.size(); i++) {
