@@ -1,8 +1,8 @@
 // The valid files the fuzz cases start from, made with the CLI itself: a tiny Q8_0 llama model with Llama 2's real
 // vocabulary, a training text, an adapter trained on it for two steps, its PEFT export, and a task file with its data.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from '../helpers/temp-dir.js';
 import { ROOT, runCli, type CliRun } from './harness.js';
 
 export const TINY = ['--vocab', 'llama-spm', '--layers', '2', '--dim', '64', '--quant', 'q8_0'];
@@ -12,17 +12,8 @@ export const SHORT_TRAIN = ['--rank', '2', '--targets', 'q,v', '--seq-len', '32'
 export const TRAIN_TEXT = Array.from({ length: 24 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog ${i * 7} times. سلام دنیا ${i}`).join('\n') + '\n';
 export const TRAIN_JSONL = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `Say hello ${i}`, response: `Hello ${i}, سلام ${i}.` })).join('\n') + '\n';
 
-const scratchDirs: string[] = [];
-// (at exit rather than in an ava hook: ava takes no hook declared before a test file's top-level await)
-process.once('exit', () => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
 /** A fresh temporary folder, removed when the test file's process ends. */
-export function scratch(name: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `pl-fuzz-${name}-`));
-  scratchDirs.push(dir);
-  return dir;
-}
+export const scratch = (name: string): string => tempDir(`pl-fuzz-${name}-`);
 
 function ok(run: CliRun): CliRun {
   if (run.code !== 0) throw new Error(`fixture: persian-lora ${run.argv.join(' ')} failed (${run.code ?? run.signal}):\n${run.stderr}`);

@@ -1,13 +1,13 @@
 // `persian-lora pipeline` and `demo` on the command line: presets, usage errors, config errors with their exit codes.
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../helpers/cli.js';
 import { demoDataDir } from '../../../lib/pipeline/presets.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'pl-pipeline-cli-'));
+const dir = tempDir('pl-pipeline-cli-');
 
 test('--preset demo --print-config shows the resolved demo config: shipped data, all four stages, held-out text', async (t) => {
   const r = await runCli('pipeline', '--preset', 'demo', '--out', path.join(dir, 'demo'), '--print-config');

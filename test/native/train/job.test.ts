@@ -1,8 +1,7 @@
 // The training job (lib/train/job.ts) on a tiny model: initial adapters (GGUF, PEFT folder, F16; continue and merge),
 // chained runs, resume rules, and `train --init-adapter` / `--resume` from the CLI.
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../../../lib/model.js';
 import { modelTokenizer } from '../../../lib/model-tokenizer.js';
@@ -23,9 +22,10 @@ import { runTrainJob, type TrainJobEvent, type TrainJobOptions } from '../../../
 import { PersianLoraError } from '../../../lib/errors.js';
 import { runCli } from '../../helpers/cli.js';
 import { tinyModel } from '../helpers.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const MODEL = { vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, kvHeads: 2, quant: 'f32' } as const;
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-job-'));
+const tmp = () => tempDir('pl-job-');
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Prompt/response records; with valFraction 0.25 the held-out ones are records 3 and 7. */

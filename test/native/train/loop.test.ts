@@ -1,7 +1,6 @@
 // The TS training loop over the native trainer: bitwise resume after an interrupt, and the train CLI end to end.
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Trainer } from '../../../lib/train/trainer.js';
 import { NativeEngine } from '../../../lib/train/native-engine.js';
@@ -10,8 +9,9 @@ import { loadModel } from '../../../lib/model.js';
 import { runCli } from '../../helpers/cli.js';
 import { tinyModel } from '../helpers.js';
 import type { TrainingExample } from '../../../lib/data/tokenizer.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-native-train-'));
+const tmp = () => tempDir('pl-native-train-');
 const plan = { sequences: 2, length: 16, padToken: 0 };
 const examples: TrainingExample[] = Array.from({ length: 8 }, (_, i) => ({
   tokens: Uint32Array.from({ length: 16 }, (_, j) => 1 + ((i * 131 + j * 17) % 3000)),

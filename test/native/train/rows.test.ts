@@ -1,7 +1,6 @@
 // Trainable token rows (trainRows): finite-difference gradients, frozen rows below fromId, the embedding learning
 // rate, memorisation through new tokens, llama.cpp parity of the exported base with the adapter, and the train CLI.
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import nodePath from 'node:path';
 import test from 'ava';
 import { loadModel } from '../../../lib/model.js';
@@ -12,6 +11,7 @@ import { scratchPath, tinyModel } from '../helpers.js';
 import { tensorRows } from '../tensor-rows.js';
 import { runCli } from '../../helpers/cli.js';
 import { BASE, finiteDifferences, maxAbs, maxAbsDiff, randomiseB } from './helpers.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SMALL = { vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, kvHeads: 2, initStd: 0.1 } as const;
 const FROM = 31900;  // the last 100 ids of the 32000-token vocabulary train, as after a vocabulary extension
@@ -187,7 +187,7 @@ test('clear errors: fromId outside the vocabulary, exportBase without trainable 
 
 test('train CLI --train-rows: writes base.gguf with the trained rows next to the adapter; explains bad values', async (t) => {
   const base = await tinyModel({ ...SMALL, quant: 'q8_0' });
-  const dir = mkdtempSync(nodePath.join(os.tmpdir(), 'pl-rows-cli-'));
+  const dir = tempDir('pl-rows-cli-');
   const data = nodePath.join(dir, 'fa.txt');
   writeFileSync(data, Array.from({ length: 20 }, (_, i) => `سلام دنیا ${i}، این یک جمله‌ی آزمایشی است.`).join('\n') + '\n');
   const out = nodePath.join(dir, 'run');

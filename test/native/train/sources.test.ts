@@ -1,6 +1,5 @@
 // readTrainData with real tokenizers: Llama 2's SentencePiece vocabulary (no chat template) and Qwen2's (ChatML template).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { loadModel, type Model } from '../../../lib/model.js';
@@ -8,6 +7,7 @@ import { modelTokenizer } from '../../../lib/model-tokenizer.js';
 import type { TrainingExample } from '../../../lib/data/tokenizer.js';
 import { readTrainData } from '../../../lib/train/sources.js';
 import { tinyModel } from '../helpers.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const models = new Map<string, Promise<Model>>();
 function vocab(name: 'llama-spm' | 'qwen2'): Promise<Model> {
@@ -23,7 +23,7 @@ test.after.always(async () => {
 });
 
 function file(name: string, content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'pl-sources-native-')), name);
+  const path = join(tempDir('pl-sources-native-'), name);
   writeFileSync(path, content);
   return path;
 }

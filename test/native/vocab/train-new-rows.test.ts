@@ -1,8 +1,7 @@
 // After `vocab extend` on a tiny qwen2 model with Qwen2's real vocabulary, `train --train-rows new` trains the new
 // token rows only: base.gguf carries the old rows unchanged (dequantized) and new rows that moved, and llama.cpp runs it
 // with the adapter.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { extendGguf, FIRST_NEW_ID_KEY } from '../../../lib/vocab/extend-gguf.js';
@@ -12,12 +11,13 @@ import { vocabFile } from '../../helpers/llama-vocab.js';
 import { tinyModel } from '../helpers.js';
 import { tensorRowValues } from '../tensor-rows.js';
 import { TRAIN_FA } from './fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 test('qwen2: vocab extend, then train --train-rows new moves only the new rows; llama.cpp runs the result', async (t) => {
   if (!vocabFile('ggml-vocab-qwen2.gguf')) return t.pass('no qwen2 vocabulary in the vendored tree');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pl-qwen2-rows-'));
+  const dir = tempDir('pl-qwen2-rows-');
   const corpus = path.join(dir, 'fa.txt');
   writeFileSync(corpus, [...TRAIN_FA, ...TRAIN_FA].join('\n') + '\n');
   const base = await tinyModel({ arch: 'qwen2', vocab: 'qwen2', layers: 2, dim: 64, heads: 4, kvHeads: 2, quant: 'q8_0' });

@@ -1,15 +1,15 @@
 // Every file shown in docs/eval.md (a fenced block whose info names a file) is written out; every task in it loads with its data.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../lib/version.js';
 import { prepareTasks } from '../../../lib/eval/runner/prepare.js';
 import { resolveTasks } from '../../../lib/eval/tasks/resolve.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const doc = readFileSync(path.join(packageRoot, 'docs/eval.md'), 'utf8');
 const files = [...doc.matchAll(/^```\w+ (\S+)\n([\s\S]*?)^```$/gm)].map((m) => ({ name: m[1]!, text: m[2]! }));
-const dir = mkdtempSync(path.join(tmpdir(), 'pl-doc-tasks-'));
+const dir = tempDir('pl-doc-tasks-');
 for (const f of files) {
   mkdirSync(path.dirname(path.join(dir, f.name)), { recursive: true });
   writeFileSync(path.join(dir, f.name), f.text);

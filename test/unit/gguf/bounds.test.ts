@@ -1,7 +1,6 @@
 // Sizes checked before anything is allocated, and adapters / PEFT tensors with NaN or infinities refused on read.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { batchLogitsBytes, checkContextMemory, kvCacheBytes } from '../../../lib/gguf/context-memory.js';
 import { readModelGguf } from '../../../lib/gguf/model-file.js';
@@ -11,8 +10,9 @@ import { checkAdapterValues, readLoraAdapter } from '../../../lib/lora/adapter-r
 import { importPeft } from '../../../lib/lora/peft.js';
 import { readSafetensors, writeSafetensors } from '../../../lib/lora/safetensors.js';
 import { TINY, writeTinyLlama } from './craft.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'pl-bounds-'));
+const dir = tempDir('pl-bounds-');
 const model = writeTinyLlama(path.join(dir, 'tiny.gguf'));
 const sizes = { rank: 4, batch: 1, gradAccum: 8, epochs: 1, sequences: 40 };
 

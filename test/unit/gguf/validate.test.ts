@@ -1,15 +1,15 @@
 // The GGUF validation layer on crafted hostile files: every refusal is a PersianLoraError naming the file and the field.
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PersianLoraError, type ErrorCode } from '../../../lib/errors.js';
 import { readModelGguf } from '../../../lib/gguf/model-file.js';
 import { printable } from '../../../lib/gguf/printable.js';
 import { readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
 import { patched, rename, setF32, setOffset, setType, setU32, TINY, writeTinyLlama } from './craft.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'pl-validate-'));
+const dir = tempDir('pl-validate-');
 const good = writeTinyLlama(path.join(dir, 'good.gguf'));
 let n = 0;
 const craft = (patch: Parameters<typeof patched>[2]) => patched(good, path.join(dir, `bad-${n++}.gguf`), patch);

@@ -1,13 +1,11 @@
 // Small llama-shaped adapters and base GGUFs (F32, written in TS) for the LoRA format tests.
-import { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { writeLoraAdapter, type LoraAdapterFile, type LoraPair } from '../../../lib/lora/adapter-file.js';
 import { writeGguf } from '../../../lib/gguf/writer.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-export const DIR = path.join(os.tmpdir(), `pl-lora-unit-${process.pid}`);
-mkdirSync(DIR, { recursive: true });
-export const tmp = (name: string): string => path.join(DIR, name);
+const dir = tempDir('pl-lora-unit-');
+export const tmp = (name: string): string => path.join(dir, name);
 
 /** width 16, 4 heads of 4, 2 kv heads (k and v out = 8), FFN 24, 2 layers */
 export const DIMS = { dim: 16, heads: 4, kvHeads: 2, ffn: 24, layers: 2 } as const;

@@ -1,12 +1,9 @@
 // safetensors writing and reading: layout of the header, round trip, F16/BF16 decoding, corrupt files.
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { readSafetensors, writeSafetensors } from '../../../lib/lora/safetensors.js';
 import { halfToFloat } from '../../../lib/lora/float16.js';
-
-const tmp = (name: string): string => path.join(os.tmpdir(), `pl-st-${process.pid}-${name}`);
+import { tmp } from './fixtures.js';
 
 test('written files have the documented layout and read back identically', async (t) => {
   const file = tmp('a.safetensors');

@@ -1,12 +1,12 @@
 // The pipeline config: defaults per stage, paths resolved against the config file, and each error named with its line.
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPipelineConfig, parsePipelineConfig } from '../../../lib/pipeline/config.js';
 import { PersianLoraError } from '../../../lib/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'pl-pipeline-config-'));
+const dir = tempDir('pl-pipeline-config-');
 function configFile(name: string, text: string): string {
   const file = path.join(dir, name);
   writeFileSync(file, text);

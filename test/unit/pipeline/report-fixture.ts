@@ -1,12 +1,12 @@
 // A pipeline run folder for the report tests: manifest, three evaluation results files (base, stage 0, stage 1;
 // classification, generation and perplexity tasks), stage 1's metrics.jsonl; stages 2 and 3 skipped.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest, StageRecord } from '../../../lib/pipeline/manifest.js';
 import { pendingStage } from '../../../lib/pipeline/manifest.js';
 import type { Aggregate, RunResults, TaskResult } from '../../../lib/eval/results/schema.js';
 import { aggregate } from '../eval/results/sample.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** A Persian task name: its header cell must run right to left. */
 export const PERSIAN_TASK = 'خلاصه‌سازی';
@@ -93,7 +93,7 @@ export function manifest(): Manifest {
 
 /** Writes the run folder into a fresh temporary folder and returns its path. */
 export function makeRunFolder(prefix = 'pl-report-'): string {
-  const run = mkdtempSync(path.join(tmpdir(), prefix));
+  const run = tempDir(prefix);
   mkdirSync(path.join(run, 'eval'));
   mkdirSync(path.join(run, 'train/pretrain'), { recursive: true });
   const all = stageResults(run);

@@ -2,15 +2,15 @@
 // (a failed write leaves the old file and no temporary one), metrics.jsonl cut back on resume, the smoothed ETA rate.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lockRunDir, LOCK_FILE } from '../../../lib/run-lock.js';
 import { makeDirs, writeFileAtomically, writeJsonAtomically } from '../../../lib/atomic-file.js';
 import { smoothedStepSeconds, truncateMetrics, ETA_SMOOTHING } from '../../../lib/train/loop.js';
 import { PersianLoraError } from '../../../lib/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-run-folder-'));
+const tmp = () => tempDir('pl-run-folder-');
 /** The pid of a process that has ended. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
 

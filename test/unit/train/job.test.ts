@@ -1,8 +1,7 @@
 // The training job's options without the addon: one set of defaults, the rules of a resume, config.json upgrades, and
 // the alpha a continued adapter trains with.
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseOptions } from '../../../lib/config/validate.js';
 import { trainerSchema } from '../../../lib/config/train.js';
@@ -10,8 +9,9 @@ import { loopSchema } from '../../../lib/train/loop.js';
 import { readSavedJob, resumeJob, trainDefaults, trainJobSchema, type TrainJob } from '../../../lib/train/job.js';
 import { continuedAlpha, targetOf, type InitAdapter } from '../../../lib/train/init-adapter.js';
 import { PersianLoraError } from '../../../lib/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-job-'));
+const tmp = () => tempDir('pl-job-');
 
 test('job defaults are the study\'s, and the trainer and the loop default to the same values', (t) => {
   const job = parseOptions(trainJobSchema, { base: 'b.gguf', data: 'd.txt', out: 'run' }, 'train job options');

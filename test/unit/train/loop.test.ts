@@ -1,7 +1,6 @@
 // The training loop over a fake engine: step counts, accumulation, events, metrics, checkpoints, abort and exact resume.
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loopSchema, runTraining, type TrainEvent } from '../../../lib/train/loop.js';
 import { learningRate, scheduleSchema } from '../../../lib/train/schedule.js';
@@ -9,6 +8,7 @@ import { latestCheckpoint } from '../../../lib/train/checkpoint.js';
 import { PersianLoraError } from '../../../lib/errors.js';
 import type { TrainingExample } from '../../../lib/data/tokenizer.js';
 import { FakeEngine } from './fake-engine.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const plan = { sequences: 2, length: 8, padToken: 0 };
 const examples: TrainingExample[] = Array.from({ length: 10 }, (_, i) => {
@@ -16,7 +16,7 @@ const examples: TrainingExample[] = Array.from({ length: 10 }, (_, i) => {
   return { tokens: Uint32Array.from({ length: n }, (_, j) => (i * 3 + j * 5) % 29), weights: Float32Array.from({ length: n }, (_, j) => (j === 0 ? 0 : 1)) };
 });
 const options = { epochs: 3, gradAccum: 2, seed: 7, schedule: { kind: 'cosine' as const, warmup: 0.2, lr: 0.5 }, clip: 0, weightDecay: 0 };
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'pl-train-'));
+const tmp = () => tempDir('pl-train-');
 
 test('runs epochs × batches / accumulation optimizer steps and logs every step', async (t) => {
   const engine = new FakeEngine();

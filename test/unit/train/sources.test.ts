@@ -1,7 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -10,12 +9,13 @@ import type { TrainingExample } from '../../../lib/data/tokenizer.js';
 import { readTrainingExamples, splitValidation } from '../../../lib/train/data.js';
 import { readTrainData, trainDataSchema, type TrainDataSpec } from '../../../lib/train/sources.js';
 import { decode, FakeTokenizer, trainedText } from '../data/formats/fake-tokenizer.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 // Parquet fixture (test/reference/data/make_parquet_fixture.py): 60 rows, columns id, text (Persian; null at row 37), translation (English), meta.
 const fixtures = fileURLToPath(new URL('../../../../test/fixtures/data/', import.meta.url));
 
 function dir(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'pl-sources-'));
+  const root = tempDir('pl-sources-');
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(root, name, '..'), { recursive: true });
     writeFileSync(join(root, name), content);
@@ -269,7 +269,7 @@ test('hub: a dataset repository downloaded into the cache and read (only its dat
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => server.close());
   process.env.HF_ENDPOINT = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const cacheDir = mkdtempSync(join(tmpdir(), 'pl-sources-hub-'));
+  const cacheDir = tempDir('pl-sources-hub-');
   const r = await read({ kind: 'parallel', hub: { repo: 'owner/pairs', cacheDir }, documents: 0 }, 512);
   t.deepEqual(r.files, [join(cacheDir, 'datasets', 'owner--pairs', 'main', 'data', 'train.jsonl')]);
   t.deepEqual(r.examples.map((e) => trainedText(e.tokens, e.weights)), ['سلام</s>', 'Hello</s>', 'کتاب</s>', 'Book</s>']);

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GGUF_TYPE, parseGgufMetadata, readGgufMetadata } from '../../../lib/vocab/gguf-read.js';
 import { readVocab, vocabFromMetadata } from '../../../lib/vocab/vocab.js';
 import { encodeGguf, missingMessage, vocabFile, type FixtureKv } from './fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const kvs: FixtureKv[] = [
   ['general.architecture', GGUF_TYPE.STRING, 'llama'],
@@ -44,7 +44,7 @@ test('extracts the tokenizer vocabulary with llama.cpp defaults', (t) => {
 });
 
 test('reads the same metadata from a file as from memory', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gguf-read-'));
+  const dir = tempDir('gguf-read-');
   const p = join(dir, 'x.gguf');
   writeFileSync(p, bytes);
   const m = readGgufMetadata(p);

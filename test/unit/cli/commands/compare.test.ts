@@ -1,16 +1,16 @@
 // `persian-lora compare`: run() with fake streams over results files written to a temporary folder.
 import test from 'ava';
 import { captureIo } from '../../../helpers/cli.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareCommand } from '../../../../lib/cli/commands/compare.js';
 import { runLabel, uniqueLabels } from '../../../../lib/eval/results/compare.js';
 import { commands } from '../../../../lib/cli/commands/index.js';
 import { main } from '../../../../lib/cli/main.js';
 import { aggregate, run } from '../../eval/results/sample.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'pl-compare-'));
+const dir = tempDir('pl-compare-');
 const write = (name: string, data: unknown) => {
   const file = path.join(dir, name);
   writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data));

@@ -1,10 +1,10 @@
 // Shared helpers for loader tests: temporary files and draining async iterables.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 export function tempFile(name: string, content: string | Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pl-data-'));
+  const dir = tempDir('pl-data-');
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { downloadHubDataset, formatProgress, listHubFiles, type DownloadProgress } from '../../../../lib/data/loaders/hub.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 // A local server with the Hub's layout: /api/datasets/{repo}/tree/{rev} (paginated with Link) and /datasets/{repo}/resolve/{rev}/{path} (Range).
 const big = Buffer.alloc(300_000);
@@ -83,7 +83,7 @@ test('lists files across pages and filters by glob patterns', async (t) => {
 test('a dropped connection leaves a .partial file that the next call resumes with a Range request', async (t) => {
   const f = await startServer();
   t.teardown(() => f.server.close());
-  const cacheDir = mkdtempSync(join(tmpdir(), 'pl-hub-'));
+  const cacheDir = tempDir('pl-hub-');
   const opts = { ...base, baseUrl: f.baseUrl, cacheDir, patterns: ['data/train-*'] };
   const local = join(cacheDir, 'datasets', 'owner--corpus', 'v1.0', 'data', 'train-00000.parquet');
   f.drop.add('data/train-00000.parquet');
@@ -111,7 +111,7 @@ test('a dropped connection leaves a .partial file that the next call resumes wit
 test('retries inside one call resume after the drop', async (t) => {
   const f = await startServer();
   t.teardown(() => f.server.close());
-  const cacheDir = mkdtempSync(join(tmpdir(), 'pl-hub-'));
+  const cacheDir = tempDir('pl-hub-');
   f.drop.add('data/train-00000.parquet');
   const out = await downloadHubDataset({ ...base, baseUrl: f.baseUrl, cacheDir, retries: 2 });
   t.is(out.length, 4);
@@ -122,7 +122,7 @@ test('retries inside one call resume after the drop', async (t) => {
 test('a checksum mismatch fails and removes the partial file', async (t) => {
   const f = await startServer();
   t.teardown(() => f.server.close());
-  const cacheDir = mkdtempSync(join(tmpdir(), 'pl-hub-'));
+  const cacheDir = tempDir('pl-hub-');
   f.corrupt.add('README.md');
   await t.throwsAsync(downloadHubDataset({ ...base, baseUrl: f.baseUrl, cacheDir, patterns: ['*.md'] }), { code: 'ERR_DATA', message: /git blob id [0-9a-f]{40} does not match the listed [0-9a-f]{40}; the partial file was removed$/ });
   t.false(existsSync(join(cacheDir, 'datasets', 'owner--corpus', 'v1.0', 'README.md.partial')));

@@ -1,7 +1,6 @@
 // lm-evaluation-harness task YAML (arc_easy, hellaswag, generate_until, lambada's loglikelihood, loglikelihood_rolling styles) imported and run to requests and scores.
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../../lib/version.js';
 import { loadHarnessTask } from '../../../../lib/eval/harness/load.js';
@@ -10,6 +9,7 @@ import { buildRequests } from '../../../../lib/eval/tasks/requests.js';
 import { resolveTasks } from '../../../../lib/eval/tasks/resolve.js';
 import { aggregateItems, scoreItem } from '../../../../lib/eval/tasks/score.js';
 import { planTasks } from '../../../../lib/eval/runner/prepare.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const tasks = path.join(packageRoot, 'test/unit/eval/harness/tasks');
 const at = (name: string) => path.join(tasks, name);
@@ -115,7 +115,7 @@ test('--tasks recognises a harness file by its task key, or by harness:; --mode 
   t.is(planTasks([arc!], { mode: 'generate' })[0]!.mode, 'loglikelihood');
 });
 
-const dir = mkdtempSync(path.join(tmpdir(), 'pl-harness-'));
+const dir = tempDir('pl-harness-');
 writeFileSync(path.join(dir, 'd.jsonl'), '{"q": "x", "a": "y", "choices": ["y", "z"]}\n');
 const refused = test.macro((t, yaml: string, message: string | RegExp) => {
   const file = path.join(dir, `${t.title.replace(/\W+/g, '_')}.yaml`);

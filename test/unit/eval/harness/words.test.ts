@@ -1,8 +1,7 @@
 // Imported loglikelihood_rolling tasks count words as lm-evaluation-harness does (len(re.split(r"\s+", doc)), Python's
 // whitespace): checked against Python itself (test/reference/eval/make_word_count_fixture.py).
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../../lib/version.js';
 import { harnessWordCount } from '../../../../lib/eval/harness/words.js';
@@ -11,6 +10,7 @@ import { loadTaskData } from '../../../../lib/eval/tasks/load.js';
 import { buildRequests } from '../../../../lib/eval/tasks/requests.js';
 import { scoreItem } from '../../../../lib/eval/tasks/score.js';
 import { textUnits } from '../../../../lib/eval/metrics/perplexity.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const fixture = JSON.parse(readFileSync(path.join(packageRoot, 'test/reference/eval/word-count-fixture.json'), 'utf8')) as { cases: { text: string; words: number; bytes: number }[] };
 
@@ -23,7 +23,7 @@ test('word counts equal Python\'s len(re.split(r"\\s+", text)), bytes its len(te
 });
 
 test('a wikitext-style page scored by an imported task records lm-evaluation-harness\'s word count, ours elsewhere', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pl-harness-words-'));
+  const dir = tempDir('pl-harness-words-');
   const page = fixture.cases[1]!;
   writeFileSync(path.join(dir, 'wiki.jsonl'), `${JSON.stringify({ page: page.text })}\n`);
   writeFileSync(path.join(dir, 'wiki.yaml'), 'task: wiki\ndataset_path: wiki.jsonl\noutput_type: loglikelihood_rolling\ntest_split: test\ndoc_to_target: "{{page}}"\n');

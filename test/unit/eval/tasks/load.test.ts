@@ -1,12 +1,12 @@
 // Task files: validation errors that name the field, the missing dataset file or the empty split; split loading.
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PersianLoraError } from '../../../../lib/errors.js';
 import { activeMetrics, loadSplit, loadTaskData, loadTaskFile, parseTask, withMode } from '../../../../lib/eval/tasks/load.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'pl-tasks-'));
+const dir = tempDir('pl-tasks-');
 const write = (name: string, text: string) => {
   const file = path.join(dir, name);
   writeFileSync(file, text);
