@@ -10,7 +10,7 @@
 # `--install` first installs the Debian 12 packages (root). The output folder is build/vulkan (BUILD_DIR overrides it).
 # SANITIZE="-fsanitize=address -fno-omit-frame-pointer -g" compiles everything (llama.cpp included) and links with those
 # flags, for a sanitizer build in a folder of its own (BUILD_DIR); run it with the sanitizer's runtime preloaded into Node.
-# Takes about 15 minutes on 2 cores the first time; later runs rebuild only what changed.
+# The first build took 2.6 minutes on 2 idle cores (about 20 on busy ones); later runs rebuild only what changed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
