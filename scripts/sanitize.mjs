@@ -29,7 +29,10 @@ function build() {
   const jobs = String(os.availableParallelism?.() ?? os.cpus().length);
   const args = ['--directory', root, '--out', path.join(out, 'cmake'), '--parallel', jobs, '--log-level', 'warn',
     '--CDPERSIAN_LORA_GPU=cpu', '--CDCMAKE_BUILD_TYPE=Release',
-    `--CDCMAKE_C_FLAGS=${FLAGS}`, `--CDCMAKE_CXX_FLAGS=${FLAGS}`, '--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined'];
+    // in the Release configuration's flags: cmake-js sets CMAKE_C(XX)_FLAGS and CMAKE_SHARED_LINKER_FLAGS itself,
+    // which left everything uninstrumented before
+    `--CDCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG ${FLAGS}`, `--CDCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG ${FLAGS}`,
+    '--CDCMAKE_SHARED_LINKER_FLAGS_RELEASE=-fsanitize=address,undefined'];
   for (const step of ['configure', 'build']) {
     if (run(process.execPath, [cmakeJsBin(), step, ...args]) !== 0) throw new Error(`The sanitizer build's ${step} step failed (output above)`);
   }

@@ -27,8 +27,9 @@ struct lora_add {
 };
 
 // dst[i, j] = Σ_k a[i, k] · b[j, k] for 2-D F32 a [K, M], b [K, N] with contiguous rows; n_mul_add in userdata.
-// With `add` (the fused form), dst[i, j] = src[2][i, j] + scale · that sum instead.
-void short_k_run(ggml_tensor * dst, int ith, int nth, int64_t n_mul_add, const lora_add * add) {
+// With `add` (the fused form), dst[i, j] = src[2][i, j] + scale · that sum instead; with `threshold` (a dropout
+// mask, pl_dropout.h), 1 where the sum's fractional part is below *threshold, else 0.
+void short_k_run(ggml_tensor * dst, int ith, int nth, int64_t n_mul_add, const lora_add * add, const float * threshold = nullptr) {
     const ggml_tensor * a = dst->src[0], * b = dst->src[1], * addend = add ? dst->src[2] : nullptr;
     const int64_t K = a->ne[0], M = a->ne[1], N = b->ne[1];
     float at[MAX_K * ROWS];      // a's block transposed: at[k][r]
@@ -51,6 +52,10 @@ void short_k_run(ggml_tensor * dst, int ith, int nth, int64_t n_mul_add, const l
                 for (int64_t r = 0; r < ROWS; r++) s[r] = std::fma(x[r], yk, s[r]);
             }
             float * out = (float *) ((char *) dst->data + j * dst->nb[1]) + i0;
+            if (threshold) {   // STEP(SCALE_BIAS(h - FLOOR(h), -1, t)): exact, every value a multiple of 1/2048
+                for (int64_t r = 0; r < rows; r++) out[r] = *threshold - (s[r] - std::floor(s[r])) > 0.0f ? 1.0f : 0.0f;
+                continue;
+            }
             if (!addend) {
                 std::memcpy(out, s, (size_t) rows * sizeof(float));
                 continue;
@@ -68,6 +73,11 @@ void short_k_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
 void lora_add_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
     const lora_add * add = (const lora_add *) userdata;
     short_k_run(dst, ith, nth, add->n_mul_add, add);
+}
+
+// The sums of a dropout mask are integers over 1024 below 2^14: exact in any order, so no split is probed.
+void dropout_mask_compute(ggml_tensor * dst, int ith, int nth, void * userdata) {
+    short_k_run(dst, ith, nth, 0, nullptr, (const float *) userdata);
 }
 
 bool candidate(const ggml_tensor * node) {
@@ -154,6 +164,35 @@ int short_k_lora_add_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
             changed++;
             break;
         }
+    }
+    return changed;
+}
+
+int short_k_dropout_mask_rewrite(ggml_context * ctx, ggml_cgraph * gf) {
+    static std::mutex mutex;
+    static std::map<uint32_t, float> thresholds;   // userdata outlives the graph: one stored value per threshold
+    int changed = 0;
+    for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
+        ggml_tensor * node = ggml_graph_node(gf, i);
+        if (node->op != GGML_OP_UNARY || ggml_get_unary_op(node) != GGML_UNARY_OP_STEP) continue;
+        ggml_tensor * sc = node->src[0], * frac = sc->src[0];
+        if (sc->op != GGML_OP_SCALE || !frac || frac->op != GGML_OP_SUB) continue;
+        ggml_tensor * h = frac->src[0], * fl = frac->src[1];
+        float params[2];
+        std::memcpy(params, sc->op_params, sizeof(params));
+        if (params[0] != -1.0f || fl->op != GGML_OP_UNARY || ggml_get_unary_op(fl) != GGML_UNARY_OP_FLOOR || fl->src[0] != h ||
+            !candidate(h) || !ggml_are_same_shape(h, node) || !ggml_is_contiguous(node)) {
+            continue;
+        }
+        uint32_t bits;
+        std::memcpy(&bits, &params[1], sizeof(bits));
+        const float * threshold;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            threshold = &thresholds.emplace(bits, params[1]).first->second;
+        }
+        make_custom_op(ctx, node, { h->src[0], h->src[1] }, dropout_mask_compute, (void *) threshold);
+        changed++;
     }
     return changed;
 }

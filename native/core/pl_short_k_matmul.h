@@ -22,4 +22,9 @@ int short_k_matmul_rewrite(ggml_context * ctx, ggml_cgraph * gf);
 // are left unread: rebuild the graph when > 0 (before short_k_matmul_rewrite, which takes the remaining products).
 int short_k_lora_add_rewrite(ggml_context * ctx, ggml_cgraph * gf);
 
+// Rewrites in place every LoRA dropout mask of `gf` (pl_dropout.h: STEP(SCALE_BIAS(h − FLOOR(h), −1, t)) over the
+// product h = MUL_MAT(R, C)) into one pass of this kernel over R and C; returns how many changed. The product and
+// its element-wise ops are left unread: rebuild the graph when > 0.
+int short_k_dropout_mask_rewrite(ggml_context * ctx, ggml_cgraph * gf);
+
 }  // namespace pl

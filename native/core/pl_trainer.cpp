@@ -213,7 +213,7 @@ void trainer::finish_graph(run & r, const std::vector<ggml_tensor *> & outputs) 
             p.bf16 = mode_ == BACKWARD_BF16 && model_->is_frozen_weight(node->src[0]);
             return p;
         });
-        const int fused = short_k_lora_add_rewrite(r.ctx, r.gf);
+        const int fused = short_k_lora_add_rewrite(r.ctx, r.gf) + short_k_dropout_mask_rewrite(r.ctx, r.gf);
         if (fused > 0) rebuild();
         short_k_nodes_ = fused + short_k_matmul_rewrite(r.ctx, r.gf);
     }

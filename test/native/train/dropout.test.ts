@@ -2,6 +2,8 @@
 // model of test/native/train/dropout-reference.ts, and statistically what dropout should be.
 import test from 'ava';
 import { native } from '../../../lib/native/addon.js';
+import { Trainer } from '../../../lib/train/trainer.js';
+import { tinyModel } from '../helpers.js';
 import { keptLevels, referenceMasks } from './dropout-reference.js';
 
 test('the masks computed on the CPU equal the integer reference bit for bit', async (t) => {
@@ -49,4 +51,23 @@ test('bad sizes, probabilities and devices are refused by name', async (t) => {
   await t.throwsAsync(native().dropoutMasks('cpu', 1 << 14, 1 << 13, 1, 0.1, 0), { message: /at most 2\^26 elements/ });
   t.throws(() => native().dropoutMasks('cpu', 0, 8, 1, 0.1, 0), { message: /width/ });
   await t.throwsAsync(native().dropoutMasks('no-such-device', 8, 8, 1, 0.1, 0), { message: /no-such-device/ });
+});
+
+// The CPU kernels turn each mask's six ops into one pass (pl_short_k_matmul.h); ggml's own ops give the same bits.
+test('the CPU kernel computes the same masks as ggml\'s ops: equal dropout losses and gradients with and without it', async (t) => {
+  const base = await tinyModel({ vocab: 'llama-spm', layers: 2, dim: 64, heads: 4, kvHeads: 2, quant: 'f32' });
+  const tokens = Uint32Array.from({ length: 24 }, (_, i) => 100 + ((i * 7919) % 5000));
+  const results = [], shortK = [];
+  for (const [cpuKernels, dropout] of [[true, 0.3], [false, 0.3], [true, 0]] as const) {
+    const trainer = await Trainer.create(base, { rank: 4, alpha: 8, dropout, threads: 2, seed: 5, cpuKernels });
+    try {
+      results.push(await trainer.gradients({ tokens }));
+      shortK.push(trainer.cpuKernelNodes.shortK);
+    } finally {
+      trainer.dispose();
+    }
+  }
+  t.is(shortK[0]! - shortK[2]!, 2 * 7, 'one kernel node per adapted projection\'s mask (2 layers × 7)');
+  t.is(results[0]!.loss, results[1]!.loss);
+  t.deepEqual(results[0]!.gradients, results[1]!.gradients);
 });
