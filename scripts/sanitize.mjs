@@ -13,9 +13,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'build', 'sanitize');
 const addon = path.join(out, 'cmake', 'Release', 'persian_lora.node');
 const reports = path.join(out, 'reports');
-// tests that build or install the package itself, or drive a browser: nothing of the addon's to check there; and the
-// memory plan's comparison with the measured peak, which ASan's redzones and shadow memory inflate
-const SKIPPED = new Set(['package.test.js', 'prebuild.test.js', 'vendor.test.js', 'report-chromium.test.js', 'memory-plan.test.js']);
+// tests that build or install the package itself, or drive a browser: nothing of the addon's to check there; the
+// memory plan's comparison with the measured peak, which ASan's redzones and shadow memory inflate; and the RPC
+// training test, which wants the local CPU's arithmetic bit for bit from an uninstrumented rpc-server (the sanitized
+// build's CPU arithmetic differs from it: losses 1e-5 apart)
+const SKIPPED = ['/package.test.js', '/prebuild.test.js', '/vendor.test.js', '/report-chromium.test.js', '/memory-plan.test.js', '/rpc/train.test.js'];
 const FLAGS = '-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g';
 
 function run(cmd, args, env = process.env) {
@@ -31,7 +33,7 @@ function build() {
     '--CDPERSIAN_LORA_GPU=cpu', '--CDCMAKE_BUILD_TYPE=Release',
     // in the Release configuration's flags: cmake-js sets CMAKE_C(XX)_FLAGS and CMAKE_SHARED_LINKER_FLAGS itself,
     // which left everything uninstrumented before
-    `--CDCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG ${FLAGS}`, `--CDCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG ${FLAGS}`,
+    `--CDCMAKE_C_FLAGS_RELEASE=-O3 -DNDEBUG ${FLAGS}`, `--CDCMAKE_CXX_FLAGS_RELEASE=-O3 -DNDEBUG ${FLAGS}`,
     '--CDCMAKE_SHARED_LINKER_FLAGS_RELEASE=-fsanitize=address,undefined'];
   for (const step of ['configure', 'build']) {
     if (run(process.execPath, [cmakeJsBin(), step, ...args]) !== 0) throw new Error(`The sanitizer build's ${step} step failed (output above)`);
@@ -50,7 +52,7 @@ function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return testFiles(p);
-    return e.name.endsWith('.test.js') && !SKIPPED.has(e.name) ? [path.relative(root, p)] : [];
+    return e.name.endsWith('.test.js') && !SKIPPED.some((s) => p.endsWith(s)) ? [path.relative(root, p)] : [];
   });
 }
 
