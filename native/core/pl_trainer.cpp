@@ -346,7 +346,7 @@ step_result trainer::gradients_of(train_inputs in, float seed) {
         in.weigh_all_rows();
     }
     run * r = gradients_run_.get();
-    if (r && r->allocation == allocations_ && r->in.shape() == in.shape()) {
+    if (r && r->allocation != 0 && r->allocation == allocations_ && r->in.shape() == in.shape()) {   // allocated, and last
         r->in.refresh(std::move(in));
         r->in.dropout_seed = dropout_seed();
     } else {
