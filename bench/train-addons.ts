@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createTinyModel } from '../lib/tiny-model.js';
 import { packageRoot } from '../lib/version.js';
 import { writeResultsSection } from './results.js';
+import { M100_SHAPE } from './train-steps.js';
 
 const { values } = parseArgs({ options: {
   before: { type: 'string' }, after: { type: 'string' }, 'label-before': { type: 'string' }, 'label-after': { type: 'string' },
@@ -22,8 +23,8 @@ const addons = { before: path.resolve(values.before), after: path.resolve(values
 for (const file of Object.values(addons)) if (!existsSync(file)) throw new Error(`No addon at ${file}`);
 const labels = { before: values['label-before'] ?? 'before', after: values['label-after'] ?? 'after' };
 const threads = Number(values.threads ?? 2), seq = Number(values.seq ?? 256), steps = Number(values.steps ?? 4), rounds = Number(values.rounds ?? 3);
-const base = path.join(packageRoot, 'bench', 'out', 'm100-llama2-q4_k_m.gguf');
-if (!existsSync(base)) await createTinyModel({ vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048, quant: 'q4_k_m', context: 512, out: base });
+const base = path.join(packageRoot, 'bench', 'out', 'm100-q4_k_m.gguf');   // bench/train.ts's base
+if (!existsSync(base)) await createTinyModel({ ...M100_SHAPE, quant: 'q4_k_m', context: Math.max(512, seq), out: base });
 const worker = path.join(packageRoot, 'dist', 'bench', 'train-worker.js');
 const load = () => os.loadavg()[0]!.toFixed(2);
 

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { createTinyModel, type QuantType, type TinyModelOptions } from '../lib/tiny-model.js';
 import { packageRoot } from '../lib/version.js';
 import { writeResultsSection } from './results.js';
+import { M100_SHAPE } from './train-steps.js';
 
 const { values } = parseArgs({ options: {
   threads: { type: 'string' }, seq: { type: 'string' }, steps: { type: 'string' }, rank: { type: 'string' },
@@ -28,7 +29,7 @@ const rounds = Number(values.rounds ?? 2);
 
 // ~100M parameters each; one vocabulary (Llama 2's 32,000 tokens) for all, so the architectures differ only in their
 // blocks (Qwen's own 151,936-token vocabulary would make the output head most of the work).
-const common = { vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048, context: Math.max(512, seq) } as const;
+const common = { ...M100_SHAPE, context: Math.max(512, seq) } as const;
 interface Arch { label: string; tiny: Partial<TinyModelOptions>; torch: string[] }
 const ARCHS: Record<string, Arch> = {
   'llama2': { label: 'llama, Llama 2 shape (multi-head attention)', tiny: {}, torch: [] },

@@ -1,6 +1,10 @@
-// The timed step loop of the training benches (bench/train-worker.ts, bench/gpu/train-worker.ts): one warm-up step,
-// then `steps` timed steps of one sequence of `seq` ordinary token ids, every token a target.
+// What the training benches share: the ~100M shape of the CPU benches, and the timed step loop of their workers
+// (bench/train-worker.ts, bench/gpu/train-worker.ts): one warm-up step, then `steps` timed steps of one sequence of
+// `seq` ordinary token ids, every token a target.
 import type { Trainer } from '../lib/train/trainer.js';
+
+/** The ~100M llama of the training benches (Llama 2's vocabulary of 32,000). */
+export const M100_SHAPE = { vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048 } as const;
 
 export interface TimedSteps {
   tokensPerSecond: number; meanStepMs: number; minStepMs: number; warmupMs: number; loss: number;

@@ -17,6 +17,7 @@ import { packageRoot } from '../lib/version.js';
 import { FINETUNE_TRAIN_BATCHES, runFinetune, writeFinetuneText } from './llama-finetune.js';
 import { buildLlamaTool } from './llama-tools.js';
 import { writeResultsSection } from './results.js';
+import { M100_SHAPE } from './train-steps.js';
 
 const { values } = parseArgs({ options: {
   threads: { type: 'string' }, seq: { type: 'string' }, steps: { type: 'string' }, rank: { type: 'string' },
@@ -31,7 +32,7 @@ const python = values.python ?? 'python3';
 const rounds = Number(values.rounds ?? 2);
 const FINETUNE = 'llama-finetune';
 const finetune = values['no-finetune'] !== true;
-const shape = { vocab: 'llama-spm', layers: 8, dim: 768, heads: 12, ffn: 2048 } as const;
+const shape = M100_SHAPE;
 const outDir = path.join(packageRoot, 'bench', 'out');
 mkdirSync(outDir, { recursive: true });
 

@@ -47,7 +47,8 @@ void dropout_inputs_set(uint64_t seed, const std::vector<ggml_tensor *> & rows, 
 }
 
 std::vector<float> dropout_masks_on(const std::string & device, int64_t width, int64_t tokens, int64_t projections, float p, uint64_t seed) {
-    if (width < 1 || tokens < 1 || projections < 1 || width * tokens * projections > (int64_t) 1 << 26) {
+    constexpr int64_t limit = (int64_t) 1 << 26;
+    if (width < 1 || tokens < 1 || projections < 1 || width > limit / tokens / projections) {   // no product that overflows
         throw error("ERR_INVALID_OPTION", "Dropout masks of width " + std::to_string(width) + ", " + std::to_string(tokens) + " tokens and " +
                     std::to_string(projections) + " projections: expected each >= 1 and at most 2^26 elements in all");
     }

@@ -49,6 +49,7 @@ test('the masks keep round((1 − p)·1024)/1024 of the inputs, independently ac
 test('bad sizes, probabilities and devices are refused by name', async (t) => {
   await t.throwsAsync(native().dropoutMasks('cpu', 8, 8, 1, 1, 0), { message: /dropout must be in \[0, 1\), got 1/ });
   await t.throwsAsync(native().dropoutMasks('cpu', 1 << 14, 1 << 13, 1, 0.1, 0), { message: /at most 2\^26 elements/ });
+  await t.throwsAsync(native().dropoutMasks('cpu', 1 << 26, 1 << 26, 1 << 26, 0.1, 0), { message: /at most 2\^26 elements/ });   // a product past 2^63
   t.throws(() => native().dropoutMasks('cpu', 0, 8, 1, 0.1, 0), { message: /width/ });
   await t.throwsAsync(native().dropoutMasks('no-such-device', 8, 8, 1, 0.1, 0), { message: /no-such-device/ });
 });
